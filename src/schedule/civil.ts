@@ -1,0 +1,101 @@
+// Calendar arithmetic on "wall milliseconds" (a zone's local date and time counted as if it were UTC),
+// done with integer maths so that stepping through schedules never allocates a Date.
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 for a proleptic Gregorian date (month 1–12). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+export interface CivilDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+export function civilFromDays(days: number): CivilDate {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** 0 = Sunday … 6 = Saturday. */
+export function weekdayFromDays(days: number): number {
+  return (((days + 4) % 7) + 7) % 7;
+}
+
+export function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+const MONTH_LENGTHS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+export function daysInMonth(year: number, month: number): number {
+  return month === 2 && isLeapYear(year) ? 29 : (MONTH_LENGTHS[month - 1] ?? 31);
+}
+
+export function wallMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  return daysFromCivil(year, month, day) * DAY_MS + hour * HOUR_MS + minute * MINUTE_MS + second * 1000;
+}
+
+export function floorDiv(a: number, b: number): number {
+  return Math.floor(a / b);
+}
+
+/** The smallest whole minute at or after `ms`. */
+export function ceilToMinute(ms: number): number {
+  return Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
+}
+
+/** Parses `YYYY-MM-DDTHH:MM[:SS[.fff]]` with an optional `Z` or `±HH:MM`. */
+export interface ParsedDateTime {
+  wall: number;
+  /** Offset in ms when the text names one (`Z` is 0); undefined for a plain wall time. */
+  offsetMs: number | undefined;
+}
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+export function parseDateTime(text: string): ParsedDateTime | undefined {
+  const m = DATE_TIME.exec(text.trim());
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) =>
+    v === undefined ? 0 : Number(v),
+  ) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMs: number | undefined;
+  const zone = m[8];
+  if (zone !== undefined) {
+    if (zone.toUpperCase() === 'Z') offsetMs = 0;
+    else {
+      const digits = zone.replace(':', '');
+      const sign = digits.startsWith('-') ? -1 : 1;
+      const oh = Number(digits.slice(1, 3));
+      const om = Number(digits.slice(3, 5));
+      if (oh > 14 || om > 59) return undefined;
+      offsetMs = sign * (oh * HOUR_MS + om * MINUTE_MS);
+    }
+  }
+  return { wall: wallMs(year, month, day, hour, minute, second), offsetMs };
+}
+
+/** `YYYY-MM-DDTHH:MM:SSZ`, the one format the product prints instants in. */
+export function formatInstant(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

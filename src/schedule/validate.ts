@@ -1,0 +1,301 @@
+// Checks what users paste against Azure ML's computeStartStop shape and the engine's rules, collecting
+// every problem with a JSON pointer to its field. Enum values are accepted in any case and normalised.
+
+import { compileEntry, parseTime, WEEK_DAYS } from './compile.js';
+import { ScheduleSyntaxError, ScheduleValidationError, type FieldProblem } from './errors.js';
+import { findConflict } from './conflicts.js';
+import { formatInstant } from './civil.js';
+import type { RecurrenceFrequency, ScheduleDocument, ScheduleEntry } from './types.js';
+
+export const DEFAULT_MAX_ENTRIES = 4;
+export const CONFLICT_HORIZON_MS = 366 * 86_400_000;
+
+/** Interval limits of Logic Apps recurrences, per frequency. */
+export const INTERVAL_LIMITS: Record<RecurrenceFrequency, number> = {
+  Month: 16,
+  Week: 71,
+  Day: 500,
+  Hour: 12_000,
+  Minute: 72_000,
+};
+
+export interface ValidateOptions {
+  /** Most entries a target may have (Azure ML allows four per compute instance). */
+  maxEntries?: number;
+  /** The instant "now", for the never-fires and conflict checks; defaults to the entries' own start. */
+  now?: number;
+}
+
+type Json = Record<string, unknown>;
+
+class Problems {
+  readonly list: FieldProblem[] = [];
+  add(pointer: string, reason: string): void {
+    this.list.push({ pointer, reason });
+  }
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function checkKeys(value: Json, allowed: readonly string[], pointer: string, problems: Problems): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      problems.add(`${pointer}/${escapePointer(key)}`, `unknown field "${key}"; expected one of ${allowed.join(', ')}`);
+    }
+  }
+}
+
+export function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function enumValue<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  pointer: string,
+  problems: Problems,
+  required = true,
+): T | undefined {
+  if (value === undefined || value === null) {
+    if (required) problems.add(pointer, `required; one of ${allowed.join(', ')}`);
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    problems.add(pointer, `must be a string, one of ${allowed.join(', ')}; got ${typeName(value)}`);
+    return undefined;
+  }
+  const found = allowed.find((a) => a.toLowerCase() === value.trim().toLowerCase());
+  if (!found) problems.add(pointer, `"${value}" is not one of ${allowed.join(', ')}`);
+  return found;
+}
+
+function optionalString(value: unknown, pointer: string, problems: Problems): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    problems.add(pointer, `must be a string; got ${typeName(value)}`);
+    return undefined;
+  }
+  return value;
+}
+
+function integerList(value: unknown, pointer: string, problems: Problems, min: number, max: number, what: string): number[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.add(pointer, `must be an array of ${what}; got ${typeName(value)}`);
+    return undefined;
+  }
+  if (value.length === 0) {
+    problems.add(pointer, `must list at least one ${what.replace(/s$/, '')}`);
+    return undefined;
+  }
+  const out: number[] = [];
+  value.forEach((item, i) => {
+    if (typeof item !== 'number' || !Number.isInteger(item)) problems.add(`${pointer}/${i}`, `must be an integer; got ${JSON.stringify(item)}`);
+    else if (item < min || item > max || (min < 0 && item === 0)) {
+      problems.add(`${pointer}/${i}`, `${item} is out of range ${min}–${max}${min < 0 ? ' (not 0)' : ''}`);
+    } else out.push(item);
+  });
+  return out.length === value.length ? [...new Set(out)].sort((a, b) => a - b) : undefined;
+}
+
+const ENTRY_FIELDS = ['triggerType', 'action', 'status', 'cron', 'recurrence', 'id', 'provisioningStatus'] as const;
+const CRON_FIELDS = ['expression', 'timeZone', 'startTime', 'endTime'] as const;
+const RECURRENCE_FIELDS = ['frequency', 'interval', 'timeZone', 'startTime', 'schedule'] as const;
+const PATTERN_FIELDS = ['hours', 'minutes', 'weekDays', 'monthDays'] as const;
+const FREQUENCIES = ['Minute', 'Hour', 'Day', 'Week', 'Month'] as const;
+
+function parseEntry(raw: unknown, pointer: string, problems: Problems): ScheduleEntry | undefined {
+  if (!isObject(raw)) {
+    problems.add(pointer, `a schedule entry must be an object; got ${typeName(raw)}`);
+    return undefined;
+  }
+  checkKeys(raw, ENTRY_FIELDS, pointer, problems);
+  const before = problems.list.length;
+  const triggerType = enumValue(raw.triggerType, ['Cron', 'Recurrence'] as const, `${pointer}/triggerType`, problems);
+  const action = enumValue(raw.action, ['Start', 'Stop'] as const, `${pointer}/action`, problems);
+  const status = enumValue(raw.status, ['Enabled', 'Disabled'] as const, `${pointer}/status`, problems, false) ?? 'Enabled';
+  const entry: ScheduleEntry = { triggerType: triggerType ?? 'Cron', action: action ?? 'Start', status };
+
+  if (triggerType === 'Cron') {
+    if (raw.recurrence !== undefined && raw.recurrence !== null) {
+      problems.add(`${pointer}/recurrence`, 'a Cron entry takes "cron", not "recurrence"');
+    }
+    const cron = raw.cron;
+    if (!isObject(cron)) problems.add(`${pointer}/cron`, `required for triggerType Cron; must be an object, got ${typeName(cron)}`);
+    else {
+      checkKeys(cron, CRON_FIELDS, `${pointer}/cron`, problems);
+      if (typeof cron.expression !== 'string') {
+        problems.add(`${pointer}/cron/expression`, `required; a 5-field cron expression such as "0 18 * * 1-5", got ${typeName(cron.expression)}`);
+      }
+      entry.cron = { expression: typeof cron.expression === 'string' ? cron.expression : '' };
+      const timeZone = optionalString(cron.timeZone, `${pointer}/cron/timeZone`, problems);
+      const startTime = optionalString(cron.startTime, `${pointer}/cron/startTime`, problems);
+      const endTime = optionalString(cron.endTime, `${pointer}/cron/endTime`, problems);
+      if (timeZone !== undefined) entry.cron.timeZone = timeZone;
+      if (startTime !== undefined) entry.cron.startTime = startTime;
+      if (endTime !== undefined) entry.cron.endTime = endTime;
+    }
+  } else if (triggerType === 'Recurrence') {
+    if (raw.cron !== undefined && raw.cron !== null) problems.add(`${pointer}/cron`, 'a Recurrence entry takes "recurrence", not "cron"');
+    const rec = raw.recurrence;
+    if (!isObject(rec)) {
+      problems.add(`${pointer}/recurrence`, `required for triggerType Recurrence; must be an object, got ${typeName(rec)}`);
+    } else {
+      entry.recurrence = parseRecurrence(rec, `${pointer}/recurrence`, problems);
+    }
+  }
+  if (problems.list.length > before) return undefined;
+
+  try {
+    compileEntry(entry);
+  } catch (error) {
+    if (error instanceof ScheduleSyntaxError) {
+      problems.add(`${pointer}${error.relativePointer}`, error.message);
+      return undefined;
+    }
+    throw error;
+  }
+  return entry;
+}
+
+function parseRecurrence(rec: Json, pointer: string, problems: Problems): ScheduleEntry['recurrence'] {
+  checkKeys(rec, RECURRENCE_FIELDS, pointer, problems);
+  let frequency: RecurrenceFrequency | undefined;
+  if (typeof rec.frequency === 'string' && rec.frequency.trim().toLowerCase() === 'second') {
+    problems.add(
+      `${pointer}/frequency`,
+      'Second is not supported: Azure ML compute schedules run at most once a minute, and starting or stopping a machine takes minutes; use Minute, Hour, Day, Week or Month',
+    );
+  } else {
+    frequency = enumValue(rec.frequency, FREQUENCIES, `${pointer}/frequency`, problems);
+  }
+  let interval = 1;
+  if (rec.interval === undefined || rec.interval === null) {
+    problems.add(`${pointer}/interval`, 'required; a whole number of periods, such as 1');
+  } else if (typeof rec.interval !== 'number' || !Number.isInteger(rec.interval)) {
+    problems.add(`${pointer}/interval`, `must be a whole number; got ${JSON.stringify(rec.interval)}`);
+  } else {
+    interval = rec.interval;
+    const limit = frequency ? INTERVAL_LIMITS[frequency] : undefined;
+    if (limit !== undefined && (interval < 1 || interval > limit)) {
+      problems.add(`${pointer}/interval`, `${interval} is out of range: a ${frequency} recurrence takes an interval of 1–${limit}`);
+    }
+  }
+  const out: NonNullable<ScheduleEntry['recurrence']> = { frequency: frequency ?? 'Day', interval };
+  const timeZone = optionalString(rec.timeZone, `${pointer}/timeZone`, problems);
+  const startTime = optionalString(rec.startTime, `${pointer}/startTime`, problems);
+  if (timeZone !== undefined) out.timeZone = timeZone;
+  if (startTime !== undefined) out.startTime = startTime;
+  const schedule = rec.schedule;
+  if (schedule !== undefined && schedule !== null) {
+    const sp = `${pointer}/schedule`;
+    if (!isObject(schedule)) problems.add(sp, `must be an object; got ${typeName(schedule)}`);
+    else {
+      checkKeys(schedule, PATTERN_FIELDS, sp, problems);
+      if (frequency === 'Minute' || frequency === 'Hour') {
+        problems.add(sp, `a schedule applies to Day, Week and Month recurrences; a ${frequency} recurrence runs every interval from startTime, so remove "schedule"`);
+      }
+      const hours = schedule.hours === undefined ? (problems.add(`${sp}/hours`, 'required with a schedule (Azure ML needs both hours and minutes)'), undefined) : integerList(schedule.hours, `${sp}/hours`, problems, 0, 23, 'hours');
+      const minutes = schedule.minutes === undefined ? (problems.add(`${sp}/minutes`, 'required with a schedule (Azure ML needs both hours and minutes)'), undefined) : integerList(schedule.minutes, `${sp}/minutes`, problems, 0, 59, 'minutes');
+      out.schedule = { hours: hours ?? [], minutes: minutes ?? [] };
+      if (schedule.weekDays !== undefined && schedule.weekDays !== null) {
+        if (frequency !== undefined && frequency !== 'Week') {
+          problems.add(`${sp}/weekDays`, `weekDays apply only to a Week recurrence (this one is ${frequency}); use frequency Week with interval 1`);
+        } else if (!Array.isArray(schedule.weekDays) || schedule.weekDays.length === 0) {
+          problems.add(`${sp}/weekDays`, 'must be a non-empty array of day names such as "Monday"');
+        } else {
+          const days = schedule.weekDays.map((d, i) => enumValue(d, WEEK_DAYS, `${sp}/weekDays/${i}`, problems));
+          out.schedule.weekDays = [...new Set(days.filter((d) => d !== undefined))];
+        }
+      }
+      if (schedule.monthDays !== undefined && schedule.monthDays !== null) {
+        if (frequency !== undefined && frequency !== 'Month') {
+          problems.add(`${sp}/monthDays`, `monthDays apply only to a Month recurrence (this one is ${frequency})`);
+        } else {
+          const days = integerList(schedule.monthDays, `${sp}/monthDays`, problems, -31, 31, 'days');
+          if (days) out.schedule.monthDays = days;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Validates one entry; `pointer` prefixes every reported field. */
+export function validateEntry(entry: unknown, pointer = '', options: ValidateOptions = {}): ScheduleEntry {
+  const problems = new Problems();
+  const parsed = parseEntry(entry, pointer, problems);
+  if (parsed) checkFires(parsed, pointer, problems, options.now);
+  if (!parsed || problems.list.length > 0) throw new ScheduleValidationError(problems.list);
+  return parsed;
+}
+
+/** An entry that can never fire is a mistake worth naming (e.g. `0 0 30 2 *`, or endTime before startTime). */
+function checkFires(entry: ScheduleEntry, pointer: string, problems: Problems, now: number | undefined): void {
+  const compiled = compileEntry(entry);
+  if (entry.cron?.startTime && entry.cron.endTime) {
+    const zone = compiled.zone;
+    const start = parseTime(entry.cron.startTime, zone, 'cron/startTime').instant;
+    const end = parseTime(entry.cron.endTime, zone, 'cron/endTime').instant;
+    if (end < start) {
+      problems.add(`${pointer}/cron/endTime`, 'endTime is before startTime');
+      return;
+    }
+  }
+  const from = (compiled.startInstant ?? now ?? Date.UTC(2000, 0, 1)) - 1;
+  if (compiled.next(from, from + 1) === undefined) {
+    const field = entry.triggerType === 'Cron' ? (entry.cron?.endTime ? '/cron/endTime' : '/cron/expression') : '/recurrence';
+    const why =
+      entry.triggerType === 'Cron' && !entry.cron?.endTime
+        ? `"${entry.cron?.expression ?? ''}" can never fire: no date matches its day-of-month, month and day-of-week fields together`
+        : 'this schedule can never fire: no occurrence falls between its start and its end';
+    problems.add(`${pointer}${field}`, why);
+  }
+}
+
+/** Validates a whole `{"computeStartStop": [...]}` document, including the entry limit and Start/Stop clashes. */
+export function validateSchedules(doc: unknown, options: ValidateOptions = {}): ScheduleDocument {
+  const problems = new Problems();
+  if (!isObject(doc)) {
+    throw new ScheduleValidationError([{ pointer: '', reason: `the body must be an object {"computeStartStop": [...]}; got ${typeName(doc)}` }]);
+  }
+  checkKeys(doc, ['computeStartStop'], '', problems);
+  const list = doc.computeStartStop;
+  if (!Array.isArray(list)) {
+    problems.add('/computeStartStop', `required; an array of schedule entries, got ${typeName(list)}`);
+    throw new ScheduleValidationError(problems.list);
+  }
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  if (list.length > maxEntries) {
+    problems.add('/computeStartStop', `${list.length} entries; a target takes at most ${maxEntries} schedule entries`);
+  }
+  const entries: ScheduleEntry[] = [];
+  list.forEach((raw, i) => {
+    const pointer = `/computeStartStop/${i}`;
+    const before = problems.list.length;
+    const entry = parseEntry(raw, pointer, problems);
+    if (entry) checkFires(entry, pointer, problems, options.now);
+    if (entry && problems.list.length === before) entries.push(entry);
+  });
+  if (problems.list.length > 0) throw new ScheduleValidationError(problems.list);
+
+  const from = options.now ?? Math.min(...entries.map((e) => compileEntry(e).startInstant ?? Infinity), Date.UTC(2026, 0, 1));
+  const clash = findConflict(entries, from, CONFLICT_HORIZON_MS);
+  if (clash) {
+    const first = entries[clash.first]!;
+    const second = entries[clash.second]!;
+    const reason =
+      `entry ${clash.first} (${first.action}) and entry ${clash.second} (${second.action}) both fire at ` +
+      `${formatInstant(clash.at)}: a target cannot start and stop at the same instant`;
+    problems.add(`/computeStartStop/${clash.second}`, reason);
+    throw new ScheduleValidationError(problems.list);
+  }
+  return { computeStartStop: entries };
+}

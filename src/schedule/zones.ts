@@ -1,0 +1,261 @@
+// Time zones: resolves IANA, Windows and UTC ids, and answers "what offset is in force at this
+// instant" from transitions found once per zone and year, so stepping through a schedule never calls Intl.
+
+import { DAY_MS, daysFromCivil, MINUTE_MS } from './civil.js';
+import { ScheduleSyntaxError } from './errors.js';
+import { windowsZones } from './windows-zones.generated.js';
+
+/** A stretch of time with one UTC offset: [start, end). */
+export interface OffsetSegment {
+  start: number;
+  end: number;
+  offsetMs: number;
+  /** The offset in force just before `start` (equal to offsetMs when start is not a real transition). */
+  previousOffsetMs: number;
+}
+
+const FIRST_YEAR = 1900;
+const LAST_YEAR = 2400;
+
+export class TimeZone {
+  /** The IANA id (today's name, e.g. Europe/Kyiv), or `UTC`. */
+  readonly id: string;
+  private readonly format: Intl.DateTimeFormat | undefined;
+  // Segment i starts at starts[i] with offsets[i]; coverage ends at coveredTo.
+  private starts: number[] = [];
+  private offsets: number[] = [];
+  private coveredFromYear = 0;
+  private coveredToYear = 0;
+  private coveredTo = -Infinity;
+  private lastIndex = 0;
+
+  constructor(id: string, intlId: string | undefined) {
+    this.id = id;
+    this.format =
+      intlId === undefined
+        ? undefined
+        : new Intl.DateTimeFormat('en-US', {
+            timeZone: intlId,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: 'numeric',
+            day: 'numeric',
+            hour: 'numeric',
+            minute: 'numeric',
+            second: 'numeric',
+          });
+  }
+
+  get isFixed(): boolean {
+    return this.format === undefined;
+  }
+
+  offsetAt(instant: number): number {
+    return this.segmentAt(instant).offsetMs;
+  }
+
+  /** The segment holding `instant`; its end is the next transition or the end of what is computed so far. */
+  segmentAt(instant: number): OffsetSegment {
+    if (this.format === undefined) return { start: -Infinity, end: Infinity, offsetMs: 0, previousOffsetMs: 0 };
+    this.cover(instant);
+    const starts = this.starts;
+    let i = this.lastIndex;
+    if (!(starts[i]! <= instant && (i + 1 >= starts.length || instant < starts[i + 1]!))) {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= instant) lo = mid;
+        else hi = mid - 1;
+      }
+      i = lo;
+      this.lastIndex = i;
+    }
+    const offsetMs = this.offsets[i]!;
+    return {
+      start: starts[i]!,
+      end: i + 1 < starts.length ? starts[i + 1]! : this.coveredTo,
+      offsetMs,
+      previousOffsetMs: i > 0 ? this.offsets[i - 1]! : offsetMs,
+    };
+  }
+
+  /**
+   * The instant of a wall time. A wall time skipped by a spring-forward uses the offset before the change
+   * (so it moves forward by the gap); a repeated one uses its first occurrence. This is Logic Apps' rule.
+   */
+  instantOfWall(wall: number): number {
+    if (this.format === undefined) return wall;
+    // Offsets stay within ±18 h, so every candidate instant lies in that window around `wall`.
+    const last = wall + 18 * 3_600_000;
+    let seg = this.segmentAt(wall - 18 * 3_600_000);
+    let gapInstant: number | undefined;
+    for (;;) {
+      const candidate = wall - seg.offsetMs;
+      // Segments are visited in time order, so the first that holds the wall time is its first occurrence.
+      if (candidate >= seg.start && candidate < seg.end) return candidate;
+      if (gapInstant === undefined && candidate < seg.start && wall - seg.previousOffsetMs >= seg.start) {
+        gapInstant = wall - seg.previousOffsetMs;
+      }
+      if (seg.end > last || seg.end === Infinity) break;
+      seg = this.segmentAt(seg.end);
+    }
+    // In a spring-forward gap: the offset in force before the change.
+    return gapInstant ?? wall - seg.offsetMs;
+  }
+
+  /** The offset Intl reports at an instant: the zone's wall clock minus UTC, in ms. */
+  private intlOffset(instant: number): number {
+    const parts = this.format!.formatToParts(instant);
+    let year = 0;
+    let month = 1;
+    let day = 1;
+    let hour = 0;
+    let minute = 0;
+    let second = 0;
+    for (const p of parts) {
+      switch (p.type) {
+        case 'year':
+          year = Number(p.value);
+          break;
+        case 'month':
+          month = Number(p.value);
+          break;
+        case 'day':
+          day = Number(p.value);
+          break;
+        case 'hour':
+          hour = Number(p.value);
+          break;
+        case 'minute':
+          minute = Number(p.value);
+          break;
+        case 'second':
+          second = Number(p.value);
+          break;
+        default:
+          break;
+      }
+    }
+    const wall = daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * MINUTE_MS + second * 1000;
+    const flooredInstant = Math.floor(instant / 1000) * 1000;
+    return wall - flooredInstant;
+  }
+
+  private cover(instant: number): void {
+    if (this.starts.length > 0 && instant >= this.starts[0]! && instant < this.coveredTo) return;
+    const year = Math.min(Math.max(new Date(instant).getUTCFullYear(), FIRST_YEAR), LAST_YEAR);
+    if (this.starts.length === 0 || year < this.coveredFromYear) {
+      // First use, or going back in time (rare): rebuild from the earlier year.
+      const toYear = Math.max(this.coveredToYear, year);
+      this.starts = [Date.UTC(year, 0, 1)];
+      this.offsets = [this.intlOffset(Date.UTC(year, 0, 1))];
+      this.coveredFromYear = year;
+      this.coveredToYear = year - 1;
+      this.lastIndex = 0;
+      while (this.coveredToYear < toYear) this.appendYear();
+    }
+    while (this.coveredToYear < year) this.appendYear();
+    // Beyond the computed range the nearest year's offset stands.
+    if (this.coveredToYear >= LAST_YEAR) this.coveredTo = Infinity;
+    if (this.coveredFromYear <= FIRST_YEAR) this.starts[0] = -Infinity;
+  }
+
+  private appendYear(): void {
+    const year = this.coveredToYear + 1;
+    const from = Date.UTC(year, 0, 1);
+    const to = Date.UTC(year + 1, 0, 1);
+    let previous = this.offsets[this.offsets.length - 1]!;
+    let sampleAt = from;
+    // Daily samples find each change; a binary search pins it to the second.
+    while (sampleAt < to) {
+      const next = Math.min(sampleAt + DAY_MS, to);
+      const offset = this.intlOffset(next);
+      if (offset !== previous) {
+        let lo = sampleAt;
+        let hi = next;
+        while (hi - lo > 1000) {
+          const mid = Math.floor((lo + hi) / 2000) * 1000;
+          if (this.intlOffset(mid) === previous) lo = mid;
+          else hi = mid;
+        }
+        this.starts.push(hi);
+        this.offsets.push(offset);
+        previous = offset;
+      }
+      sampleAt = next;
+    }
+    this.coveredToYear = year;
+    this.coveredTo = to;
+  }
+}
+
+const zoneCache = new Map<string, TimeZone>();
+const windowsByLowerName = new Map(windowsZones.map(([windows, iana]) => [windows.toLowerCase(), iana]));
+const windowsNameByLower = new Map(windowsZones.map(([windows]) => [windows.toLowerCase(), windows]));
+
+let ianaIds: string[] | undefined;
+function knownIanaIds(): string[] {
+  ianaIds ??= [...new Set([...Intl.supportedValuesOf('timeZone'), ...windowsZones.map(([, iana]) => iana)])];
+  return ianaIds;
+}
+
+/** Resolves an IANA id, a Windows id (CLDR territory 001, any case) or `UTC`. */
+export function resolveTimeZone(id: string): TimeZone {
+  const key = id.trim().toLowerCase();
+  const cached = zoneCache.get(key);
+  if (cached) return cached;
+  const zone = createZone(id.trim(), key);
+  zoneCache.set(key, zone);
+  return zone;
+}
+
+function createZone(id: string, key: string): TimeZone {
+  if (key === 'utc' || key === 'etc/utc' || key === 'z' || key === 'gmt' || key === 'etc/gmt') {
+    return new TimeZone('UTC', undefined);
+  }
+  const iana = windowsByLowerName.get(key) ?? id;
+  if (key.length > 0 && iana.length > 0) {
+    try {
+      const intl = new Intl.DateTimeFormat('en-US', { timeZone: iana });
+      const canonical = knownIanaIds().find((known) => known.toLowerCase() === iana.toLowerCase()) ?? intl.resolvedOptions().timeZone;
+      if (canonical === 'Etc/UTC' || canonical === 'UTC') return new TimeZone('UTC', undefined);
+      return new TimeZone(canonical, iana);
+    } catch {
+      // fall through to the suggestion below
+    }
+  }
+  const suggestions = suggestZones(id);
+  throw new ScheduleSyntaxError(
+    `unknown time zone "${id}"` +
+      (suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : '.') +
+      ' Use an IANA id such as "Europe/Berlin", a Windows id such as "W. Europe Standard Time", or "UTC".',
+  );
+}
+
+/** The closest known ids by edit distance, Windows ids and IANA ids alike. */
+export function suggestZones(id: string, count = 3): string[] {
+  const wanted = id.trim().toLowerCase();
+  const candidates = [...windowsNameByLower.values(), ...knownIanaIds(), 'UTC'];
+  return candidates
+    .map((candidate) => ({ candidate, distance: editDistance(wanted, candidate.toLowerCase()) }))
+    .filter(({ distance, candidate }) => distance <= Math.max(3, Math.floor(candidate.length / 3)))
+    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .slice(0, count)
+    .map(({ candidate }) => candidate);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+export const utc: TimeZone = new TimeZone('UTC', undefined);
