@@ -1,0 +1,36 @@
+// `compute-scheduler validate --file schedules.json`: checks a whole computeStartStop document the way
+// registration does (fields, limits, Start/Stop clashes within a year).
+
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../clock.js';
+import { describe, ScheduleValidationError, validateSchedules } from '../schedule/index.js';
+import { parseArguments, parseCountOption } from './arguments.js';
+import { UsageError } from './usage-error.js';
+
+export function runValidate(args: string[], write: (text: string) => void, clock: Clock): void {
+  const { values } = parseArguments(args, ['file', 'max-entries']);
+  const file = values.get('file');
+  if (file === undefined) throw new UsageError('validate needs --file schedules.json');
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--file: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--file: not valid JSON (${(error as Error).message})`);
+  }
+  const maxText = values.get('max-entries');
+  const maxEntries = maxText === undefined ? undefined : parseCountOption(maxText, '--max-entries');
+  try {
+    const valid = validateSchedules(doc, { now: clock.now(), ...(maxEntries ? { maxEntries } : {}) });
+    const lines = valid.computeStartStop.map((entry, i) => `  ${i}: ${entry.action} ${describe(entry)}`);
+    write(`valid: ${valid.computeStartStop.length} entries\n${lines.join('\n')}\n`);
+  } catch (error) {
+    if (error instanceof ScheduleValidationError) throw new UsageError(error.errors.map((e) => `${e.pointer || '/'}: ${e.reason}`).join('\n'));
+    throw error;
+  }
+}
