@@ -27,7 +27,9 @@ function measure(label, steps, makeStepper) {
 }
 
 function ours(expression, timeZone) {
-  const compiled = compileEntry(validateEntry({ triggerType: 'Cron', action: 'Stop', cron: { expression, timeZone } }));
+  const compiled = compileEntry(
+    validateEntry({ triggerType: 'Cron', action: 'Stop', cron: { expression, timeZone } }),
+  );
   compiled.next(FROM, FROM); // warm the zone's transition table once, as a long-lived host would
   return () => {
     let at = FROM;
@@ -68,7 +70,9 @@ export function runScheduleBench() {
 export function printScheduleBench(rows) {
   const fmt = (ns) => (ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
   console.log('\n## Next occurrence with a time zone (median of 9 rounds, consecutive occurrences)\n');
-  console.log('| expression | zone | compute-scheduler | croner | cron-parser | × vs croner | × vs cron-parser |');
+  console.log(
+    '| expression | zone | compute-scheduler | croner | cron-parser | × vs croner | × vs cron-parser |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(

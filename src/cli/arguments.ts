@@ -7,12 +7,19 @@ export interface ParsedArguments {
   flags: Set<string>;
 }
 
-export function parseArguments(args: string[], valueOptions: string[], flagOptions: string[] = []): ParsedArguments {
+export function parseArguments(
+  args: string[],
+  valueOptions: string[],
+  flagOptions: string[] = [],
+): ParsedArguments {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(2, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg.slice(2), undefined];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(2, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg.slice(2), undefined];
     if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
     if (flagOptions.includes(name)) flags.add(name);
     else if (valueOptions.includes(name)) {
@@ -20,7 +27,9 @@ export function parseArguments(args: string[], valueOptions: string[], flagOptio
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
       values.set(name, value);
     } else {
-      throw new UsageError(`unknown option --${name}; expected ${[...valueOptions, ...flagOptions].map((o) => `--${o}`).join(', ')}`);
+      throw new UsageError(
+        `unknown option --${name}; expected ${[...valueOptions, ...flagOptions].map((o) => `--${o}`).join(', ')}`,
+      );
     }
   }
   return { values, flags };
@@ -30,7 +39,8 @@ export function parseArguments(args: string[], valueOptions: string[], flagOptio
 export function parseInstantOption(text: string, name: string): number {
   const withZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) || !text.includes('T') ? text : `${text}Z`;
   const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(withZone) : NaN;
-  if (!Number.isFinite(ms)) throw new UsageError(`${name}: "${text}" is not an ISO 8601 instant such as 2026-01-05T08:00:00Z`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(`${name}: "${text}" is not an ISO 8601 instant such as 2026-01-05T08:00:00Z`);
   return ms;
 }
 

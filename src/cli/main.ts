@@ -48,7 +48,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || (error instanceof Error && 'isUserError' in error && error.isUserError === true)) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && 'isUserError' in error && error.isUserError === true)
+    ) {
       process.stderr.write(`compute-scheduler: ${error.message}\n`);
       process.exitCode = 2;
     } else {

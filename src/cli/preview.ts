@@ -2,7 +2,14 @@
 // JSON array per line of a batch file. Output is built in memory and written once: 300k lines stay fast.
 
 import { readFileSync } from 'node:fs';
-import { describe, formatInstant, occurrences, ScheduleValidationError, validateEntry, type ScheduleEntry } from '../schedule/index.js';
+import {
+  describe,
+  formatInstant,
+  occurrences,
+  ScheduleValidationError,
+  validateEntry,
+  type ScheduleEntry,
+} from '../schedule/index.js';
 import { parseArguments, parseCountOption, parseInstantOption } from './arguments.js';
 import { UsageError } from './usage-error.js';
 
@@ -27,7 +34,8 @@ function parseJson(text: string, where: string): unknown {
 
 function instants(entry: ScheduleEntry, from: number, count: number): string[] {
   const out: string[] = [];
-  for (const at of occurrences(entry, { after: from, limit: count, registeredAt: from })) out.push(formatInstant(at));
+  for (const at of occurrences(entry, { after: from, limit: count, registeredAt: from }))
+    out.push(formatInstant(at));
   return out;
 }
 
@@ -42,7 +50,8 @@ export function runPreview(args: string[], write: (text: string) => void): void 
   if (scheduleText === undefined) throw new UsageError('preview needs --schedule JSON (or --input FILE)');
   const entry = entryFrom(parseJson(scheduleText, '--schedule'), '--schedule ');
   const fromText = values.get('from');
-  if (fromText === undefined) throw new UsageError('--from is required: the instant after which to list occurrences');
+  if (fromText === undefined)
+    throw new UsageError('--from is required: the instant after which to list occurrences');
   const from = parseInstantOption(fromText, '--from');
   const count = parseCountOption(values.get('count') ?? '10', '--count');
   const lines = instants(entry, from, count);
@@ -54,7 +63,9 @@ function readInput(path: string): string {
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (error) {
-    throw new UsageError(`--input: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new UsageError(
+      `--input: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
 }
 
@@ -65,7 +76,8 @@ function previewBatch(text: string): string {
     if (line.trim() === '') return;
     const where = `line ${index + 1}`;
     const job = parseJson(line, where);
-    if (typeof job !== 'object' || job === null || Array.isArray(job)) throw new UsageError(`${where}: expected {"schedule", "from", "count"}`);
+    if (typeof job !== 'object' || job === null || Array.isArray(job))
+      throw new UsageError(`${where}: expected {"schedule", "from", "count"}`);
     const { schedule, from, count } = job as Record<string, unknown>;
     if (typeof from !== 'string') throw new UsageError(`${where} /from: required, an ISO 8601 instant`);
     jobs.push({

@@ -15,7 +15,9 @@ export function runValidate(args: string[], write: (text: string) => void, clock
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (error) {
-    throw new UsageError(`--file: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new UsageError(
+      `--file: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   let doc: unknown;
   try {
@@ -30,7 +32,8 @@ export function runValidate(args: string[], write: (text: string) => void, clock
     const lines = valid.computeStartStop.map((entry, i) => `  ${i}: ${entry.action} ${describe(entry)}`);
     write(`valid: ${valid.computeStartStop.length} entries\n${lines.join('\n')}\n`);
   } catch (error) {
-    if (error instanceof ScheduleValidationError) throw new UsageError(error.errors.map((e) => `${e.pointer || '/'}: ${e.reason}`).join('\n'));
+    if (error instanceof ScheduleValidationError)
+      throw new UsageError(error.errors.map((e) => `${e.pointer || '/'}: ${e.reason}`).join('\n'));
     throw error;
   }
 }

@@ -22,12 +22,24 @@ export interface CompiledEntry {
   next(after: number, registeredAt: number): number | undefined;
 }
 
-export const WEEK_DAYS: readonly WeekDay[] = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+export const WEEK_DAYS: readonly WeekDay[] = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+];
 
 const cache = new WeakMap<ScheduleEntry, CompiledEntry>();
 
 /** Resolves a time given as a wall time in `zone`, or as an instant when it carries `Z` or an offset. */
-export function parseTime(text: string, zone: TimeZone, field: string): { instant: number; wall: number; explicitOffset: boolean } {
+export function parseTime(
+  text: string,
+  zone: TimeZone,
+  field: string,
+): { instant: number; wall: number; explicitOffset: boolean } {
   const parsed = parseDateTime(text);
   if (!parsed) {
     throw new ScheduleSyntaxError(
@@ -68,7 +80,8 @@ function compileCron(entry: ScheduleEntry): CompiledEntry {
   try {
     cron = parseCron(trigger.expression);
   } catch (error) {
-    if (error instanceof ScheduleSyntaxError) throw new ScheduleSyntaxError(error.message, '/cron/expression');
+    if (error instanceof ScheduleSyntaxError)
+      throw new ScheduleSyntaxError(error.message, '/cron/expression');
     throw error;
   }
   const start = trigger.startTime ? parseTime(trigger.startTime, zone, 'cron/startTime').instant : undefined;
@@ -108,7 +121,9 @@ function compileRecurrence(entry: ScheduleEntry): CompiledEntry {
   }
   const schedule = trigger.schedule;
   const timesOfDay = schedule
-    ? [...new Set(schedule.hours.flatMap((h) => schedule.minutes.map((m) => h * 3_600_000 + m * 60_000)))].sort((a, b) => a - b)
+    ? [
+        ...new Set(schedule.hours.flatMap((h) => schedule.minutes.map((m) => h * 3_600_000 + m * 60_000))),
+      ].sort((a, b) => a - b)
     : undefined;
   const rule: RecurrenceRule = {
     frequency: trigger.frequency,

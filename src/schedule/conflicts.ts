@@ -12,7 +12,12 @@ export interface Conflict {
   at: number;
 }
 
-export function findConflict(entries: ScheduleEntry[], from: number, horizonMs: number, registeredAt = from): Conflict | undefined {
+export function findConflict(
+  entries: ScheduleEntry[],
+  from: number,
+  horizonMs: number,
+  registeredAt = from,
+): Conflict | undefined {
   const until = from + horizonMs;
   let best: Conflict | undefined;
   for (let i = 0; i < entries.length; i++) {
@@ -30,7 +35,13 @@ export function findConflict(entries: ScheduleEntry[], from: number, horizonMs: 
 
 type Next = (after: number, registeredAt: number) => number | undefined;
 
-function firstCommonInstant(a: Next, b: Next, from: number, until: number, registeredAt: number): number | undefined {
+function firstCommonInstant(
+  a: Next,
+  b: Next,
+  from: number,
+  until: number,
+  registeredAt: number,
+): number | undefined {
   // Leapfrog: advance whichever is behind to at-or-after the other; equal means both fire then.
   let x = a(from - 1, registeredAt);
   let y = b(from - 1, registeredAt);

@@ -9,7 +9,12 @@ import type { TimeZone } from './zones.js';
 /** How far ahead a search goes before it concludes there is no further occurrence. */
 export const SEARCH_HORIZON_MS = 30 * 366 * 86_400_000;
 
-export function nextCronInstant(cron: CronExpression, zone: TimeZone, after: number, horizon = SEARCH_HORIZON_MS): number | undefined {
+export function nextCronInstant(
+  cron: CronExpression,
+  zone: TimeZone,
+  after: number,
+  horizon = SEARCH_HORIZON_MS,
+): number | undefined {
   const limit = after + horizon;
   let seg = zone.segmentAt(after);
   let from = after + 1;

@@ -1,7 +1,7 @@
 // Cron: parses 5-field crontab expressions (names, ranges, steps, lists, Sunday as 0 or 7, and the AWS-style
 // `L`, `FRI#2`, `5L`) and finds the next matching wall-clock minute with table look-ups, no Date objects.
 
-import { civilFromDays, DAY_MS, daysFromCivil, daysInMonth, HOUR_MS, MINUTE_MS, weekdayFromDays } from './civil.js';
+import { civilFromDays, DAY_MS, daysInMonth, MINUTE_MS, weekdayFromDays } from './civil.js';
 import { ScheduleSyntaxError } from './errors.js';
 
 export interface CronExpression {
@@ -70,7 +70,8 @@ function parseField(spec: FieldSpec, text: string, allowed: boolean[]): void {
   for (const part of text.split(',')) {
     if (part.length === 0) throw fieldError(spec, text, 'empty list item');
     const [rangeText, stepText, extra] = part.split('/');
-    if (extra !== undefined || rangeText === undefined) throw fieldError(spec, text, `"${part}" has more than one "/"`);
+    if (extra !== undefined || rangeText === undefined)
+      throw fieldError(spec, text, `"${part}" has more than one "/"`);
     let step = 1;
     if (stepText !== undefined) {
       if (!/^\d+$/.test(stepText)) throw fieldError(spec, text, `step "${stepText}" is not a number`);
@@ -119,7 +120,13 @@ export function parseCron(expression: string): CronExpression {
         'expected 5: minute hour day-of-month month day-of-week (no seconds field)',
     );
   }
-  const [minuteText, hourText, domText, monthText, dowText] = parts as [string, string, string, string, string];
+  const [minuteText, hourText, domText, monthText, dowText] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const minutes = new Array<boolean>(60).fill(false);
   const hours = new Array<boolean>(24).fill(false);
   const daysOfMonth = new Array<boolean>(32).fill(false);
@@ -145,7 +152,8 @@ export function parseCron(expression: string): CronExpression {
     if (nth) {
       const weekday = parseValue(dowSpec, nth[1]!, dowText) % 7;
       const n = Number(nth[2]);
-      if (n < 1 || n > 5) throw fieldError(dowSpec, dowText, `"#${n}" must be 1–5 (the nth weekday of the month)`);
+      if (n < 1 || n > 5)
+        throw fieldError(dowSpec, dowText, `"#${n}" must be 1–5 (the nth weekday of the month)`);
       nthWeekdays.push({ weekday, nth: n });
     } else if (last) {
       lastWeekdays.push(parseValue(dowSpec, last[1]!, dowText) % 7);
@@ -175,7 +183,13 @@ export function parseCron(expression: string): CronExpression {
 }
 
 /** Does the calendar day (days since epoch) match the day-of-month, month and day-of-week fields? */
-export function dayMatches(cron: CronExpression, year: number, month: number, day: number, epochDay: number): boolean {
+export function dayMatches(
+  cron: CronExpression,
+  year: number,
+  month: number,
+  day: number,
+  epochDay: number,
+): boolean {
   if (!cron.months[month]) return false;
   const weekday = weekdayFromDays(epochDay);
   const length = daysInMonth(year, month);
@@ -198,7 +212,11 @@ export function dayMatches(cron: CronExpression, year: number, month: number, da
  * The first wall-clock minute ≥ `fromWall` (wall ms, already a whole minute) that matches, if it is before
  * `beforeWall`; undefined otherwise. Skips whole days and months at a time.
  */
-export function nextWallMatch(cron: CronExpression, fromWall: number, beforeWall: number): number | undefined {
+export function nextWallMatch(
+  cron: CronExpression,
+  fromWall: number,
+  beforeWall: number,
+): number | undefined {
   let epochDay = Math.floor(fromWall / DAY_MS);
   let minuteOfDay = Math.floor((fromWall - epochDay * DAY_MS) / MINUTE_MS);
   let { year, month, day } = civilFromDays(epochDay);
@@ -254,4 +272,3 @@ function nextMinuteOfDay(cron: CronExpression, minuteOfDay: number): number {
   }
   return -1;
 }
-

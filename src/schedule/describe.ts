@@ -6,7 +6,20 @@ import type { CronExpression } from './cron.js';
 import type { ScheduleEntry } from './types.js';
 import type { TimeZone } from './zones.js';
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -47,13 +60,14 @@ function describeTimes(cron: CronExpression): string {
       : isStep(minutes, 60)
         ? `Every ${minutes[1]! - minutes[0]!} minutes`
         : `At minute ${joinWords(minutes.map(String))}`;
-  if (hours.length === 24) return minutePart === `At minute ${minutes[0]}` ? `At minute ${minutes[0]} past every hour` : minutePart;
+  if (hours.length === 24)
+    return minutePart === `At minute ${minutes[0]}` ? `At minute ${minutes[0]} past every hour` : minutePart;
   return `${minutePart}, ${hours.length === 1 ? 'during hour' : 'during hours'} ${runs(hours, (h) => `${pad(h)}:00`)}`;
 }
 
 function isStep(list: number[], size: number): boolean {
   if (list.length < 2 || list[0] !== 0) return false;
-  const step = list[1]! - list[0]!;
+  const step = list[1]! - list[0];
   return size % step === 0 && list.every((v, i) => v === i * step);
 }
 
@@ -65,7 +79,8 @@ function describeDays(cron: CronExpression): string {
     // Monday-first order reads naturally: "Monday to Friday", "Saturday and Sunday".
     const mondayFirst = weekdays.map((d) => (d + 6) % 7).sort((a, b) => a - b);
     if (mondayFirst.length > 0) dowNames.push(runs(mondayFirst, (d) => WEEK_DAYS[(d + 1) % 7]!));
-    for (const { weekday, nth } of cron.nthWeekdays) dowNames.push(`the ${ORDINALS[nth - 1]!} ${WEEK_DAYS[weekday]!} of the month`);
+    for (const { weekday, nth } of cron.nthWeekdays)
+      dowNames.push(`the ${ORDINALS[nth - 1]!} ${WEEK_DAYS[weekday]!} of the month`);
     for (const weekday of cron.lastWeekdays) dowNames.push(`the last ${WEEK_DAYS[weekday]!} of the month`);
   }
   const domNames: string[] = [];
@@ -74,7 +89,8 @@ function describeDays(cron: CronExpression): string {
     if (days.length > 0) domNames.push(`on day ${runs(days, String)} of the month`);
     if (cron.lastDayOfMonth) domNames.push('on the last day of the month');
   }
-  if (domNames.length > 0 && dowNames.length > 0) parts.push(`${joinWords(domNames)} or ${joinWords(dowNames)}`);
+  if (domNames.length > 0 && dowNames.length > 0)
+    parts.push(`${joinWords(domNames)} or ${joinWords(dowNames)}`);
   else if (domNames.length > 0) parts.push(joinWords(domNames));
   else if (dowNames.length > 0) parts.push(joinWords(dowNames));
   else parts.push('every day');
@@ -98,7 +114,10 @@ export function describeZone(zone: TimeZone, around = Date.UTC(2026, 0, 1)): str
   const sorted = [...offsets].sort((a, b) => a - b);
   let name = zone.id;
   try {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone.id, timeZoneName: 'longGeneric' }).formatToParts(around);
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone.id,
+      timeZoneName: 'longGeneric',
+    }).formatToParts(around);
     const generic = parts.find((p) => p.type === 'timeZoneName')?.value;
     if (generic && !generic.startsWith('GMT')) name = generic.replace(/ Time$/, ' time');
   } catch {
@@ -123,8 +142,13 @@ export function describe(entry: ScheduleEntry): string {
     if (s) {
       const times = s.hours.flatMap((h) => s.minutes.map((m) => `${pad(h)}:${pad(m)}`));
       let days = '';
-      if (s.weekDays?.length) days = ` on ${runs(s.weekDays.map((d) => (WEEK_DAYS.indexOf(d) + 6) % 7).sort((a, b) => a - b), (d) => WEEK_DAYS[(d + 1) % 7]!)}`;
-      if (s.monthDays?.length) days = ` on day ${joinWords(s.monthDays.map((d) => (d < 0 ? (d === -1 ? 'the last day' : `${-d} days from the end`) : String(d))))}`;
+      if (s.weekDays?.length)
+        days = ` on ${runs(
+          s.weekDays.map((d) => (WEEK_DAYS.indexOf(d) + 6) % 7).sort((a, b) => a - b),
+          (d) => WEEK_DAYS[(d + 1) % 7]!,
+        )}`;
+      if (s.monthDays?.length)
+        days = ` on day ${joinWords(s.monthDays.map((d) => (d < 0 ? (d === -1 ? 'the last day' : `${-d} days from the end`) : String(d))))}`;
       parts.push(`${every}${days} at ${joinWords(times)}`);
     } else parts.push(every);
     parts.push(zone);

@@ -7,7 +7,12 @@ import type { DesiredState, Occurrence, ScheduleEntry, TimelinePoint } from './t
 const stateAfter = (action: 'Start' | 'Stop'): DesiredState => (action === 'Start' ? 'Running' : 'Stopped');
 
 /** Merged occurrences of the enabled entries in [from, to], oldest first, with the desired state after each. */
-export function timeline(entries: ScheduleEntry[], from: number, to: number, registeredAt = from): TimelinePoint[] {
+export function timeline(
+  entries: ScheduleEntry[],
+  from: number,
+  to: number,
+  registeredAt = from,
+): TimelinePoint[] {
   const points: TimelinePoint[] = [];
   entries.forEach((entry, entryIndex) => {
     const compiled = compileEntry(entry);
@@ -24,7 +29,11 @@ export function timeline(entries: ScheduleEntry[], from: number, to: number, reg
 const LOOKBACK_WINDOWS_MS = [1, 8, 32, 367, 1500, 11_000].map((days) => days * 86_400_000);
 
 /** The latest occurrence at or before `instant` across enabled entries; undefined when none ever fired. */
-export function lastOccurrence(entries: ScheduleEntry[], instant: number, registeredAt?: number): Occurrence | undefined {
+export function lastOccurrence(
+  entries: ScheduleEntry[],
+  instant: number,
+  registeredAt?: number,
+): Occurrence | undefined {
   for (const window of LOOKBACK_WINDOWS_MS) {
     let latest: Occurrence | undefined;
     entries.forEach((entry, entryIndex) => {
@@ -38,7 +47,10 @@ export function lastOccurrence(entries: ScheduleEntry[], instant: number, regist
         last = at;
         at = compiled.next(at, anchor);
       }
-      if (last !== undefined && (!latest || last > latest.at || (last === latest.at && entryIndex > latest.entryIndex))) {
+      if (
+        last !== undefined &&
+        (!latest || last > latest.at || (last === latest.at && entryIndex > latest.entryIndex))
+      ) {
         latest = { at: last, entryIndex, action: entry.action };
       }
     });
@@ -47,7 +59,11 @@ export function lastOccurrence(entries: ScheduleEntry[], instant: number, regist
   return undefined;
 }
 
-export function desiredStateAt(entries: ScheduleEntry[], instant: number, registeredAt?: number): DesiredState | undefined {
+export function desiredStateAt(
+  entries: ScheduleEntry[],
+  instant: number,
+  registeredAt?: number,
+): DesiredState | undefined {
   const last = lastOccurrence(entries, instant, registeredAt);
   return last ? stateAfter(last.action) : undefined;
 }

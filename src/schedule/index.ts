@@ -6,7 +6,13 @@ import type { ScheduleEntry } from './types.js';
 
 export type * from './types.js';
 export { ScheduleValidationError, ScheduleSyntaxError, type FieldProblem } from './errors.js';
-export { validateEntry, validateSchedules, INTERVAL_LIMITS, DEFAULT_MAX_ENTRIES, type ValidateOptions } from './validate.js';
+export {
+  validateEntry,
+  validateSchedules,
+  INTERVAL_LIMITS,
+  DEFAULT_MAX_ENTRIES,
+  type ValidateOptions,
+} from './validate.js';
 export { timeline, desiredStateAt, lastOccurrence } from './desired-state.js';
 export { findConflict, type Conflict } from './conflicts.js';
 export { describe, describeZone } from './describe.js';
@@ -24,7 +30,10 @@ export interface OccurrencesOptions {
 }
 
 /** The entry's occurrences strictly after `after`, lazily, as UTC ms. Disabled entries yield nothing. */
-export function* occurrences(entry: ScheduleEntry, options: OccurrencesOptions): Generator<number, void, undefined> {
+export function* occurrences(
+  entry: ScheduleEntry,
+  options: OccurrencesOptions,
+): Generator<number, void, undefined> {
   const compiled = compileEntry(entry);
   if (!compiled.enabled) return;
   const after = +options.after;
@@ -40,7 +49,11 @@ export function* occurrences(entry: ScheduleEntry, options: OccurrencesOptions):
   }
 }
 
-export function nextOccurrence(entry: ScheduleEntry, after: number, registeredAt = after): number | undefined {
+export function nextOccurrence(
+  entry: ScheduleEntry,
+  after: number,
+  registeredAt = after,
+): number | undefined {
   const compiled = compileEntry(entry);
   return compiled.enabled ? compiled.next(after, registeredAt) : undefined;
 }

@@ -2,7 +2,15 @@
 // from the one that holds startTime (weeks start on Monday); wall times are turned into instants with the
 // Logic Apps rule (a gap time takes the offset before the change, a repeated time its first pass).
 
-import { civilFromDays, DAY_MS, daysFromCivil, daysInMonth, HOUR_MS, MINUTE_MS, weekdayFromDays } from './civil.js';
+import {
+  civilFromDays,
+  DAY_MS,
+  daysFromCivil,
+  daysInMonth,
+  HOUR_MS,
+  MINUTE_MS,
+  weekdayFromDays,
+} from './civil.js';
 import type { RecurrenceFrequency } from './types.js';
 import type { TimeZone } from './zones.js';
 
@@ -24,7 +32,11 @@ export interface RecurrenceRule {
 
 const MAX_DAYS_SEARCHED = 30 * 366;
 
-export function nextRecurrenceInstant(rule: RecurrenceRule, after: number, registeredAt: number): number | undefined {
+export function nextRecurrenceInstant(
+  rule: RecurrenceRule,
+  after: number,
+  registeredAt: number,
+): number | undefined {
   const anchorInstant = rule.startInstant ?? Math.ceil(registeredAt / MINUTE_MS) * MINUTE_MS;
   const anchorWall = rule.startWall ?? anchorInstant + rule.zone.offsetAt(anchorInstant);
   // No run before startTime (or before the schedule existed).
@@ -49,7 +61,15 @@ export function nextRecurrenceInstant(rule: RecurrenceRule, after: number, regis
   let day = Math.max(anchorDay, Math.floor(thresholdWall / DAY_MS) - 1);
   const lastDay = day + MAX_DAYS_SEARCHED;
   while (day <= lastDay) {
-    const skipTo = nextValidDay(rule, day, anchorDay, anchorMonday, anchorCivil.year * 12 + anchorCivil.month - 1, weekDays, monthDays);
+    const skipTo = nextValidDay(
+      rule,
+      day,
+      anchorDay,
+      anchorMonday,
+      anchorCivil.year * 12 + anchorCivil.month - 1,
+      weekDays,
+      monthDays,
+    );
     if (skipTo !== day) {
       day = skipTo;
       continue;

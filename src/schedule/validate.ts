@@ -48,7 +48,10 @@ function typeName(value: unknown): string {
 function checkKeys(value: Json, allowed: readonly string[], pointer: string, problems: Problems): void {
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      problems.add(`${pointer}/${escapePointer(key)}`, `unknown field "${key}"; expected one of ${allowed.join(', ')}`);
+      problems.add(
+        `${pointer}/${escapePointer(key)}`,
+        `unknown field "${key}"; expected one of ${allowed.join(', ')}`,
+      );
     }
   }
 }
@@ -86,7 +89,14 @@ function optionalString(value: unknown, pointer: string, problems: Problems): st
   return value;
 }
 
-function integerList(value: unknown, pointer: string, problems: Problems, min: number, max: number, what: string): number[] | undefined {
+function integerList(
+  value: unknown,
+  pointer: string,
+  problems: Problems,
+  min: number,
+  max: number,
+  what: string,
+): number[] | undefined {
   if (!Array.isArray(value)) {
     problems.add(pointer, `must be an array of ${what}; got ${typeName(value)}`);
     return undefined;
@@ -97,7 +107,8 @@ function integerList(value: unknown, pointer: string, problems: Problems, min: n
   }
   const out: number[] = [];
   value.forEach((item, i) => {
-    if (typeof item !== 'number' || !Number.isInteger(item)) problems.add(`${pointer}/${i}`, `must be an integer; got ${JSON.stringify(item)}`);
+    if (typeof item !== 'number' || !Number.isInteger(item))
+      problems.add(`${pointer}/${i}`, `must be an integer; got ${JSON.stringify(item)}`);
     else if (item < min || item > max || (min < 0 && item === 0)) {
       problems.add(`${pointer}/${i}`, `${item} is out of range ${min}–${max}${min < 0 ? ' (not 0)' : ''}`);
     } else out.push(item);
@@ -105,7 +116,15 @@ function integerList(value: unknown, pointer: string, problems: Problems, min: n
   return out.length === value.length ? [...new Set(out)].sort((a, b) => a - b) : undefined;
 }
 
-const ENTRY_FIELDS = ['triggerType', 'action', 'status', 'cron', 'recurrence', 'id', 'provisioningStatus'] as const;
+const ENTRY_FIELDS = [
+  'triggerType',
+  'action',
+  'status',
+  'cron',
+  'recurrence',
+  'id',
+  'provisioningStatus',
+] as const;
 const CRON_FIELDS = ['expression', 'timeZone', 'startTime', 'endTime'] as const;
 const RECURRENCE_FIELDS = ['frequency', 'interval', 'timeZone', 'startTime', 'schedule'] as const;
 const PATTERN_FIELDS = ['hours', 'minutes', 'weekDays', 'monthDays'] as const;
@@ -118,9 +137,16 @@ function parseEntry(raw: unknown, pointer: string, problems: Problems): Schedule
   }
   checkKeys(raw, ENTRY_FIELDS, pointer, problems);
   const before = problems.list.length;
-  const triggerType = enumValue(raw.triggerType, ['Cron', 'Recurrence'] as const, `${pointer}/triggerType`, problems);
+  const triggerType = enumValue(
+    raw.triggerType,
+    ['Cron', 'Recurrence'] as const,
+    `${pointer}/triggerType`,
+    problems,
+  );
   const action = enumValue(raw.action, ['Start', 'Stop'] as const, `${pointer}/action`, problems);
-  const status = enumValue(raw.status, ['Enabled', 'Disabled'] as const, `${pointer}/status`, problems, false) ?? 'Enabled';
+  const status =
+    enumValue(raw.status, ['Enabled', 'Disabled'] as const, `${pointer}/status`, problems, false) ??
+    'Enabled';
   const entry: ScheduleEntry = { triggerType: triggerType ?? 'Cron', action: action ?? 'Start', status };
 
   if (triggerType === 'Cron') {
@@ -128,11 +154,18 @@ function parseEntry(raw: unknown, pointer: string, problems: Problems): Schedule
       problems.add(`${pointer}/recurrence`, 'a Cron entry takes "cron", not "recurrence"');
     }
     const cron = raw.cron;
-    if (!isObject(cron)) problems.add(`${pointer}/cron`, `required for triggerType Cron; must be an object, got ${typeName(cron)}`);
+    if (!isObject(cron))
+      problems.add(
+        `${pointer}/cron`,
+        `required for triggerType Cron; must be an object, got ${typeName(cron)}`,
+      );
     else {
       checkKeys(cron, CRON_FIELDS, `${pointer}/cron`, problems);
       if (typeof cron.expression !== 'string') {
-        problems.add(`${pointer}/cron/expression`, `required; a 5-field cron expression such as "0 18 * * 1-5", got ${typeName(cron.expression)}`);
+        problems.add(
+          `${pointer}/cron/expression`,
+          `required; a 5-field cron expression such as "0 18 * * 1-5", got ${typeName(cron.expression)}`,
+        );
       }
       entry.cron = { expression: typeof cron.expression === 'string' ? cron.expression : '' };
       const timeZone = optionalString(cron.timeZone, `${pointer}/cron/timeZone`, problems);
@@ -143,10 +176,14 @@ function parseEntry(raw: unknown, pointer: string, problems: Problems): Schedule
       if (endTime !== undefined) entry.cron.endTime = endTime;
     }
   } else if (triggerType === 'Recurrence') {
-    if (raw.cron !== undefined && raw.cron !== null) problems.add(`${pointer}/cron`, 'a Recurrence entry takes "recurrence", not "cron"');
+    if (raw.cron !== undefined && raw.cron !== null)
+      problems.add(`${pointer}/cron`, 'a Recurrence entry takes "recurrence", not "cron"');
     const rec = raw.recurrence;
     if (!isObject(rec)) {
-      problems.add(`${pointer}/recurrence`, `required for triggerType Recurrence; must be an object, got ${typeName(rec)}`);
+      problems.add(
+        `${pointer}/recurrence`,
+        `required for triggerType Recurrence; must be an object, got ${typeName(rec)}`,
+      );
     } else {
       entry.recurrence = parseRecurrence(rec, `${pointer}/recurrence`, problems);
     }
@@ -185,7 +222,10 @@ function parseRecurrence(rec: Json, pointer: string, problems: Problems): Schedu
     interval = rec.interval;
     const limit = frequency ? INTERVAL_LIMITS[frequency] : undefined;
     if (limit !== undefined && (interval < 1 || interval > limit)) {
-      problems.add(`${pointer}/interval`, `${interval} is out of range: a ${frequency} recurrence takes an interval of 1–${limit}`);
+      problems.add(
+        `${pointer}/interval`,
+        `${interval} is out of range: a ${frequency} recurrence takes an interval of 1–${limit}`,
+      );
     }
   }
   const out: NonNullable<ScheduleEntry['recurrence']> = { frequency: frequency ?? 'Day', interval };
@@ -200,24 +240,46 @@ function parseRecurrence(rec: Json, pointer: string, problems: Problems): Schedu
     else {
       checkKeys(schedule, PATTERN_FIELDS, sp, problems);
       if (frequency === 'Minute' || frequency === 'Hour') {
-        problems.add(sp, `a schedule applies to Day, Week and Month recurrences; a ${frequency} recurrence runs every interval from startTime, so remove "schedule"`);
+        problems.add(
+          sp,
+          `a schedule applies to Day, Week and Month recurrences; a ${frequency} recurrence runs every interval from startTime, so remove "schedule"`,
+        );
       }
-      const hours = schedule.hours === undefined ? (problems.add(`${sp}/hours`, 'required with a schedule (Azure ML needs both hours and minutes)'), undefined) : integerList(schedule.hours, `${sp}/hours`, problems, 0, 23, 'hours');
-      const minutes = schedule.minutes === undefined ? (problems.add(`${sp}/minutes`, 'required with a schedule (Azure ML needs both hours and minutes)'), undefined) : integerList(schedule.minutes, `${sp}/minutes`, problems, 0, 59, 'minutes');
+      const hours =
+        schedule.hours === undefined
+          ? (problems.add(`${sp}/hours`, 'required with a schedule (Azure ML needs both hours and minutes)'),
+            undefined)
+          : integerList(schedule.hours, `${sp}/hours`, problems, 0, 23, 'hours');
+      const minutes =
+        schedule.minutes === undefined
+          ? (problems.add(
+              `${sp}/minutes`,
+              'required with a schedule (Azure ML needs both hours and minutes)',
+            ),
+            undefined)
+          : integerList(schedule.minutes, `${sp}/minutes`, problems, 0, 59, 'minutes');
       out.schedule = { hours: hours ?? [], minutes: minutes ?? [] };
       if (schedule.weekDays !== undefined && schedule.weekDays !== null) {
         if (frequency !== undefined && frequency !== 'Week') {
-          problems.add(`${sp}/weekDays`, `weekDays apply only to a Week recurrence (this one is ${frequency}); use frequency Week with interval 1`);
+          problems.add(
+            `${sp}/weekDays`,
+            `weekDays apply only to a Week recurrence (this one is ${frequency}); use frequency Week with interval 1`,
+          );
         } else if (!Array.isArray(schedule.weekDays) || schedule.weekDays.length === 0) {
           problems.add(`${sp}/weekDays`, 'must be a non-empty array of day names such as "Monday"');
         } else {
-          const days = schedule.weekDays.map((d, i) => enumValue(d, WEEK_DAYS, `${sp}/weekDays/${i}`, problems));
+          const days = schedule.weekDays.map((d, i) =>
+            enumValue(d, WEEK_DAYS, `${sp}/weekDays/${i}`, problems),
+          );
           out.schedule.weekDays = [...new Set(days.filter((d) => d !== undefined))];
         }
       }
       if (schedule.monthDays !== undefined && schedule.monthDays !== null) {
         if (frequency !== undefined && frequency !== 'Month') {
-          problems.add(`${sp}/monthDays`, `monthDays apply only to a Month recurrence (this one is ${frequency})`);
+          problems.add(
+            `${sp}/monthDays`,
+            `monthDays apply only to a Month recurrence (this one is ${frequency})`,
+          );
         } else {
           const days = integerList(schedule.monthDays, `${sp}/monthDays`, problems, -31, 31, 'days');
           if (days) out.schedule.monthDays = days;
@@ -238,7 +300,12 @@ export function validateEntry(entry: unknown, pointer = '', options: ValidateOpt
 }
 
 /** An entry that can never fire is a mistake worth naming (e.g. `0 0 30 2 *`, or endTime before startTime). */
-function checkFires(entry: ScheduleEntry, pointer: string, problems: Problems, now: number | undefined): void {
+function checkFires(
+  entry: ScheduleEntry,
+  pointer: string,
+  problems: Problems,
+  now: number | undefined,
+): void {
   const compiled = compileEntry(entry);
   if (entry.cron?.startTime && entry.cron.endTime) {
     const zone = compiled.zone;
@@ -251,7 +318,12 @@ function checkFires(entry: ScheduleEntry, pointer: string, problems: Problems, n
   }
   const from = (compiled.startInstant ?? now ?? Date.UTC(2000, 0, 1)) - 1;
   if (compiled.next(from, from + 1) === undefined) {
-    const field = entry.triggerType === 'Cron' ? (entry.cron?.endTime ? '/cron/endTime' : '/cron/expression') : '/recurrence';
+    const field =
+      entry.triggerType === 'Cron'
+        ? entry.cron?.endTime
+          ? '/cron/endTime'
+          : '/cron/expression'
+        : '/recurrence';
     const why =
       entry.triggerType === 'Cron' && !entry.cron?.endTime
         ? `"${entry.cron?.expression ?? ''}" can never fire: no date matches its day-of-month, month and day-of-week fields together`
@@ -264,7 +336,9 @@ function checkFires(entry: ScheduleEntry, pointer: string, problems: Problems, n
 export function validateSchedules(doc: unknown, options: ValidateOptions = {}): ScheduleDocument {
   const problems = new Problems();
   if (!isObject(doc)) {
-    throw new ScheduleValidationError([{ pointer: '', reason: `the body must be an object {"computeStartStop": [...]}; got ${typeName(doc)}` }]);
+    throw new ScheduleValidationError([
+      { pointer: '', reason: `the body must be an object {"computeStartStop": [...]}; got ${typeName(doc)}` },
+    ]);
   }
   checkKeys(doc, ['computeStartStop'], '', problems);
   const list = doc.computeStartStop;
@@ -274,7 +348,10 @@ export function validateSchedules(doc: unknown, options: ValidateOptions = {}): 
   }
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   if (list.length > maxEntries) {
-    problems.add('/computeStartStop', `${list.length} entries; a target takes at most ${maxEntries} schedule entries`);
+    problems.add(
+      '/computeStartStop',
+      `${list.length} entries; a target takes at most ${maxEntries} schedule entries`,
+    );
   }
   const entries: ScheduleEntry[] = [];
   list.forEach((raw, i) => {
@@ -286,7 +363,9 @@ export function validateSchedules(doc: unknown, options: ValidateOptions = {}): 
   });
   if (problems.list.length > 0) throw new ScheduleValidationError(problems.list);
 
-  const from = options.now ?? Math.min(...entries.map((e) => compileEntry(e).startInstant ?? Infinity), Date.UTC(2026, 0, 1));
+  const from =
+    options.now ??
+    Math.min(...entries.map((e) => compileEntry(e).startInstant ?? Infinity), Date.UTC(2026, 0, 1));
   const clash = findConflict(entries, from, CONFLICT_HORIZON_MS);
   if (clash) {
     const first = entries[clash.first]!;

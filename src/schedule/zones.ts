@@ -56,7 +56,8 @@ export class TimeZone {
 
   /** The segment holding `instant`; its end is the next transition or the end of what is computed so far. */
   segmentAt(instant: number): OffsetSegment {
-    if (this.format === undefined) return { start: -Infinity, end: Infinity, offsetMs: 0, previousOffsetMs: 0 };
+    if (this.format === undefined)
+      return { start: -Infinity, end: Infinity, offsetMs: 0, previousOffsetMs: 0 };
     this.cover(instant);
     const starts = this.starts;
     let i = this.lastIndex;
@@ -137,7 +138,8 @@ export class TimeZone {
           break;
       }
     }
-    const wall = daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * MINUTE_MS + second * 1000;
+    const wall =
+      daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * MINUTE_MS + second * 1000;
     const flooredInstant = Math.floor(instant / 1000) * 1000;
     return wall - flooredInstant;
   }
@@ -218,7 +220,9 @@ function createZone(id: string, key: string): TimeZone {
   if (key.length > 0 && iana.length > 0) {
     try {
       const intl = new Intl.DateTimeFormat('en-US', { timeZone: iana });
-      const canonical = knownIanaIds().find((known) => known.toLowerCase() === iana.toLowerCase()) ?? intl.resolvedOptions().timeZone;
+      const canonical =
+        knownIanaIds().find((known) => known.toLowerCase() === iana.toLowerCase()) ??
+        intl.resolvedOptions().timeZone;
       if (canonical === 'Etc/UTC' || canonical === 'UTC') return new TimeZone('UTC', undefined);
       return new TimeZone(canonical, iana);
     } catch {
