@@ -1,6 +1,8 @@
 // Bench: next occurrence with a time zone, ours against cron-parser and croner, same expressions, same run.
 // Each library steps through consecutive occurrences from a fixed instant; we report the median ns/op.
 
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { CronExpressionParser } from 'cron-parser';
 import { Cron } from 'croner';
 import { compileEntry } from '../dist/schedule/compile.js';
@@ -82,4 +84,52 @@ export function printScheduleBench(rows) {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const m = median(rows.map((r) => r.ours));
   console.log(`\nmedian across expressions: ${fmt(m)} per next occurrence`);
+}
+
+// Whole-process time of `preview --count 300000` of every five minutes on weekdays, Pacific Standard Time.
+export function runPreviewProcessBench() {
+  const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+  const schedule = JSON.stringify({
+    triggerType: 'Cron',
+    action: 'Stop',
+    cron: { expression: '*/5 * * * 1-5', timeZone: 'Pacific Standard Time' },
+  });
+  const args = [
+    cli,
+    'preview',
+    '--schedule',
+    schedule,
+    '--from',
+    '2026-11-25T00:00:00Z',
+    '--count',
+    '300000',
+  ];
+  const times = [];
+  let lines = 0;
+  for (let i = 0; i < 5; i++) {
+    const started = process.hrtime.bigint();
+    const out = execFileSync(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    lines = out.toString().split('\n').length - 1;
+  }
+  times.sort((a, b) => a - b);
+  const baseline = [];
+  for (let i = 0; i < 5; i++) {
+    const started = process.hrtime.bigint();
+    execFileSync(process.execPath, ['-e', '0']);
+    baseline.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  baseline.sort((a, b) => a - b);
+  return { medianMs: times[2], lines, nodeStartupMs: baseline[2] };
+}
+
+export function printPreviewProcessBench(result) {
+  console.log(
+    '\n## `compute-scheduler preview --count 300000` (`*/5 * * * 1-5`, Pacific Standard Time), whole process\n',
+  );
+  console.log('| median of 5 | lines printed | bare `node -e 0` start-up |');
+  console.log('|---|---|---|');
+  console.log(
+    `| ${result.medianMs.toFixed(0)} ms | ${result.lines} | ${result.nodeStartupMs.toFixed(0)} ms |`,
+  );
 }

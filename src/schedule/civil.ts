@@ -98,7 +98,17 @@ export function parseDateTime(text: string): ParsedDateTime | undefined {
   return { wall: wallMs(year, month, day, hour, minute, second), offsetMs };
 }
 
-/** `YYYY-MM-DDTHH:MM:SSZ`, the one format the product prints instants in. */
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** `YYYY-MM-DDTHH:MM:SSZ`, the one format the product prints instants in. Integer maths: it runs per line. */
 export function formatInstant(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const days = Math.floor(ms / DAY_MS);
+  const { year, month, day } = civilFromDays(days);
+  const secondOfDay = Math.floor((ms - days * DAY_MS) / 1000);
+  const hour = Math.floor(secondOfDay / 3600);
+  const minute = Math.floor((secondOfDay % 3600) / 60);
+  const second = secondOfDay % 60;
+  const y =
+    year >= 0 && year <= 9999 ? String(year).padStart(4, '0') : new Date(ms).toISOString().slice(0, -20);
+  return `${y}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}Z`;
 }

@@ -84,8 +84,12 @@ function compileCron(entry: ScheduleEntry): CompiledEntry {
       throw new ScheduleSyntaxError(error.message, '/cron/expression');
     throw error;
   }
-  const start = trigger.startTime ? parseTime(trigger.startTime, zone, 'cron/startTime').instant : undefined;
-  const end = trigger.endTime ? parseTime(trigger.endTime, zone, 'cron/endTime').instant : undefined;
+  const start =
+    trigger.startTime !== undefined
+      ? parseTime(trigger.startTime, zone, 'cron/startTime').instant
+      : undefined;
+  const end =
+    trigger.endTime !== undefined ? parseTime(trigger.endTime, zone, 'cron/endTime').instant : undefined;
   return {
     entry,
     enabled: entry.status !== 'Disabled',
@@ -110,7 +114,7 @@ function compileRecurrence(entry: ScheduleEntry): CompiledEntry {
   let zone = zoneOf(trigger.timeZone, '/recurrence/timeZone');
   let startInstant: number | undefined;
   let startWall: number | undefined;
-  if (trigger.startTime) {
+  if (trigger.startTime !== undefined) {
     const start = parseTime(trigger.startTime, zone, 'recurrence/startTime');
     // Logic Apps: a startTime in UTC (trailing Z) means the whole recurrence runs in UTC; the zone is ignored.
     if (start.explicitOffset) {

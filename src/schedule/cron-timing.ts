@@ -37,7 +37,9 @@ export function nextCronInstant(
       const gapFrom = ceilToMinute(Math.max(fromWall, seg.end + offset));
       if (nextWallMatch(cron, gapFrom, seg.end + nextSeg.offsetMs) !== undefined) return seg.end;
     }
+    // The next segment may begin before seg.end: coverage ends are not transitions, and the segment found
+    // beyond one can be the same offset run, extended.
+    from = seg.end;
     seg = nextSeg;
-    from = seg.start;
   }
 }

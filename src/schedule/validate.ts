@@ -371,8 +371,9 @@ export function validateSchedules(doc: unknown, options: ValidateOptions = {}): 
     const first = entries[clash.first]!;
     const second = entries[clash.second]!;
     const reason =
-      `entry ${clash.first} (${first.action}) and entry ${clash.second} (${second.action}) both fire at ` +
-      `${formatInstant(clash.at)}: a target cannot start and stop at the same instant`;
+      `/computeStartStop/${clash.first} (${first.action}) and /computeStartStop/${clash.second} (${second.action}) ` +
+      `both fire at ${formatInstant(clash.at)}: a target cannot start and stop at the same instant`;
+    problems.add(`/computeStartStop/${clash.first}`, reason);
     problems.add(`/computeStartStop/${clash.second}`, reason);
     throw new ScheduleValidationError(problems.list);
   }

@@ -15,6 +15,7 @@ export interface OffsetSegment {
 }
 
 const FIRST_YEAR = 1900;
+const SAMPLE_STEP_MS = 7 * DAY_MS;
 const LAST_YEAR = 2400;
 
 export class TimeZone {
@@ -169,9 +170,10 @@ export class TimeZone {
     const to = Date.UTC(year + 1, 0, 1);
     let previous = this.offsets[this.offsets.length - 1]!;
     let sampleAt = from;
-    // Daily samples find each change; a binary search pins it to the second.
+    // Weekly samples find each change (no zone changes offset twice within a week); a binary search pins
+    // it to the second.
     while (sampleAt < to) {
-      const next = Math.min(sampleAt + DAY_MS, to);
+      const next = Math.min(sampleAt + SAMPLE_STEP_MS, to);
       const offset = this.intlOffset(next);
       if (offset !== previous) {
         let lo = sampleAt;

@@ -12,7 +12,9 @@ const CLI = ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/main.ts
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [...CLI, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [...CLI, ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -28,15 +30,34 @@ const stopWeekdays = JSON.stringify({
 
 describe('compute-scheduler preview', () => {
   it('prints the next N instants strictly after --from, one per line, in UTC', async () => {
-    const { code, stdout } = await cli('preview', '--schedule', stopWeekdays, '--from', '2026-11-27T02:00:00Z', '--count', '3');
+    const { code, stdout } = await cli(
+      'preview',
+      '--schedule',
+      stopWeekdays,
+      '--from',
+      '2026-11-27T02:00:00Z',
+      '--count',
+      '3',
+    );
     expect(code).toBe(0);
     // --from is Thursday 26 November 18:00 PST itself, excluded; then Friday, then Monday and Tuesday.
     expect(stdout).toBe('2026-11-28T02:00:00Z\n2026-12-01T02:00:00Z\n2026-12-02T02:00:00Z\n');
   });
 
   it('prints the description first with --describe', async () => {
-    const { stdout } = await cli('preview', '--describe', '--schedule', stopWeekdays, '--from', '2026-11-25T00:00:00Z', '--count', '1');
-    expect(stdout).toBe('At 18:00, Monday to Friday, Pacific time (UTC\u221208:00/\u221207:00)\n2026-11-25T02:00:00Z\n');
+    const { stdout } = await cli(
+      'preview',
+      '--describe',
+      '--schedule',
+      stopWeekdays,
+      '--from',
+      '2026-11-25T00:00:00Z',
+      '--count',
+      '1',
+    );
+    expect(stdout).toBe(
+      'At 18:00, Monday to Friday, Pacific time (UTC\u221208:00/\u221207:00)\n2026-11-25T02:00:00Z\n',
+    );
   });
 
   it('answers a batch file with one JSON array per line, in order', async () => {
@@ -50,7 +71,11 @@ describe('compute-scheduler preview', () => {
     writeFileSync(
       file,
       [
-        JSON.stringify({ schedule: JSON.parse(stopWeekdays) as unknown, from: '2026-11-25T00:00:00Z', count: 2 }),
+        JSON.stringify({
+          schedule: JSON.parse(stopWeekdays) as unknown,
+          from: '2026-11-25T00:00:00Z',
+          count: 2,
+        }),
         '',
         JSON.stringify({ schedule: recurrence, from: '2026-11-25T08:00:00Z', count: 2 }),
       ].join('\n'),
@@ -64,7 +89,15 @@ describe('compute-scheduler preview', () => {
 
   it('exits 2 naming the field for an unknown zone, and suggests close matches', async () => {
     const bad = stopWeekdays.replace('Pacific Standard Time', 'Pacific Standard Tme');
-    const { code, stdout, stderr } = await cli('preview', '--schedule', bad, '--from', '2026-11-25T00:00:00Z', '--count', '3');
+    const { code, stdout, stderr } = await cli(
+      'preview',
+      '--schedule',
+      bad,
+      '--from',
+      '2026-11-25T00:00:00Z',
+      '--count',
+      '3',
+    );
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('/cron/timeZone');
@@ -75,16 +108,35 @@ describe('compute-scheduler preview', () => {
   it.each([
     ['an out-of-range minute', { expression: '61 * * * *' }, '/cron/expression'],
     ['a date that never comes', { expression: '0 0 30 2 *' }, '/cron/expression'],
-    ['a malformed startTime', { expression: '0 8 * * *', startTime: '2026-13-01T00:00:00' }, '/cron/startTime'],
+    [
+      'a malformed startTime',
+      { expression: '0 8 * * *', startTime: '2026-13-01T00:00:00' },
+      '/cron/startTime',
+    ],
   ])('exits 2 for %s', async (_name, cron, pointer) => {
-    const schedule = JSON.stringify({ triggerType: 'Cron', action: 'Start', cron: { timeZone: 'UTC', ...cron } });
-    const { code, stderr } = await cli('preview', '--schedule', schedule, '--from', '2026-11-25T00:00:00Z', '--count', '1');
+    const schedule = JSON.stringify({
+      triggerType: 'Cron',
+      action: 'Start',
+      cron: { timeZone: 'UTC', ...cron },
+    });
+    const { code, stderr } = await cli(
+      'preview',
+      '--schedule',
+      schedule,
+      '--from',
+      '2026-11-25T00:00:00Z',
+      '--count',
+      '1',
+    );
     expect(code).toBe(2);
     expect(stderr).toContain(pointer);
   });
 
   it('exits 2 for a --count that is not a positive whole number and for a bad --from', async () => {
-    expect((await cli('preview', '--schedule', stopWeekdays, '--from', '2026-11-25T00:00:00Z', '--count', '-1')).code).toBe(2);
+    expect(
+      (await cli('preview', '--schedule', stopWeekdays, '--from', '2026-11-25T00:00:00Z', '--count', '-1'))
+        .code,
+    ).toBe(2);
     const badFrom = await cli('preview', '--schedule', stopWeekdays, '--from', 'yesterday', '--count', '1');
     expect(badFrom.code).toBe(2);
     expect(badFrom.stderr).toContain('--from');
@@ -122,11 +174,21 @@ describe('compute-scheduler validate', () => {
 
   it('exits 2 for five entries and for a Start and a Stop at the same instant', async () => {
     const entry = JSON.parse(stopWeekdays) as Record<string, unknown>;
-    const five = await cli('validate', '--file', write({ computeStartStop: [entry, entry, entry, entry, entry] }));
+    const five = await cli(
+      'validate',
+      '--file',
+      write({ computeStartStop: [entry, entry, entry, entry, entry] }),
+    );
     expect(five.code).toBe(2);
     expect(five.stderr).toContain('/computeStartStop: 5 entries');
-    const clash = await cli('validate', '--file', write({ computeStartStop: [entry, { ...entry, action: 'Start' }] }));
+    const clash = await cli(
+      'validate',
+      '--file',
+      write({ computeStartStop: [entry, { ...entry, action: 'Start' }] }),
+    );
     expect(clash.code).toBe(2);
-    expect(clash.stderr).toMatch(/entry 0 \(Stop\) and entry 1 \(Start\) both fire at \d{4}-\d{2}-\d{2}T02:00:00Z/);
+    expect(clash.stderr).toMatch(
+      /\/computeStartStop\/0 \(Stop\) and \/computeStartStop\/1 \(Start\) both fire at \d{4}-\d{2}-\d{2}T02:00:00Z/,
+    );
   });
 });
