@@ -119,7 +119,7 @@ export function describeZone(zone: TimeZone, around = Date.UTC(2026, 0, 1)): str
       timeZoneName: 'longGeneric',
     }).formatToParts(around);
     const generic = parts.find((p) => p.type === 'timeZoneName')?.value;
-    if (generic && !generic.startsWith('GMT')) name = generic.replace(/ Time$/, ' time');
+    if (generic && !generic.startsWith('GMT')) name = generic.replace(/( Standard)? Time$/, ' time');
   } catch {
     // keep the IANA id
   }

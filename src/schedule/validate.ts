@@ -327,7 +327,9 @@ function checkFires(
     const why =
       entry.triggerType === 'Cron' && !entry.cron?.endTime
         ? `"${entry.cron?.expression ?? ''}" can never fire: no date matches its day-of-month, month and day-of-week fields together`
-        : 'this schedule can never fire: no occurrence falls between its start and its end';
+        : entry.triggerType === 'Cron'
+          ? 'this schedule can never fire: no occurrence falls between its startTime and its endTime'
+          : 'this recurrence can never fire: none of its days occurs in the periods it runs in (check monthDays against its months)';
     problems.add(`${pointer}${field}`, why);
   }
 }
