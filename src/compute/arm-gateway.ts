@@ -1,0 +1,442 @@
+// The ComputeGateway on Azure Resource Manager, through the real SDK clients: Stop deallocates VMs (never a
+// plain power-off, which still bills), scales pools to zero and stops ML instances. Every call has a deadline,
+// a few quick retries at most, and maps Azure's answers onto the gateway's error family.
+
+import type { Agent } from 'node:https';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { AzureMachineLearningWorkspaces, type ComputeInstance } from '@azure/arm-machinelearning';
+import { isRestError, type Pipeline } from '@azure/core-rest-pipeline';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { InvalidResourceIdError, parseResourceId, type ParsedResourceId } from '../targets/resource-id.js';
+import {
+  AccessDeniedError,
+  ComputeError,
+  isInDesiredState,
+  OperationFailedError,
+  TargetConflictError,
+  TargetNotFoundError,
+  ThrottledError,
+  TransientError,
+  type ActOptions,
+  type ActResult,
+  type ComputeGateway,
+  type ReadStateOptions,
+  type Target,
+  type TargetAction,
+  type TargetState,
+} from './gateway.js';
+import {
+  cappedRetryPolicy,
+  isTransportErrorCode,
+  retryAfterInMs,
+  type CappedRetryOptions,
+} from './retry-policy.js';
+import { computeInstanceState, poolState, virtualMachineState } from './target-state.js';
+
+/** Tag on a pool that remembers its capacity when the scheduler scales it to zero, so Start can restore it. */
+export const WAKE_CAPACITY_TAG = 'compute-scheduler-wake-capacity';
+
+export interface ArmComputeGatewayOptions {
+  /** Default `DefaultAzureCredential` (the Function App's managed identity in Azure). */
+  credential?: TokenCredential;
+  /** ARM endpoint. Default `https://management.azure.com`; the local emulator's `url` when running locally. */
+  endpoint?: string;
+  /** Token scope. Default `https://management.azure.com/.default`. */
+  credentialScope?: string;
+  /** HTTPS agent for every request, e.g. `new https.Agent({ ca: emulator.certificatePem })`. */
+  agent?: Agent;
+  /** Pause between polls of a long-running operation. Default 5000: within Compute's poll budget of 15 a minute. */
+  pollIntervalInMs?: number;
+  /** Deadline for a whole readState or act call. Default 5 minutes. */
+  timeoutInMs?: number;
+  /** Quick retries inside a call for 5xx, 408 and dropped connections. Default 2. */
+  maxRetries?: number;
+  /** First retry back-off, doubling after. Default 1000. */
+  retryDelayInMs?: number;
+  /** Default 8000. */
+  maxRetryDelayInMs?: number;
+  /** Longest Retry-After waited out inside a call; longer ones become ThrottledError. Default 5000. */
+  maxRetryAfterInMs?: number;
+  /** Delay suggested for a 429 that carries no Retry-After. Default 60000 (Compute buckets refill per minute). */
+  defaultThrottleDelayInMs?: number;
+}
+
+const ARM_ENDPOINT = 'https://management.azure.com';
+const LRO_FAILURE = /^The long-running operation has failed\. ([^.]*)\. ([\s\S]*)$/;
+
+/** What the SDK pollers (core-lro 2 and 3) have in common. */
+interface StartedOperation {
+  pollUntilDone(options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+/** The signals of one call: the caller's, the deadline's, and both combined for the SDK. */
+interface CallContext {
+  signal: AbortSignal;
+  deadline: AbortSignal;
+  callerSignal: AbortSignal | undefined;
+}
+
+export class ArmComputeGateway implements ComputeGateway {
+  private readonly credential: TokenCredential;
+  private readonly endpoint: string;
+  private readonly pollIntervalInMs: number;
+  private readonly timeoutInMs: number;
+  private readonly defaultThrottleDelayInMs: number;
+  private readonly retry: CappedRetryOptions;
+  private readonly computeClients = new Map<string, ComputeManagementClient>();
+  private readonly machineLearningClients = new Map<string, AzureMachineLearningWorkspaces>();
+
+  constructor(private readonly options: ArmComputeGatewayOptions = {}) {
+    this.credential = options.credential ?? new DefaultAzureCredential();
+    this.endpoint = (options.endpoint ?? ARM_ENDPOINT).replace(/\/+$/, '');
+    this.pollIntervalInMs = options.pollIntervalInMs ?? 5000;
+    this.timeoutInMs = options.timeoutInMs ?? 5 * 60_000;
+    this.defaultThrottleDelayInMs = options.defaultThrottleDelayInMs ?? 60_000;
+    this.retry = {
+      maxRetries: options.maxRetries ?? 2,
+      retryDelayInMs: options.retryDelayInMs ?? 1000,
+      maxRetryDelayInMs: options.maxRetryDelayInMs ?? 8000,
+      maxRetryAfterInMs: options.maxRetryAfterInMs ?? 5000,
+    };
+  }
+
+  async readState(target: Target, options: ReadStateOptions = {}): Promise<TargetState> {
+    const parsed = parseTarget(target);
+    return this.withDeadline(target.resourceId, options.abortSignal, (context) => this.read(parsed, context));
+  }
+
+  async act(target: Target, action: TargetAction, options: ActOptions = {}): Promise<ActResult> {
+    const parsed = parseTarget(target);
+    const wait = options.waitForCompletion ?? true;
+    return this.withDeadline(target.resourceId, options.abortSignal, async (context) => {
+      try {
+        return await this.perform(parsed, target, action, wait, context);
+      } catch (error) {
+        const mapped = this.toComputeError(error, target.resourceId);
+        if (!(mapped instanceof TargetConflictError || mapped instanceof OperationFailedError)) throw mapped;
+        // A refusal may only mean the machine is already where we wanted it (Azure ML refuses to start a
+        // running instance); one read tells that apart from a real conflict and lets the engine see the state.
+        const state = await this.read(parsed, context).catch(() => undefined);
+        if (
+          state &&
+          action !== 'restart' &&
+          isInDesiredState(state, action === 'start' ? 'Running' : 'Stopped')
+        ) {
+          return { action, outcome: 'alreadyInState' };
+        }
+        if (mapped instanceof TargetConflictError && state) {
+          throw new TargetConflictError(mapped.message, {
+            resourceId: mapped.resourceId,
+            statusCode: mapped.statusCode,
+            code: mapped.code,
+            state,
+            cause: mapped.cause,
+          });
+        }
+        throw mapped;
+      }
+    });
+  }
+
+  private async read(parsed: ParsedResourceId, context: CallContext): Promise<TargetState> {
+    const { resourceGroup, name } = parsed;
+    const abortSignal = context.signal;
+    switch (parsed.kind) {
+      case 'vm': {
+        const view = await this.compute(parsed).virtualMachines.instanceView(resourceGroup, name, {
+          abortSignal,
+        });
+        return virtualMachineState((view.statuses ?? []).map((status) => status.code));
+      }
+      case 'pool': {
+        const client = this.compute(parsed);
+        const pool = await client.virtualMachineScaleSets.get(resourceGroup, name, { abortSignal });
+        const view = await client.virtualMachineScaleSets.getInstanceView(resourceGroup, name, {
+          abortSignal,
+        });
+        const instances = (view.virtualMachine?.statusesSummary ?? []).flatMap((summary) =>
+          summary.code === undefined ? [] : [{ code: summary.code, count: summary.count ?? 0 }],
+        );
+        return poolState(pool.sku?.capacity ?? 0, instances, recordedWakeCapacity(pool.tags));
+      }
+      case 'computeInstance': {
+        const resource = await this.machineLearning(parsed).computeOperations.get(
+          resourceGroup,
+          parsed.workspace ?? '',
+          name,
+          { abortSignal },
+        );
+        if (resource.properties?.computeType !== 'ComputeInstance') {
+          throw new TargetNotFoundError(
+            `compute: '${name}' in workspace '${parsed.workspace}' is a ${resource.properties?.computeType ?? 'compute'} ` +
+              'target, not a compute instance',
+            { resourceId: parsed.normalizedId, code: 'NotAComputeInstance' },
+          );
+        }
+        return computeInstanceState((resource.properties as ComputeInstance).properties?.state);
+      }
+    }
+  }
+
+  private async perform(
+    parsed: ParsedResourceId,
+    target: Target,
+    action: TargetAction,
+    wait: boolean,
+    context: CallContext,
+  ): Promise<ActResult> {
+    const { resourceGroup, name } = parsed;
+    const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
+    switch (parsed.kind) {
+      case 'vm': {
+        const vms = this.compute(parsed).virtualMachines;
+        const operation = action === 'start' ? 'start' : action === 'stop' ? 'deallocate' : 'restart';
+        const run = { start: vms.start, deallocate: vms.deallocate, restart: vms.restart }[operation];
+        return {
+          action,
+          operation,
+          ...(await this.runOperation(() => submitted(run(resourceGroup, name, lro)), wait, context)),
+        };
+      }
+      case 'pool':
+        return this.performOnPool(parsed, target, action, wait, context);
+      case 'computeInstance': {
+        const computes = this.machineLearning(parsed).computeOperations;
+        const workspace = parsed.workspace ?? '';
+        const begin =
+          action === 'start'
+            ? () => computes.beginStart(resourceGroup, workspace, name, lro)
+            : action === 'stop'
+              ? () => computes.beginStop(resourceGroup, workspace, name, lro)
+              : () => computes.beginRestart(resourceGroup, workspace, name, lro);
+        return { action, operation: action, ...(await this.runOperation(begin, wait, context)) };
+      }
+    }
+  }
+
+  /** Pools wake by scaling from zero to their wake capacity and sleep by scaling to zero, recording the size. */
+  private async performOnPool(
+    parsed: ParsedResourceId,
+    target: Target,
+    action: TargetAction,
+    wait: boolean,
+    context: CallContext,
+  ): Promise<ActResult> {
+    const { resourceGroup, name } = parsed;
+    const scaleSets = this.compute(parsed).virtualMachineScaleSets;
+    const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
+    if (action === 'restart') {
+      return {
+        action,
+        operation: 'restart',
+        ...(await this.runOperation(
+          () => submitted(scaleSets.restart(resourceGroup, name, lro)),
+          wait,
+          context,
+        )),
+      };
+    }
+    const pool = await scaleSets.get(resourceGroup, name, { abortSignal: context.signal });
+    const capacity = pool.sku?.capacity ?? 0;
+    if (action === 'stop') {
+      if (capacity === 0) {
+        const state = await this.read(parsed, context);
+        if (state.power === 'stopped') return { action, outcome: 'alreadyInState' };
+        throw new TargetConflictError(`compute: pool '${name}' is still scaling to zero`, {
+          resourceId: target.resourceId,
+          code: 'ScaleInInProgress',
+          state,
+        });
+      }
+      const tags = { ...pool.tags, [WAKE_CAPACITY_TAG]: String(capacity) };
+      const update = () =>
+        submitted(scaleSets.update(resourceGroup, name, { sku: { capacity: 0 }, tags }, lro));
+      return {
+        action,
+        operation: 'scale',
+        capacity: { from: capacity, to: 0 },
+        ...(await this.runOperation(update, wait, context)),
+      };
+    }
+    if (capacity === 0) {
+      const wake = validCapacity(target.wakeCapacity) ?? recordedWakeCapacity(pool.tags) ?? 1;
+      const update = () => submitted(scaleSets.update(resourceGroup, name, { sku: { capacity: wake } }, lro));
+      return {
+        action,
+        operation: 'scale',
+        capacity: { from: 0, to: wake },
+        ...(await this.runOperation(update, wait, context)),
+      };
+    }
+    // Capacity is there; instances may have been deallocated by someone else: start them.
+    const state = await this.read(parsed, context);
+    if (state.power === 'running') return { action, outcome: 'alreadyInState' };
+    return {
+      action,
+      operation: 'start',
+      ...(await this.runOperation(() => submitted(scaleSets.start(resourceGroup, name, lro)), wait, context)),
+    };
+  }
+
+  /**
+   * Sends a long-running operation and, when asked, waits for it. Once Azure has accepted it, losing sight of
+   * it (throttled or failing polls, the deadline) is `accepted`, not an error: retrying the action could only
+   * conflict with it. An operation that ends Failed is an OperationFailedError.
+   */
+  private async runOperation(
+    submit: () => Promise<StartedOperation>,
+    wait: boolean,
+    context: CallContext,
+  ): Promise<Pick<ActResult, 'outcome' | 'note'>> {
+    const operation = await submit();
+    if (!wait) return { outcome: 'accepted', note: 'completion not awaited' };
+    try {
+      await operation.pollUntilDone({ abortSignal: context.signal });
+      return { outcome: 'completed' };
+    } catch (error) {
+      if (context.callerSignal?.aborted) throw error;
+      if (context.deadline.aborted) {
+        return { outcome: 'accepted', note: `completion not observed within ${this.timeoutInMs} ms` };
+      }
+      const mapped = this.toComputeError(error, '');
+      if (mapped instanceof ThrottledError || mapped instanceof TransientError) {
+        return { outcome: 'accepted', note: `completion not observed: ${mapped.message}` };
+      }
+      throw error;
+    }
+  }
+
+  private async withDeadline<T>(
+    resourceId: string,
+    callerSignal: AbortSignal | undefined,
+    work: (context: CallContext) => Promise<T>,
+  ): Promise<T> {
+    const deadline = AbortSignal.timeout(this.timeoutInMs);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
+    try {
+      return await work({ signal, deadline, callerSignal });
+    } catch (error) {
+      if (callerSignal?.aborted) throw error;
+      if (deadline.aborted && !(error instanceof ComputeError)) {
+        throw new TransientError(`compute: no answer from Azure within ${this.timeoutInMs} ms`, {
+          resourceId,
+          code: 'Timeout',
+          cause: error,
+        });
+      }
+      throw this.toComputeError(error, resourceId);
+    }
+  }
+
+  /** One mapping from what the SDKs throw to the gateway's errors; anything unrecognised is rethrown as is. */
+  private toComputeError(error: unknown, resourceId: string): ComputeError | Error {
+    if (error instanceof ComputeError) return error;
+    if (!(error instanceof Error)) return new Error(String(error));
+    const failure = LRO_FAILURE.exec(error.message);
+    if (failure) {
+      // core-lro reports a Failed operation only as text: "The long-running operation has failed. CODE. message".
+      return new OperationFailedError(`compute: operation failed: ${failure[1]}: ${failure[2]}`, {
+        resourceId,
+        code: failure[1] || 'OperationFailed',
+        retryable: true,
+        cause: error,
+      });
+    }
+    if (!isRestError(error)) return error;
+    const details = { resourceId, statusCode: error.statusCode, code: error.code, cause: error };
+    const message = `compute: ${error.message}`;
+    const status = error.statusCode;
+    const retryAfter = error.response ? retryAfterInMs(error.response.headers) : undefined;
+    if (status === 429) {
+      return new ThrottledError(message, {
+        ...details,
+        retryAfterInMs: retryAfter ?? this.defaultThrottleDelayInMs,
+      });
+    }
+    if (status === 404) return new TargetNotFoundError(message, details);
+    if (status === 409) return new TargetConflictError(message, details);
+    if (status === 401 || status === 403) return new AccessDeniedError(message, details);
+    if (status === undefined && (isTransportErrorCode(error.code) || error.code === undefined)) {
+      return new TransientError(`compute: connection failed: ${error.message}`, details);
+    }
+    if (status !== undefined && (status === 408 || status >= 500)) {
+      return new TransientError(message, { ...details, retryAfterInMs: retryAfter });
+    }
+    return new OperationFailedError(message, { ...details, retryable: false });
+  }
+
+  private compute(parsed: ParsedResourceId): ComputeManagementClient {
+    const key = parsed.subscriptionId.toLowerCase();
+    let client = this.computeClients.get(key);
+    if (!client) {
+      client = new ComputeManagementClient(this.credential, parsed.subscriptionId, {
+        endpoint: this.endpoint,
+        credentials: { scopes: [this.scope()] },
+        userAgentOptions: { userAgentPrefix: 'compute-scheduler' },
+        ...(this.options.agent ? { agent: this.options.agent } : {}),
+      });
+      useCappedRetries(client.pipeline, this.retry);
+      this.computeClients.set(key, client);
+    }
+    return client;
+  }
+
+  private machineLearning(parsed: ParsedResourceId): AzureMachineLearningWorkspaces {
+    const key = parsed.subscriptionId.toLowerCase();
+    let client = this.machineLearningClients.get(key);
+    if (!client) {
+      client = new AzureMachineLearningWorkspaces(this.credential, parsed.subscriptionId, {
+        endpoint: this.endpoint,
+        credentialScopes: [this.scope()],
+        userAgentOptions: { userAgentPrefix: 'compute-scheduler' },
+        ...(this.options.agent ? { agent: this.options.agent } : {}),
+      });
+      useCappedRetries(client.pipeline, this.retry);
+      this.machineLearningClients.set(key, client);
+    }
+    return client;
+  }
+
+  private scope(): string {
+    return this.options.credentialScope ?? `${ARM_ENDPOINT}/.default`;
+  }
+}
+
+/** Swaps the SDK's unbounded default retry policy for ours; fails loudly if an SDK update renames it. */
+function useCappedRetries(pipeline: Pipeline, options: CappedRetryOptions): void {
+  const removed = pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+  if (removed.length === 0) {
+    throw new Error(
+      'compute: the SDK pipeline has no defaultRetryPolicy to replace; check the Azure SDK version',
+    );
+  }
+  pipeline.addPolicy(cappedRetryPolicy(options), { phase: 'Retry' });
+}
+
+/**
+ * arm-compute pollers send their first request eagerly; wait for it so refusals surface here. The poller is
+ * itself a thenable (awaiting it polls to the end), so it is wrapped rather than returned from an async function.
+ */
+async function submitted(
+  poller: StartedOperation & { submitted(): Promise<void> },
+): Promise<StartedOperation> {
+  await poller.submitted();
+  return { pollUntilDone: (options) => poller.pollUntilDone(options) };
+}
+
+function parseTarget(target: Target): ParsedResourceId {
+  const parsed = parseResourceId(target.resourceId);
+  if (parsed.kind !== target.kind) {
+    throw new InvalidResourceIdError(`names a ${parsed.kind}, but the target says it is a ${target.kind}`);
+  }
+  return parsed;
+}
+
+function validCapacity(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isInteger(value) && value >= 1 && value <= 1000 ? value : undefined;
+}
+
+function recordedWakeCapacity(tags: Record<string, string> | undefined): number | undefined {
+  const value = tags?.[WAKE_CAPACITY_TAG];
+  return value === undefined ? undefined : validCapacity(Number(value));
+}

@@ -1,0 +1,30 @@
+// A local Azure Resource Manager for compute: VMs, scale sets and Azure ML compute instances over HTTPS,
+// with long-running operations, documented throttling, resource events and injected faults.
+
+export { startArmEmulator } from './server.js';
+export type {
+  ArmEmulator,
+  ArmEmulatorOptions,
+  RequestLogEntry,
+  ResourceAction,
+  ResourceState,
+} from './server.js';
+export { ArmError } from './arm-error.js';
+export { emulatorCredential, type EmulatorIdentity } from './caller.js';
+export type { EventGridOptions, ResourceEvent, ResourceEventType } from './event-grid.js';
+export type { FaultOptions, FaultRequest } from './faults.js';
+export {
+  defaultTransitionDurations,
+  type ComputeInstanceOptions,
+  type DurationsOption,
+  type ScaleSetOptions,
+  type TransitionDurations,
+  type VirtualMachineOptions,
+} from './fleet.js';
+export type { ComputeInstanceState, VmPowerState } from './power-states.js';
+export {
+  documentedThrottlingLimits,
+  type BucketLimit,
+  type ComputePolicy,
+  type ThrottlingLimits,
+} from './throttling.js';

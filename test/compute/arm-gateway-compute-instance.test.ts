@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
+import { TargetConflictError, TargetNotFoundError, type Target } from '../../src/compute/gateway.js';
+import {
+  startArmEmulator,
+  type ArmEmulator,
+  type ComputeInstanceState,
+} from '../../src/local/arm-emulator/index.js';
+import { computeInstanceId } from '../local/arm-emulator/fixture.js';
+import { gatewayFor } from './gateway-fixture.js';
+
+let emulator: ArmEmulator;
+let gateway: ArmComputeGateway;
+let nextName = 0;
+
+function newInstance(state: ComputeInstanceState, slow = false): Target {
+  const name = `ci-${String.fromCharCode(97 + nextName++)}`;
+  emulator.addComputeInstance(computeInstanceId(name), {
+    state,
+    ...(slow ? { transitionDurationsInMs: 60_000 } : {}),
+  });
+  return { resourceId: computeInstanceId(name), kind: 'computeInstance' };
+}
+
+beforeAll(async () => {
+  emulator = await startArmEmulator({ transitionDurationsInMs: 40 });
+  gateway = gatewayFor(emulator);
+});
+afterAll(() => emulator.close());
+
+describe('Azure ML compute instances through the gateway', () => {
+  it.each([
+    ['Running', 'running'],
+    ['Stopped', 'stopped'],
+    ['JobRunning', 'running'],
+    ['Unusable', 'unknown'],
+  ] as const)('a %s instance reads as %s', async (state, power) => {
+    expect(await gateway.readState(newInstance(state))).toEqual({ power, raw: state });
+  });
+
+  it('start, stop and restart complete in the states they promise', async () => {
+    const instance = newInstance('Stopped');
+    expect(await gateway.act(instance, 'start')).toEqual({
+      action: 'start',
+      operation: 'start',
+      outcome: 'completed',
+    });
+    expect(await gateway.readState(instance)).toMatchObject({ power: 'running' });
+    expect(await gateway.act(instance, 'restart')).toMatchObject({ outcome: 'completed' });
+    expect(await gateway.readState(instance)).toMatchObject({ power: 'running' });
+    expect(await gateway.act(instance, 'stop')).toMatchObject({ outcome: 'completed', operation: 'stop' });
+    expect(await gateway.readState(instance)).toEqual({ power: 'stopped', raw: 'Stopped' });
+  });
+
+  it('start on a running instance, which Azure ML fails, is reported as already in state', async () => {
+    const instance = newInstance('Running');
+    expect(await gateway.act(instance, 'start')).toEqual({ action: 'start', outcome: 'alreadyInState' });
+  });
+
+  it('stop while the instance is starting is a TargetConflictError with the Starting state', async () => {
+    const instance = newInstance('Stopped', true);
+    emulator.perform(instance.resourceId, 'start');
+    const error = await gateway.act(instance, 'stop').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TargetConflictError);
+    expect(error).toMatchObject({ statusCode: 409, state: { power: 'starting', raw: 'Starting' } });
+  });
+
+  it('an instance in a workspace that does not exist is a TargetNotFoundError', async () => {
+    const missing: Target = { resourceId: computeInstanceId('ci-gone', 'ws-gone'), kind: 'computeInstance' };
+    await expect(gateway.readState(missing)).rejects.toBeInstanceOf(TargetNotFoundError);
+  });
+});
