@@ -5,6 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
-    globalSetup: [],
+    globalSetup: ['test/support/azurite-global-setup.ts'],
   },
 });

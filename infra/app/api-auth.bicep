@@ -1,0 +1,64 @@
+// App Service Authentication ("Easy Auth") with Microsoft Entra ID in front of the API. The platform checks the
+// bearer token, strips any forged x-ms-client-principal header and sets its own: the only caller identity the
+// scheduler trusts (SCHEDULER_TRUST_PRINCIPAL_HEADER). Function keys are still checked by the Functions host.
+
+param functionAppName string
+
+@description('Application (client) id of the Entra app registration that represents the API.')
+param clientId string
+
+@description('Tenant id of that app registration.')
+param tenantId string
+
+@description('Paths that skip App Service Authentication: each is either anonymous by design or protected by a Functions key of its own.')
+param excludedPaths string[] = [
+  // The OpenAPI document is public (authLevel anonymous), so tools can read the contract without signing in.
+  '/api/openapi.json'
+  // Event Grid delivers resource events here with the Event Grid extension's system key; it cannot sign in.
+  '/runtime/webhooks/eventgrid'
+]
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
+  name: functionAppName
+}
+
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      // Every path (/api/* and the rest) needs a valid token, except excludedPaths; an API answers 401, not a redirect.
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: excludedPaths
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: clientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
+        }
+        validation: {
+          // v2 tokens carry the client id as audience, v1 tokens the Application ID URI.
+          allowedAudiences: [
+            clientId
+            'api://${clientId}'
+          ]
+        }
+      }
+    }
+    login: {
+      // Callers bring bearer tokens; there are no browser sessions to store tokens for.
+      tokenStore: {
+        enabled: false
+      }
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+  }
+}

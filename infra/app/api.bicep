@@ -1,0 +1,124 @@
+// The scheduler's function app on a Flex Consumption plan (FC1, Linux, Node 22). Storage, Application Insights
+// and ARM are all reached with one user-assigned identity: no account keys or secrets in its settings.
+
+@description('Function app name.')
+param name string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+param location string = resourceGroup().location
+param tags object = {}
+
+@description('azd finds the app to deploy to by this tag (services.api in azure.yaml).')
+param serviceName string = 'api'
+
+param storageAccountName string
+
+@description('Blob container that holds the deployment package (created in the storage module).')
+param deploymentStorageContainerName string
+
+param applicationInsightsName string
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+
+@description('Client id of that identity: storage, telemetry and the ARM SDK clients must be told which identity to use.')
+param identityClientId string
+
+@description('Memory per instance. 512 MB is plenty for a scheduler that mostly waits on ARM.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 512
+
+@description('Scale-out ceiling. Flex Consumption accepts 40 to 1000.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+param runtimeVersion string = '22'
+
+@description('Extra app settings (the scheduler settings); the identity and telemetry settings below win on a clash.')
+param appSettings object = {}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentStorageContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'node'
+        version: runtimeVersion
+      }
+    }
+  }
+
+  // Flex Consumption sets the worker runtime and version from functionAppConfig; FUNCTIONS_WORKER_RUNTIME and
+  // WEBSITE_NODE_DEFAULT_VERSION are not allowed here.
+  resource settings 'config' = {
+    name: 'appsettings'
+    properties: union(appSettings, {
+      // Identity-based AzureWebJobsStorage: the host (timer leases, queue triggers) and src/config.ts both read these.
+      AzureWebJobsStorage__accountName: storage.name
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      // DefaultAzureCredential (the ARM gateway) needs the client id to pick a user-assigned identity.
+      AZURE_CLIENT_ID: identityClientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    })
+  }
+}
+
+output name string = functionApp.name
+output id string = functionApp.id
+output defaultHostName string = functionApp.properties.defaultHostName
+output uri string = 'https://${functionApp.properties.defaultHostName}'

@@ -1,0 +1,187 @@
+// compute-scheduler on Azure, for `azd up`: a resource group rg-<env> with a Flex Consumption function app, its
+// storage and monitoring; a least-privilege custom role, assigned to the app on the resource groups it may manage.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name: names the resource group (rg-<env>) and seeds the resource token.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. It must offer Flex Consumption: az functionapp list-flexconsumption-locations.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of whoever runs azd (azd sets it). Gets table and queue data access for debugging; empty to skip.')
+param principalId string = ''
+
+@description('Kind of that principal (azd sets it).')
+@allowed(['User', 'ServicePrincipal'])
+param principalType string = 'User'
+
+@description('Memory per function app instance, in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 512
+
+@description('Most instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('How far back, in hours, the tick catches up after an outage (SCHEDULER_CATCH_UP_HOURS).')
+@minValue(0)
+@maxValue(168)
+param catchUpHours int = 24
+
+@description('Resource groups (/subscriptions/{id}/resourceGroups/{name}) whose VMs, scale sets and Azure ML compute instances the scheduler may start and stop. The custom role is assigned to the app on each. Default: none.')
+param scheduleScopeResourceGroupIds string[] = []
+
+@description('Application (client) id of the Entra app registration that protects the API. Empty: no App Service Authentication, and the app trusts no caller principal.')
+param authClientId string = ''
+
+@description('Tenant id of that app registration. Empty: the tenant of this subscription.')
+param authTenantId string = ''
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
+var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+var authEnabled = !empty(authClientId)
+
+// What the app uses (src/store/keys.ts, no SCHEDULER_STORAGE_PREFIX). The app also creates them at start-up.
+var tables = ['targets', 'targetaccess', 'due', 'runs', 'checkpoints']
+var queues = ['actions', 'actions-poison', 'pools', 'pools-poison']
+
+// The custom role can be assigned in this subscription and in each subscription that holds a scope group.
+var scheduleScopeSubscriptionIds = map(scheduleScopeResourceGroupIds, g => toLower('/subscriptions/${split(g, '/')[2]}'))
+
+resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity './core/identity/user-assigned-identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring './core/monitor/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage './core/storage/storage-account.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    containers: [deploymentStorageContainerName]
+    queues: queues
+    tables: tables
+  }
+}
+
+module rbac './app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    identityPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+  }
+}
+
+module api './app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    storageAccountName: storage.outputs.name
+    deploymentStorageContainerName: deploymentStorageContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    appSettings: {
+      // The principal header is only trustworthy where App Service Authentication sets it (and strips forged
+      // ones): without an Entra app registration the app trusts no principal and answers 401 to the API.
+      SCHEDULER_TRUST_PRINCIPAL_HEADER: authEnabled ? 'true' : 'false'
+      SCHEDULER_CATCH_UP_HOURS: string(catchUpHours)
+    }
+  }
+  // The app provisions its tables and queues at start-up: let its storage roles exist first.
+  dependsOn: [
+    rbac
+  ]
+}
+
+module apiAuth './app/api-auth.bicep' = if (authEnabled) {
+  name: 'api-auth'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    clientId: authClientId
+    tenantId: empty(authTenantId) ? tenant().tenantId : authTenantId
+  }
+}
+
+module schedulerRole './app/scheduler-role.bicep' = {
+  name: 'compute-scheduler-role-${resourceToken}'
+  params: {
+    roleName: 'Compute Scheduler Operator (${environmentName}, ${resourceToken})'
+    assignableScopes: union([subscription().id], scheduleScopeSubscriptionIds)
+  }
+}
+
+module schedulerRoleAssignments './app/scheduler-role-assignment.bicep' = [
+  for groupId in scheduleScopeResourceGroupIds: {
+    name: 'compute-scheduler-scope-${uniqueString(toLower(groupId), resourceToken)}'
+    scope: resourceGroup(split(groupId, '/')[2], split(groupId, '/')[4])
+    params: {
+      roleDefinitionName: schedulerRole.outputs.roleDefinitionName
+      principalId: identity.outputs.principalId
+    }
+  }
+]
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_USER_ASSIGNED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_ENDPOINT string = api.outputs.uri
+output SCHEDULER_ROLE_DEFINITION_ID string = schedulerRole.outputs.roleDefinitionId
+output SCHEDULER_ROLE_NAME string = schedulerRole.outputs.roleName
+output SCHEDULER_AUTH_ENABLED bool = authEnabled

@@ -1,0 +1,122 @@
+// The one reader of settings. It validates everything once at start-up and reports every problem
+// together, so a misconfigured Function App fails at boot with a readable list, not on a request.
+
+import { ConfigurationError } from './errors.js';
+import type { TargetKind } from './targets/resource-id.js';
+
+/** How we reach Table and Queue storage: a connection string, or an identity (Flex Consumption). */
+export type StorageConfig =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; tableServiceUrl: string; queueServiceUrl: string; clientId?: string };
+
+export interface Config {
+  storage: StorageConfig;
+  /** The app setting that names the storage connection, for queue triggers (`connection`). */
+  storageConnectionSetting: string;
+  /** Prepended to table and queue names, so several deployments or test runs can share an account. */
+  storagePrefix: string;
+  /** Trust `x-ms-client-principal`: only where App Service Authentication sets it (it strips forged ones). */
+  trustPrincipalHeader: boolean;
+  /** How far back a tick catches up after an outage. */
+  catchUpWindowInMs: number;
+  /** Schedule entries allowed per target, by kind (Azure ML allows four per compute instance). */
+  maxScheduleEntries: Record<TargetKind, number>;
+}
+
+export type Environment = Record<string, string | undefined>;
+
+const STORAGE_SETTING = 'AzureWebJobsStorage';
+const HOUR_MS = 3_600_000;
+
+/** Reads and validates the settings; throws one ConfigurationError listing every problem. */
+export function readConfig(env: Environment = process.env): Config {
+  const problems: string[] = [];
+  const storage = readStorage(env, problems);
+  const storagePrefix = env.SCHEDULER_STORAGE_PREFIX?.trim() ?? '';
+  if (!/^(?:[a-z][a-z0-9]{0,19})?$/.test(storagePrefix)) {
+    problems.push(
+      'SCHEDULER_STORAGE_PREFIX must be up to 20 lowercase letters and digits, starting with a letter',
+    );
+  }
+  const config: Config = {
+    storage: storage ?? { kind: 'connectionString', connectionString: '' },
+    storageConnectionSetting: STORAGE_SETTING,
+    storagePrefix,
+    trustPrincipalHeader: readBoolean(env, 'SCHEDULER_TRUST_PRINCIPAL_HEADER', false, problems),
+    catchUpWindowInMs: readInteger(env, 'SCHEDULER_CATCH_UP_HOURS', 24, 0, 24 * 7, problems) * HOUR_MS,
+    maxScheduleEntries: {
+      vm: readInteger(env, 'SCHEDULER_MAX_ENTRIES_VM', 4, 1, 20, problems),
+      pool: readInteger(env, 'SCHEDULER_MAX_ENTRIES_POOL', 4, 1, 20, problems),
+      // Azure ML itself refuses a fifth schedule on a compute instance, so we never allow more.
+      computeInstance: readInteger(env, 'SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE', 4, 1, 4, problems),
+    },
+  };
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return config;
+}
+
+function readStorage(env: Environment, problems: string[]): StorageConfig | undefined {
+  const connectionString = env[STORAGE_SETTING]?.trim();
+  if (connectionString) {
+    const lower = connectionString.toLowerCase();
+    if (lower.startsWith('usedevelopmentstorage=true')) return { kind: 'connectionString', connectionString };
+    if (!lower.includes('tableendpoint=') && !lower.includes('accountname=')) {
+      problems.push(
+        `${STORAGE_SETTING} is not a storage connection string (no AccountName or TableEndpoint)`,
+      );
+      return undefined;
+    }
+    return { kind: 'connectionString', connectionString };
+  }
+  // Identity-based connection, as Flex Consumption sets it up: AzureWebJobsStorage__accountName or
+  // explicit service URIs, with an optional user-assigned identity's client id.
+  const accountName = env[`${STORAGE_SETTING}__accountName`]?.trim();
+  const tableServiceUrl =
+    env[`${STORAGE_SETTING}__tableServiceUri`]?.trim() ??
+    (accountName ? `https://${accountName}.table.core.windows.net` : undefined);
+  const queueServiceUrl =
+    env[`${STORAGE_SETTING}__queueServiceUri`]?.trim() ??
+    (accountName ? `https://${accountName}.queue.core.windows.net` : undefined);
+  if (!tableServiceUrl || !queueServiceUrl) {
+    problems.push(
+      `${STORAGE_SETTING} is not set: give a connection string (UseDevelopmentStorage=true locally) ` +
+        `or ${STORAGE_SETTING}__accountName for an identity-based connection`,
+    );
+    return undefined;
+  }
+  for (const [setting, url] of [
+    ['tableServiceUri', tableServiceUrl],
+    ['queueServiceUri', queueServiceUrl],
+  ] as const) {
+    if (!URL.canParse(url)) problems.push(`${STORAGE_SETTING}__${setting} '${url}' is not a URL`);
+  }
+  const clientId = env[`${STORAGE_SETTING}__clientId`]?.trim();
+  return { kind: 'identity', tableServiceUrl, queueServiceUrl, ...(clientId ? { clientId } : {}) };
+}
+
+function readBoolean(env: Environment, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  problems.push(`${name} must be true or false, not '${env[name]}'`);
+  return fallback;
+}
+
+function readInteger(
+  env: Environment,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max}, not '${raw}'`);
+    return fallback;
+  }
+  return value;
+}

@@ -1,0 +1,77 @@
+// What every API function does around its use case: identify the caller, read and check the body and
+// parameters against the operation's schemas, and turn any failure into a problem document.
+
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { principalFromHeaders, type Principal } from '../../auth/principal.js';
+import { MethodNotAllowedError, UnauthenticatedError } from '../../errors.js';
+import { findOperation, type OperationId } from '../../http/operations.js';
+import { problemResponse } from '../../http/problem.js';
+import { readJsonBody, readParameters, validateBody, type ParameterValues } from '../../http/request.js';
+import { schemas } from '../../http/schemas.js';
+import type { Dependencies } from '../dependencies.js';
+
+export interface ApiCall {
+  request: HttpRequest;
+  context: InvocationContext;
+  principal: Principal;
+  /** Query and header parameters, checked and converted. */
+  parameters: ParameterValues;
+  /** The parsed body (already checked against its schema unless the schedule engine checks it). */
+  body: unknown;
+  /** The `{id}` route parameter, or '' on routes without one. */
+  targetId: string;
+}
+
+export function apiHandler(
+  deps: Pick<Dependencies, 'config'>,
+  operationId: OperationId,
+  handle: (call: ApiCall) => Promise<HttpResponseInit>,
+): HttpHandler {
+  const operation = findOperation(operationId);
+  return async (request, context) => {
+    const instance = new URL(request.url).pathname;
+    try {
+      const principal = principalFromHeaders(request.headers, deps.config.trustPrincipalHeader);
+      if (!principal) {
+        throw new UnauthenticatedError(
+          'No signed-in principal: call through App Service Authentication (x-ms-client-principal).',
+        );
+      }
+      const parameters = readParameters(request, operation.parameters ?? [], schemas);
+      let body: unknown;
+      if (operation.requestBody) {
+        body = await readJsonBody(request);
+        if (operation.requestBody.validatedBy === 'schema')
+          validateBody(body, operation.requestBody.schema, schemas);
+      }
+      return await handle({
+        request,
+        context,
+        principal,
+        parameters,
+        body,
+        targetId: request.params.id ?? '',
+      });
+    } catch (error) {
+      return problemResponse(error, context, instance);
+    }
+  };
+}
+
+/** Answers every method a route does not serve, so clients learn what it does serve. */
+export function methodNotAllowedHandler(allow: string[]): HttpHandler {
+  return (request, context) =>
+    problemResponse(new MethodNotAllowedError(request.method, allow), context, new URL(request.url).pathname);
+}
+
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpResponseInit {
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,64 @@
+// HTTP functions for schedules: replace and read (with ETags), the timeline, and the stateless preview.
+
+import type { HttpHandler } from '@azure/functions';
+import {
+  getSchedules,
+  getTimeline,
+  previewSchedules,
+  putSchedules,
+} from '../../engine/register-schedules.js';
+import { expandedEntriesJson, schedulesJson, timelineJson } from '../../http/representations.js';
+import { entityTags, quoteEtag, type ParameterValues } from '../../http/request.js';
+import type { Dependencies } from '../dependencies.js';
+import { apiHandler, jsonResponse } from './pipeline.js';
+
+export function scheduleHandlers(deps: Dependencies) {
+  const useCaseDeps = {
+    targets: deps.store.targets,
+    schedules: deps.store.schedules,
+    clock: deps.clock,
+    maxScheduleEntries: deps.config.maxScheduleEntries,
+  };
+  return {
+    putSchedules: apiHandler(deps, 'putSchedules', async ({ principal, targetId, body, request }) => {
+      const ifMatch = entityTags(request.headers.get('if-match'));
+      const view = await putSchedules(useCaseDeps, principal, targetId, body, ifMatch ? { ifMatch } : {});
+      return jsonResponse(200, schedulesJson(view), { ETag: quoteEtag(view.schedule.revision) });
+    }),
+    getSchedules: apiHandler(deps, 'getSchedules', async ({ principal, targetId, request }) => {
+      const view = await getSchedules(useCaseDeps, principal, targetId);
+      const etag = quoteEtag(view.schedule.revision);
+      const ifNoneMatch = entityTags(request.headers.get('if-none-match'));
+      if (ifNoneMatch === '*' || ifNoneMatch?.includes(view.schedule.revision)) {
+        return { status: 304, headers: { ETag: etag } };
+      }
+      return jsonResponse(200, schedulesJson(view), { ETag: etag });
+    }),
+    getTimeline: apiHandler(deps, 'getTimeline', async ({ principal, targetId, parameters }) => {
+      const { target, timeline } = await getTimeline(useCaseDeps, principal, targetId, windowOf(parameters));
+      return jsonResponse(200, timelineJson(timeline, target.id));
+    }),
+    previewSchedules: apiHandler(deps, 'previewSchedules', ({ body, parameters }) => {
+      const { count } = parameters;
+      const preview = previewSchedules(useCaseDeps, body, {
+        ...windowOf(parameters),
+        ...(typeof count === 'number' ? { count } : {}),
+      });
+      return Promise.resolve(
+        jsonResponse(200, {
+          computeStartStop: expandedEntriesJson(preview.entries),
+          timeline: timelineJson(preview.timeline),
+        }),
+      );
+    }),
+  } satisfies Record<string, HttpHandler>;
+}
+
+/** `from`/`to` were checked as RFC 3339 date-times by the operation's parameter schemas. */
+function windowOf(parameters: ParameterValues): { from?: number; to?: number } {
+  const { from, to } = parameters;
+  return {
+    ...(typeof from === 'string' ? { from: Date.parse(from) } : {}),
+    ...(typeof to === 'string' ? { to: Date.parse(to) } : {}),
+  };
+}

@@ -1,0 +1,100 @@
+// The one list of functions this app has: name, trigger and handler. `src/index.ts` registers it with
+// the Functions host; the local host serves the same list; nothing else decides what runs.
+
+import type {
+  EventGridHandler,
+  HttpHandler,
+  HttpMethod,
+  StorageQueueHandler,
+  TimerHandler,
+} from '@azure/functions';
+import { operations, routes, type OperationId } from '../http/operations.js';
+import type { Dependencies } from './dependencies.js';
+import { openApiHandler } from './http/openapi.js';
+import { methodNotAllowedHandler } from './http/pipeline.js';
+import { scheduleHandlers } from './http/schedules.js';
+import { targetHandlers } from './http/targets.js';
+
+export interface HttpTrigger {
+  type: 'http';
+  methods: HttpMethod[];
+  /** Azure Functions route template, without the `api/` prefix. */
+  route: string;
+  authLevel: 'anonymous' | 'function' | 'admin';
+}
+
+export interface TimerTrigger {
+  type: 'timer';
+  /** Six-field NCRONTAB, UTC. */
+  schedule: string;
+}
+
+export interface QueueTrigger {
+  type: 'queue';
+  queueName: string;
+  /** The app setting holding the storage connection. */
+  connection: string;
+}
+
+export interface EventGridTrigger {
+  type: 'eventGrid';
+}
+
+export type FunctionDefinition =
+  | { name: string; trigger: HttpTrigger; handler: HttpHandler }
+  | { name: string; trigger: TimerTrigger; handler: TimerHandler }
+  | { name: string; trigger: QueueTrigger; handler: StorageQueueHandler }
+  | { name: string; trigger: EventGridTrigger; handler: EventGridHandler };
+
+export type TriggerType = FunctionDefinition['trigger']['type'];
+export type DefinitionOf<T extends TriggerType> = Extract<FunctionDefinition, { trigger: { type: T } }>;
+export type HttpFunctionDefinition = DefinitionOf<'http'>;
+
+/** Narrows a definition by its trigger type (TypeScript does not narrow on a nested discriminant). */
+export function hasTrigger<T extends TriggerType>(
+  definition: FunctionDefinition,
+  type: T,
+): definition is DefinitionOf<T> {
+  return definition.trigger.type === type;
+}
+
+/** Methods a route may be asked for that it does not serve get a 405 from a function of their own. */
+const ANSWERED_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** Every function of the app. Later triggers (timer, queues, Event Grid) join this list. */
+export function createFunctionRegistry(deps: Dependencies): FunctionDefinition[] {
+  return [...httpApiFunctions(deps)];
+}
+
+/** The HTTP API: one function per operation, plus one 405 function per route. */
+export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
+  const handlers: Record<OperationId, HttpHandler> = {
+    ...targetHandlers(deps),
+    ...scheduleHandlers(deps),
+    getOpenApi: openApiHandler(),
+  };
+  const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({
+    name: operation.operationId,
+    trigger: {
+      type: 'http',
+      methods: [operation.method],
+      route: operation.route,
+      authLevel: operation.authLevel,
+    },
+    handler: handlers[operation.operationId],
+  }));
+  const notAllowed = routes().map(({ route, methods }): HttpFunctionDefinition => {
+    const anonymous = operations.every((o) => o.route !== route || o.authLevel === 'anonymous');
+    return {
+      name: `methodNotAllowed-${route.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+/g, '-')}`,
+      trigger: {
+        type: 'http',
+        methods: ANSWERED_METHODS.filter((m) => !(methods as HttpMethod[]).includes(m)),
+        route,
+        authLevel: anonymous ? 'anonymous' : 'function',
+      },
+      handler: methodNotAllowedHandler(ANSWERED_METHODS.filter((m) => (methods as HttpMethod[]).includes(m))),
+    };
+  });
+  return [...apiFunctions, ...notAllowed];
+}

@@ -1,0 +1,250 @@
+// The HTTP API's contract as data: every operation's route, method, parameters, body and responses.
+// The function registry derives its HTTP functions (and 405s) from it, and openapi.json is generated from it.
+
+import type { JsonSchema } from './schema.js';
+
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Azure Functions prefixes every HTTP route with this (host.json `extensions.http.routePrefix`). */
+export const ROUTE_PREFIX = '/api';
+
+/** Request bodies are small JSON documents; anything larger is refused before it is parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ApiParameter {
+  name: string;
+  in: 'query' | 'header' | 'path';
+  required?: boolean;
+  description: string;
+  schema: JsonSchema;
+}
+
+export interface ApiResponse {
+  description: string;
+  /** A name in `schemas`. */
+  schema?: string;
+  headers?: Record<string, string>;
+}
+
+export type OperationId =
+  | 'registerTarget'
+  | 'listTargets'
+  | 'getTarget'
+  | 'deleteTarget'
+  | 'putSchedules'
+  | 'getSchedules'
+  | 'getTimeline'
+  | 'previewSchedules'
+  | 'getOpenApi';
+
+export interface ApiOperation {
+  operationId: OperationId;
+  method: HttpVerb;
+  /** An Azure Functions route template, without the `api/` prefix. */
+  route: string;
+  summary: string;
+  tag: string;
+  /** Platform key check (function keys); the principal check is `requiresPrincipal`. */
+  authLevel: 'anonymous' | 'function';
+  requiresPrincipal: boolean;
+  parameters?: ApiParameter[];
+  requestBody?: {
+    /** A name in `schemas`. */
+    schema: string;
+    /** 'schema' validates with the schema itself; 'schedule engine' leaves it to the engine's richer checks. */
+    validatedBy: 'schema' | 'schedule engine';
+  };
+  responses: Record<number, ApiResponse>;
+}
+
+const targetId: ApiParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The target id returned at registration.',
+  schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+};
+
+const window = (defaults: string): ApiParameter[] => [
+  {
+    name: 'from',
+    in: 'query',
+    description: `Start of the window (inclusive). Default: ${defaults}.`,
+    schema: { type: 'string', format: 'date-time' },
+  },
+  {
+    name: 'to',
+    in: 'query',
+    description: 'End of the window (inclusive). Default: seven days after `from`; at most 31 days after it.',
+    schema: { type: 'string', format: 'date-time' },
+  },
+];
+
+const etag = { ETag: 'The schedule’s revision; send it back in If-Match to update safely.' };
+
+export const operations: ApiOperation[] = [
+  {
+    operationId: 'registerTarget',
+    method: 'POST',
+    route: 'targets',
+    summary: 'Register a VM, pool or compute instance (idempotent: the same resource gives the same target).',
+    tag: 'Targets',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    requestBody: { schema: 'RegisterTargetRequest', validatedBy: 'schema' },
+    responses: {
+      200: { description: 'Already registered; here it is.', schema: 'Target' },
+      201: { description: 'Registered.', schema: 'Target', headers: { Location: 'The new target’s URL.' } },
+    },
+  },
+  {
+    operationId: 'listTargets',
+    method: 'GET',
+    route: 'targets',
+    summary: 'List the targets you own or are assigned (admins: all), a page at a time.',
+    tag: 'Targets',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [
+      {
+        name: 'maxPageSize',
+        in: 'query',
+        description: 'Targets per page (default 100).',
+        schema: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+      {
+        name: 'continuationToken',
+        in: 'query',
+        description: 'From the previous page.',
+        schema: { type: 'string', maxLength: 4096 },
+      },
+    ],
+    responses: { 200: { description: 'A page of targets.', schema: 'TargetList' } },
+  },
+  {
+    operationId: 'getTarget',
+    method: 'GET',
+    route: 'targets/{id}',
+    summary: 'Read a target.',
+    tag: 'Targets',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [targetId],
+    responses: { 200: { description: 'The target.', schema: 'Target' } },
+  },
+  {
+    operationId: 'deleteTarget',
+    method: 'DELETE',
+    route: 'targets/{id}',
+    summary: 'Forget a target and its schedule (the machine itself is left as it is).',
+    tag: 'Targets',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [targetId],
+    responses: { 204: { description: 'Deleted.' } },
+  },
+  {
+    operationId: 'putSchedules',
+    method: 'PUT',
+    route: 'targets/{id}/schedules',
+    summary: 'Replace a target’s schedule with Azure ML’s {"computeStartStop": [...]} JSON.',
+    tag: 'Schedules',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [
+      targetId,
+      {
+        name: 'If-Match',
+        in: 'header',
+        description: 'The ETag you read; the write is refused with 412 if the schedule changed since.',
+        schema: { type: 'string' },
+      },
+    ],
+    requestBody: { schema: 'ScheduleDocument', validatedBy: 'schedule engine' },
+    responses: {
+      200: {
+        description: 'Stored; each entry with its description and next five occurrences.',
+        schema: 'Schedules',
+        headers: etag,
+      },
+      412: { description: 'If-Match does not match the current ETag.', schema: 'Problem' },
+    },
+  },
+  {
+    operationId: 'getSchedules',
+    method: 'GET',
+    route: 'targets/{id}/schedules',
+    summary: 'Read a target’s schedule, with each entry’s description and next five occurrences.',
+    tag: 'Schedules',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [
+      targetId,
+      {
+        name: 'If-None-Match',
+        in: 'header',
+        description: 'An ETag you hold; 304 if it is still current.',
+        schema: { type: 'string' },
+      },
+    ],
+    responses: {
+      200: { description: 'The schedule.', schema: 'Schedules', headers: etag },
+      304: { description: 'Unchanged since the ETag in If-None-Match.' },
+    },
+  },
+  {
+    operationId: 'getTimeline',
+    method: 'GET',
+    route: 'targets/{id}/timeline',
+    summary: 'The merged occurrences of a target’s entries in a window, with the desired state after each.',
+    tag: 'Schedules',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [targetId, ...window('now')],
+    responses: { 200: { description: 'The timeline.', schema: 'Timeline' } },
+  },
+  {
+    operationId: 'previewSchedules',
+    method: 'POST',
+    route: 'preview',
+    summary: 'Validate and expand a schedule document without storing anything.',
+    tag: 'Schedules',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [
+      ...window('now'),
+      {
+        name: 'count',
+        in: 'query',
+        description: 'Next occurrences to list per entry (default 5).',
+        schema: { type: 'integer', minimum: 1, maximum: 100 },
+      },
+    ],
+    requestBody: { schema: 'ScheduleDocument', validatedBy: 'schedule engine' },
+    responses: { 200: { description: 'The expanded schedule.', schema: 'Preview' } },
+  },
+  {
+    operationId: 'getOpenApi',
+    method: 'GET',
+    route: 'openapi.json',
+    summary: 'This document.',
+    tag: 'Meta',
+    authLevel: 'anonymous',
+    requiresPrincipal: false,
+    responses: { 200: { description: 'OpenAPI 3.1.' } },
+  },
+];
+
+export function findOperation(operationId: OperationId): ApiOperation {
+  const operation = operations.find((o) => o.operationId === operationId);
+  if (!operation) throw new Error(`http: no operation ${operationId}`);
+  return operation;
+}
+
+/** Each route with the methods it serves, so every other method can be answered with 405. */
+export function routes(list: ApiOperation[] = operations): { route: string; methods: HttpVerb[] }[] {
+  const byRoute = new Map<string, HttpVerb[]>();
+  for (const operation of list)
+    byRoute.set(operation.route, [...(byRoute.get(operation.route) ?? []), operation.method]);
+  return [...byRoute].map(([route, methods]) => ({ route, methods }));
+}

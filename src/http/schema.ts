@@ -1,0 +1,155 @@
+// A small subset of JSON Schema (2020-12, as OpenAPI 3.1 uses it), written as data: the same objects
+// validate requests here and appear verbatim in openapi.json, so the two can never disagree.
+
+import type { FieldProblem } from '../errors.js';
+
+interface Annotations {
+  description?: string;
+  examples?: unknown[];
+}
+
+export type JsonSchema =
+  | (Annotations & {
+      type: 'object';
+      properties: Record<string, JsonSchema>;
+      required?: readonly string[];
+      additionalProperties?: false;
+    })
+  | (Annotations & { type: 'array'; items: JsonSchema; minItems?: number; maxItems?: number })
+  | (Annotations & {
+      type: 'string';
+      enum?: readonly string[];
+      minLength?: number;
+      maxLength?: number;
+      pattern?: string;
+      format?: 'date-time' | 'uri';
+    })
+  | (Annotations & { type: 'integer' | 'number'; minimum?: number; maximum?: number })
+  | (Annotations & { type: 'boolean' })
+  | (Annotations & { $ref: string })
+  | (Annotations & { oneOf: JsonSchema[] });
+
+/** Named schemas, as they appear under `components.schemas`; `$ref`s point into it. */
+export type SchemaRegistry = Record<string, JsonSchema>;
+
+const REF_PREFIX = '#/components/schemas/';
+
+export const ref = (name: string): JsonSchema => ({ $ref: `${REF_PREFIX}${name}` });
+
+/** Every problem with `value`, each with an RFC 6901 pointer below `pointer`. */
+export function validate(
+  schema: JsonSchema,
+  value: unknown,
+  registry: SchemaRegistry,
+  pointer = '',
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  check(schema, value, registry, pointer, problems);
+  return problems;
+}
+
+function check(
+  schema: JsonSchema,
+  value: unknown,
+  registry: SchemaRegistry,
+  pointer: string,
+  problems: FieldProblem[],
+): void {
+  if ('$ref' in schema) {
+    const target = registry[schema.$ref.slice(REF_PREFIX.length)];
+    if (!target) throw new Error(`schema: unknown reference ${schema.$ref}`);
+    check(target, value, registry, pointer, problems);
+    return;
+  }
+  if ('oneOf' in schema) {
+    const matches = schema.oneOf.filter((option) => validate(option, value, registry, pointer).length === 0);
+    if (matches.length !== 1) problems.push({ pointer, reason: 'matches none of the allowed shapes' });
+    return;
+  }
+  const add = (reason: string, at = pointer) => problems.push({ pointer: at, reason });
+  switch (schema.type) {
+    case 'object': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        add(`must be an object, not ${describeType(value)}`);
+        return;
+      }
+      const record = value as Record<string, unknown>;
+      for (const name of schema.required ?? []) {
+        if (!Object.hasOwn(record, name)) add('is required', `${pointer}/${escapePointer(name)}`);
+      }
+      for (const [name, field] of Object.entries(record)) {
+        const fieldPointer = `${pointer}/${escapePointer(name)}`;
+        const fieldSchema = Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
+        if (fieldSchema) check(fieldSchema, field, registry, fieldPointer, problems);
+        else if (schema.additionalProperties === false) {
+          add(`is not a known field; expected ${Object.keys(schema.properties).join(', ')}`, fieldPointer);
+        }
+      }
+      return;
+    }
+    case 'array': {
+      if (!Array.isArray(value)) {
+        add(`must be an array, not ${describeType(value)}`);
+        return;
+      }
+      if (schema.minItems !== undefined && value.length < schema.minItems) {
+        add(`must have at least ${schema.minItems} items`);
+      }
+      if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+        add(`must have at most ${schema.maxItems} items, not ${value.length}`);
+      }
+      value.forEach((item, i) => check(schema.items, item, registry, `${pointer}/${i}`, problems));
+      return;
+    }
+    case 'string': {
+      if (typeof value !== 'string') {
+        add(`must be a string, not ${describeType(value)}`);
+        return;
+      }
+      if (schema.minLength !== undefined && value.length < schema.minLength) {
+        add(schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`);
+      }
+      if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+        add(`must be at most ${schema.maxLength} characters`);
+      }
+      if (schema.enum && !schema.enum.includes(value)) add(`must be one of ${schema.enum.join(', ')}`);
+      if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
+        add(`must match ${schema.pattern}`);
+      }
+      if (schema.format === 'date-time' && !isDateTime(value)) {
+        add('must be an RFC 3339 date-time with a time zone, e.g. 2026-11-25T21:00:00Z');
+      }
+      return;
+    }
+    case 'integer':
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        add(`must be a number, not ${describeType(value)}`);
+        return;
+      }
+      if (schema.type === 'integer' && !Number.isInteger(value)) add('must be a whole number');
+      if (schema.minimum !== undefined && value < schema.minimum) add(`must be at least ${schema.minimum}`);
+      if (schema.maximum !== undefined && value > schema.maximum) add(`must be at most ${schema.maximum}`);
+      return;
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean') add(`must be true or false, not ${describeType(value)}`);
+      return;
+  }
+}
+
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+export function isDateTime(value: string): boolean {
+  return DATE_TIME.test(value) && Number.isFinite(Date.parse(value));
+}
+
+export function escapePointer(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

@@ -1,0 +1,282 @@
+// The API's shapes, once, as data: request schemas validate bodies and parameters, and all of them are
+// published under `components.schemas` in openapi.json. Schedules are Azure ML's `computeStartStop`.
+
+import { ref, type JsonSchema, type SchemaRegistry } from './schema.js';
+
+const instant: JsonSchema = {
+  type: 'string',
+  format: 'date-time',
+  description: 'A UTC instant, YYYY-MM-DDTHH:MM:SSZ.',
+  examples: ['2026-11-26T16:00:00Z'],
+};
+
+const timeZone: JsonSchema = {
+  type: 'string',
+  maxLength: 100,
+  description: 'An IANA id ("Europe/Berlin"), a Windows id ("W. Europe Standard Time") or "UTC".',
+  examples: ['Pacific Standard Time'],
+};
+
+const wallTime: JsonSchema = {
+  type: 'string',
+  maxLength: 40,
+  description: 'A wall time in the entry’s time zone (ISO 8601 without offset), or an instant ending in Z.',
+  examples: ['2026-01-05T00:00:00'],
+};
+
+const principalId: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 256,
+  description: 'An Entra ID object id (or another principal id the platform authenticates).',
+};
+
+export const schemas: SchemaRegistry = {
+  RegisterTargetRequest: {
+    type: 'object',
+    description: 'Registers a machine by its ARM resource id. The kind is inferred from the id.',
+    properties: {
+      resourceId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 1024,
+        description:
+          'A VM (Microsoft.Compute/virtualMachines), a pool (Microsoft.Compute/virtualMachineScaleSets) or ' +
+          'an Azure ML compute instance (Microsoft.MachineLearningServices/workspaces/{ws}/computes).',
+        examples: [
+          '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-data/providers/Microsoft.Compute/virtualMachines/vm-ds-01',
+        ],
+      },
+      assignedTo: {
+        ...principalId,
+        description: 'Admins only: the principal the target is registered for (they may then act on it).',
+      },
+    },
+    required: ['resourceId'],
+    additionalProperties: false,
+  },
+  Target: {
+    type: 'object',
+    properties: {
+      id: {
+        type: 'string',
+        pattern: '^[0-9a-f]{32}$',
+        description: 'Derived from the lowercased resource id.',
+      },
+      resourceId: { type: 'string' },
+      kind: { type: 'string', enum: ['vm', 'pool', 'computeInstance'] },
+      subscriptionId: { type: 'string' },
+      resourceGroup: { type: 'string' },
+      name: { type: 'string' },
+      workspace: { type: 'string', description: 'Compute instances only.' },
+      owner: {
+        type: 'object',
+        properties: { id: { type: 'string' }, name: { type: 'string' } },
+        required: ['id'],
+      },
+      assignedTo: { type: 'string' },
+      createdAt: instant,
+      links: {
+        type: 'object',
+        properties: {
+          self: { type: 'string' },
+          schedules: { type: 'string' },
+          timeline: { type: 'string' },
+        },
+      },
+    },
+    required: ['id', 'resourceId', 'kind', 'name', 'owner', 'createdAt'],
+  },
+  TargetList: {
+    type: 'object',
+    properties: {
+      value: { type: 'array', items: ref('Target') },
+      continuationToken: { type: 'string', description: 'Pass back to get the next page.' },
+      nextLink: { type: 'string', description: 'The next page, when there is one.' },
+    },
+    required: ['value'],
+  },
+  CronTrigger: {
+    type: 'object',
+    properties: {
+      expression: {
+        type: 'string',
+        description: 'Five fields: minute hour day-of-month month day-of-week.',
+        examples: ['0 18 * * 1-5'],
+      },
+      timeZone,
+      startTime: wallTime,
+      endTime: wallTime,
+    },
+    required: ['expression'],
+    additionalProperties: false,
+  },
+  RecurrenceSchedule: {
+    type: 'object',
+    properties: {
+      hours: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 23 } },
+      minutes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 59 } },
+      weekDays: {
+        type: 'array',
+        items: {
+          type: 'string',
+          enum: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
+        },
+      },
+      monthDays: {
+        type: 'array',
+        items: { type: 'integer', minimum: -31, maximum: 31 },
+        description: 'Days of the month; negative counts from the month’s end.',
+      },
+    },
+    required: ['hours', 'minutes'],
+    additionalProperties: false,
+  },
+  RecurrenceTrigger: {
+    type: 'object',
+    properties: {
+      frequency: { type: 'string', enum: ['Minute', 'Hour', 'Day', 'Week', 'Month'] },
+      interval: { type: 'integer', minimum: 1 },
+      timeZone,
+      startTime: wallTime,
+      schedule: ref('RecurrenceSchedule'),
+    },
+    required: ['frequency', 'interval'],
+    additionalProperties: false,
+  },
+  ScheduleEntry: {
+    type: 'object',
+    description: 'One entry of Azure ML’s computeStartStop, exactly as its ARM templates write it.',
+    properties: {
+      triggerType: { type: 'string', enum: ['Cron', 'Recurrence'] },
+      action: { type: 'string', enum: ['Start', 'Stop'] },
+      status: { type: 'string', enum: ['Enabled', 'Disabled'] },
+      cron: ref('CronTrigger'),
+      recurrence: ref('RecurrenceTrigger'),
+    },
+    required: ['triggerType', 'action'],
+    additionalProperties: false,
+  },
+  ScheduleDocument: {
+    type: 'object',
+    description:
+      'Azure ML’s compute-instance schedules, pasted unchanged. Validated by the schedule engine: time zones, ' +
+      'cron and recurrence rules, at most four entries, and no Start and Stop at the same instant.',
+    properties: { computeStartStop: { type: 'array', items: ref('ScheduleEntry'), maxItems: 4 } },
+    required: ['computeStartStop'],
+    additionalProperties: false,
+    examples: [
+      {
+        computeStartStop: [
+          {
+            triggerType: 'Cron',
+            action: 'Stop',
+            status: 'Enabled',
+            cron: {
+              expression: '0 18 * * 1-5',
+              timeZone: 'Pacific Standard Time',
+              startTime: '2026-01-05T00:00:00',
+            },
+          },
+          {
+            triggerType: 'Recurrence',
+            action: 'Start',
+            status: 'Enabled',
+            recurrence: {
+              frequency: 'Week',
+              interval: 1,
+              timeZone: 'W. Europe Standard Time',
+              schedule: { hours: [8], minutes: [0], weekDays: ['Monday', 'Friday'] },
+            },
+          },
+        ],
+      },
+    ],
+  },
+  ExpandedScheduleEntry: {
+    type: 'object',
+    description: 'A schedule entry as stored, with what it means.',
+    properties: {
+      triggerType: { type: 'string' },
+      action: { type: 'string' },
+      status: { type: 'string' },
+      cron: ref('CronTrigger'),
+      recurrence: ref('RecurrenceTrigger'),
+      description: {
+        type: 'string',
+        examples: ['At 18:00, Monday to Friday, Pacific time (UTC−08:00/−07:00)'],
+      },
+      nextOccurrences: { type: 'array', items: instant, description: 'Empty for disabled entries.' },
+    },
+    required: ['triggerType', 'action', 'description', 'nextOccurrences'],
+  },
+  Schedules: {
+    type: 'object',
+    properties: {
+      targetId: { type: 'string' },
+      computeStartStop: { type: 'array', items: ref('ExpandedScheduleEntry') },
+      registeredAt: { ...instant, description: 'Recurrences without a startTime count intervals from here.' },
+      updatedAt: instant,
+      updatedBy: { type: 'string' },
+    },
+    required: ['targetId', 'computeStartStop', 'registeredAt', 'updatedAt'],
+  },
+  TimelinePoint: {
+    type: 'object',
+    properties: {
+      at: instant,
+      action: { type: 'string', enum: ['Start', 'Stop'] },
+      entryIndex: { type: 'integer' },
+      desiredState: { type: 'string', enum: ['Running', 'Stopped'] },
+    },
+    required: ['at', 'action', 'entryIndex', 'desiredState'],
+  },
+  Timeline: {
+    type: 'object',
+    properties: {
+      targetId: { type: 'string' },
+      from: instant,
+      to: instant,
+      desiredStateAtFrom: {
+        type: 'string',
+        enum: ['Running', 'Stopped'],
+        description: 'What the latest occurrence before `from` asked for; absent when none ever fired.',
+      },
+      points: { type: 'array', items: ref('TimelinePoint') },
+    },
+    required: ['from', 'to', 'points'],
+  },
+  Preview: {
+    type: 'object',
+    properties: {
+      computeStartStop: { type: 'array', items: ref('ExpandedScheduleEntry') },
+      timeline: ref('Timeline'),
+    },
+    required: ['computeStartStop', 'timeline'],
+  },
+  Problem: {
+    type: 'object',
+    description: 'An RFC 9457 problem document.',
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      instance: { type: 'string' },
+      errors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            pointer: { type: 'string', description: 'RFC 6901 JSON pointer into the request body.' },
+            parameter: { type: 'string', description: 'A query or path parameter.' },
+            header: { type: 'string' },
+            reason: { type: 'string' },
+          },
+          required: ['reason'],
+        },
+      },
+    },
+    required: ['type', 'title', 'status'],
+  },
+};

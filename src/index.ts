@@ -1,0 +1,36 @@
+// The Functions entry point: reads and validates settings once, builds the dependencies, and registers
+// every function of the registry with the host. Outside the host `app.*` only warns (test mode).
+
+import { app } from '@azure/functions';
+import { readConfig } from './config.js';
+import { createDependencies } from './functions/dependencies.js';
+import { createFunctionRegistry, hasTrigger, type FunctionDefinition } from './functions/registry.js';
+import { provisionStorage } from './store/index.js';
+
+function register(definition: FunctionDefinition): void {
+  const { name } = definition;
+  if (hasTrigger(definition, 'http')) {
+    const { methods, route, authLevel } = definition.trigger;
+    app.http(name, { methods, route, authLevel, handler: definition.handler });
+  } else if (hasTrigger(definition, 'timer')) {
+    // runOnStartup stays off: in production it would fire on every scale-out and restart.
+    app.timer(name, {
+      schedule: definition.trigger.schedule,
+      runOnStartup: false,
+      handler: definition.handler,
+    });
+  } else if (hasTrigger(definition, 'queue')) {
+    const { queueName, connection } = definition.trigger;
+    app.storageQueue(name, { queueName, connection, handler: definition.handler });
+  } else if (hasTrigger(definition, 'eventGrid')) {
+    app.eventGrid(name, { handler: definition.handler });
+  }
+}
+
+const deps = createDependencies(readConfig(process.env));
+for (const definition of createFunctionRegistry(deps)) register(definition);
+
+// Tables and queues must exist before the first request or tick; creating them is idempotent.
+app.hook.appStart(async () => {
+  await provisionStorage(deps.storage);
+});

@@ -1,0 +1,273 @@
+// Table entities and their conversion to the records in ports.ts. Instants are stored as Edm.Double
+// (exact for milliseconds) because an untyped JSON number would be guessed as Int32 and overflow.
+
+import type { TableEntity } from '@azure/data-tables';
+import type { ScheduleAction, ScheduleEntry } from '../schedule/types.js';
+import type { TargetKind } from '../targets/resource-id.js';
+import type { Checkpoint, DueEntry, Run, StoredRun, StoredTarget, Target, TargetSchedule } from './ports.js';
+import {
+  CHECKPOINT_PARTITION,
+  SCHEDULE_ROW,
+  TARGET_ROW,
+  dueRowKey,
+  entryRowKey,
+  minuteBucket,
+  runRowKey,
+} from './keys.js';
+
+type Properties = Record<string, unknown>;
+export type Entity = TableEntity<Properties>;
+/** An entity as read back: storage always returns the keys and an ETag. */
+export type EntityResult = Properties & { partitionKey: string; rowKey: string; etag: string };
+
+const instant = (ms: number) => ({ value: ms, type: 'Double' as const });
+
+/** Drops undefined properties: the SDK would send them as nulls. */
+function defined(properties: Properties): Properties {
+  return Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
+}
+
+function text(entity: Properties, name: string): string {
+  const value = entity[name];
+  if (typeof value !== 'string') throw new TypeError(`store: property ${name} is not a string`);
+  return value;
+}
+
+function optionalText(entity: Properties, name: string): string | undefined {
+  const value = entity[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function number(entity: Properties, name: string): number {
+  const value = entity[name];
+  if (typeof value !== 'number') throw new TypeError(`store: property ${name} is not a number`);
+  return value;
+}
+
+function optionalNumber(entity: Properties, name: string): number | undefined {
+  const value = entity[name];
+  return typeof value === 'number' ? value : undefined;
+}
+
+export function etagOf(entity: { etag?: string }): string {
+  if (!entity.etag) throw new TypeError('store: entity without an ETag');
+  return entity.etag;
+}
+
+export function targetEntity(target: Target): Entity {
+  return {
+    partitionKey: target.id,
+    rowKey: TARGET_ROW,
+    ...defined({
+      resourceId: target.resourceId,
+      kind: target.kind,
+      subscriptionId: target.subscriptionId,
+      resourceGroup: target.resourceGroup,
+      name: target.name,
+      workspace: target.workspace,
+      ownerId: target.owner.id,
+      ownerName: target.owner.name,
+      assignedTo: target.assignedTo,
+      createdAt: instant(target.createdAt),
+    }),
+  };
+}
+
+export function toTarget(entity: EntityResult): StoredTarget {
+  const workspace = optionalText(entity, 'workspace');
+  const ownerName = optionalText(entity, 'ownerName');
+  const assignedTo = optionalText(entity, 'assignedTo');
+  return {
+    id: entity.partitionKey,
+    resourceId: text(entity, 'resourceId'),
+    kind: text(entity, 'kind') as TargetKind,
+    subscriptionId: text(entity, 'subscriptionId'),
+    resourceGroup: text(entity, 'resourceGroup'),
+    name: text(entity, 'name'),
+    ...(workspace !== undefined ? { workspace } : {}),
+    owner: { id: text(entity, 'ownerId'), ...(ownerName !== undefined ? { name: ownerName } : {}) },
+    ...(assignedTo !== undefined ? { assignedTo } : {}),
+    createdAt: number(entity, 'createdAt'),
+    etag: etagOf(entity),
+  };
+}
+
+export interface ScheduleHeader {
+  revision: string;
+  registeredAt: number;
+  updatedAt: number;
+  updatedBy?: string;
+  entryCount: number;
+  /** Set by a delete in progress, so schedule writes stop instead of racing it. */
+  deleting?: boolean;
+}
+
+export function scheduleHeaderEntity(targetId: string, header: ScheduleHeader): Entity {
+  return {
+    partitionKey: targetId,
+    rowKey: SCHEDULE_ROW,
+    ...defined({
+      revision: header.revision,
+      registeredAt: instant(header.registeredAt),
+      updatedAt: instant(header.updatedAt),
+      updatedBy: header.updatedBy,
+      entryCount: header.entryCount,
+      deleting: header.deleting,
+    }),
+  };
+}
+
+export function toScheduleHeader(entity: EntityResult): ScheduleHeader & { etag: string } {
+  const updatedBy = optionalText(entity, 'updatedBy');
+  return {
+    revision: text(entity, 'revision'),
+    registeredAt: number(entity, 'registeredAt'),
+    updatedAt: number(entity, 'updatedAt'),
+    ...(updatedBy !== undefined ? { updatedBy } : {}),
+    entryCount: number(entity, 'entryCount'),
+    ...(entity.deleting === true ? { deleting: true } : {}),
+    etag: etagOf(entity),
+  };
+}
+
+export interface EntryRow {
+  index: number;
+  revision: string;
+  entry: ScheduleEntry;
+  /** Where this entry's due row is, if it has one. */
+  dueAt?: number;
+}
+
+export function entryEntity(targetId: string, row: EntryRow): Entity {
+  return {
+    partitionKey: targetId,
+    rowKey: entryRowKey(row.index),
+    ...defined({
+      index: row.index,
+      revision: row.revision,
+      entry: JSON.stringify(row.entry),
+      dueAt: row.dueAt === undefined ? undefined : instant(row.dueAt),
+    }),
+  };
+}
+
+export function toEntryRow(entity: EntityResult): EntryRow & { etag: string; rowKey: string } {
+  const dueAt = optionalNumber(entity, 'dueAt');
+  return {
+    index: number(entity, 'index'),
+    revision: text(entity, 'revision'),
+    entry: JSON.parse(text(entity, 'entry')) as ScheduleEntry,
+    ...(dueAt !== undefined ? { dueAt } : {}),
+    etag: etagOf(entity),
+    rowKey: entity.rowKey,
+  };
+}
+
+export function toSchedule(targetId: string, header: ScheduleHeader, entries: EntryRow[]): TargetSchedule {
+  const current = entries
+    .filter((e) => e.revision === header.revision)
+    .sort((a, b) => a.index - b.index)
+    .map((e) => e.entry);
+  return {
+    targetId,
+    entries: current,
+    revision: header.revision,
+    registeredAt: header.registeredAt,
+    updatedAt: header.updatedAt,
+    ...(header.updatedBy !== undefined ? { updatedBy: header.updatedBy } : {}),
+  };
+}
+
+export function dueEntity(due: DueEntry): Entity {
+  return {
+    partitionKey: minuteBucket(due.at),
+    rowKey: dueRowKey(due.targetId, due.revision, due.entryIndex),
+    at: instant(due.at),
+    targetId: due.targetId,
+    resourceId: due.resourceId,
+    kind: due.kind,
+    revision: due.revision,
+    entryIndex: due.entryIndex,
+    action: due.action,
+    entry: JSON.stringify(due.entry),
+    registeredAt: instant(due.registeredAt),
+  };
+}
+
+export function toDueEntry(entity: EntityResult): DueEntry {
+  return {
+    at: number(entity, 'at'),
+    targetId: text(entity, 'targetId'),
+    resourceId: text(entity, 'resourceId'),
+    kind: text(entity, 'kind') as TargetKind,
+    revision: text(entity, 'revision'),
+    entryIndex: number(entity, 'entryIndex'),
+    action: text(entity, 'action') as ScheduleAction,
+    entry: JSON.parse(text(entity, 'entry')) as ScheduleEntry,
+    registeredAt: number(entity, 'registeredAt'),
+  };
+}
+
+export function runEntity(run: Run): Entity {
+  return {
+    partitionKey: run.targetId,
+    rowKey: runRowKey(run.occurrenceAt),
+    ...defined({
+      occurrenceAt: instant(run.occurrenceAt),
+      requestedAction: run.requestedAction,
+      source: run.source,
+      outcome: run.outcome,
+      attempts: run.attempts,
+      errorCode: run.error?.code,
+      errorMessage: run.error?.message,
+      note: run.note,
+      operation: run.operation,
+      leaseOwner: run.lease?.owner,
+      leaseUntil: run.lease === undefined ? undefined : instant(run.lease.until),
+      createdAt: instant(run.createdAt),
+      startedAt: run.startedAt === undefined ? undefined : instant(run.startedAt),
+      finishedAt: run.finishedAt === undefined ? undefined : instant(run.finishedAt),
+      requestedBy: run.requestedBy,
+    }),
+  };
+}
+
+export function toRun(entity: EntityResult): StoredRun {
+  const errorCode = optionalText(entity, 'errorCode');
+  const startedAt = optionalNumber(entity, 'startedAt');
+  const finishedAt = optionalNumber(entity, 'finishedAt');
+  const requestedBy = optionalText(entity, 'requestedBy');
+  const note = optionalText(entity, 'note');
+  const operation = optionalText(entity, 'operation');
+  const leaseOwner = optionalText(entity, 'leaseOwner');
+  const leaseUntil = optionalNumber(entity, 'leaseUntil');
+  return {
+    targetId: entity.partitionKey,
+    occurrenceAt: number(entity, 'occurrenceAt'),
+    requestedAction: text(entity, 'requestedAction') as Run['requestedAction'],
+    source: text(entity, 'source'),
+    outcome: text(entity, 'outcome') as Run['outcome'],
+    attempts: number(entity, 'attempts'),
+    ...(errorCode !== undefined
+      ? { error: { code: errorCode, message: optionalText(entity, 'errorMessage') ?? '' } }
+      : {}),
+    ...(note !== undefined ? { note } : {}),
+    ...(operation !== undefined ? { operation } : {}),
+    ...(leaseOwner !== undefined && leaseUntil !== undefined
+      ? { lease: { owner: leaseOwner, until: leaseUntil } }
+      : {}),
+    createdAt: number(entity, 'createdAt'),
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+    ...(requestedBy !== undefined ? { requestedBy } : {}),
+    etag: etagOf(entity),
+  };
+}
+
+export function checkpointEntity(name: string, value: number): Entity {
+  return { partitionKey: CHECKPOINT_PARTITION, rowKey: name, value: instant(value) };
+}
+
+export function toCheckpoint(entity: EntityResult): Checkpoint {
+  return { name: entity.rowKey, value: number(entity, 'value'), etag: etagOf(entity) };
+}

@@ -1,0 +1,36 @@
+// Builds the Table Storage implementation of every port from validated settings.
+// The composition root calls this once; tests call it with their own prefix to stay isolated.
+
+import type { Config } from '../config.js';
+import type { Store } from './ports.js';
+import { TableCheckpointRepository } from './checkpoint-repository.js';
+import { TableDueIndex } from './due-index.js';
+import { TableRunRepository } from './run-repository.js';
+import { TableScheduleRepository } from './schedule-repository.js';
+import { createStorageClients, provisionStorage, type StorageClients } from './tables.js';
+import { TableTargetRepository } from './target-repository.js';
+
+export type { StorageClients };
+export { createStorageClients, provisionStorage };
+
+export function createTableStore(clients: StorageClients): Store {
+  const { names } = clients;
+  const targets = clients.table(names.targets);
+  const due = clients.table(names.due);
+  return {
+    targets: new TableTargetRepository({ targets, access: clients.table(names.access), due }),
+    schedules: new TableScheduleRepository(targets, due),
+    due: new TableDueIndex(due, targets),
+    runs: new TableRunRepository(clients.table(names.runs)),
+    checkpoints: new TableCheckpointRepository(clients.table(names.checkpoints)),
+  };
+}
+
+/** The store for a configuration, with the clients it uses (the local host also provisions through them). */
+export function openStore(config: Pick<Config, 'storage' | 'storagePrefix'>): {
+  store: Store;
+  clients: StorageClients;
+} {
+  const clients = createStorageClients(config.storage, config.storagePrefix);
+  return { store: createTableStore(clients), clients };
+}

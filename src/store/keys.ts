@@ -1,0 +1,100 @@
+// The one place that knows how things are laid out in Table and Queue storage: names, partition and
+// row keys. Keys never contain user text as is (ARM ids hold `/`, which keys forbid): we hash or encode it.
+
+import { createHash } from 'node:crypto';
+
+export interface StorageNames {
+  /** Target rows, their schedule header and schedule entries; one partition per target. */
+  targets: string;
+  /** Principal → target rows, so people list their own targets without scanning everyone's. */
+  access: string;
+  /** One row per enabled entry at its next occurrence, partitioned by UTC minute. */
+  due: string;
+  /** One row per (target, occurrence): the idempotency key of every action. */
+  runs: string;
+  /** Tick checkpoints. */
+  checkpoints: string;
+  queues: { actions: string; pools: string };
+}
+
+export function storageNames(prefix = ''): StorageNames {
+  return {
+    targets: `${prefix}targets`,
+    access: `${prefix}targetaccess`,
+    due: `${prefix}due`,
+    runs: `${prefix}runs`,
+    checkpoints: `${prefix}checkpoints`,
+    queues: { actions: `${prefix}actions`, pools: `${prefix}pools` },
+  };
+}
+
+/** A target's id: the first 128 bits of SHA-256 over its lowercased resource id, in hex. */
+export function targetIdFor(normalizedResourceId: string): string {
+  return createHash('sha256').update(normalizedResourceId.toLowerCase()).digest('hex').slice(0, 32);
+}
+
+/** Target ids arrive in URLs; anything else cannot name a stored target. */
+export function isTargetId(value: string): boolean {
+  return /^[0-9a-f]{32}$/.test(value);
+}
+
+export const TARGET_ROW = 'target';
+export const SCHEDULE_ROW = 'schedule';
+const ENTRY_ROW_PREFIX = 'entry-';
+
+/** Entry rows sort after the header and stay together: `entry-00` … `entry-19`. */
+export function entryRowKey(index: number): string {
+  return `${ENTRY_ROW_PREFIX}${String(index).padStart(2, '0')}`;
+}
+
+export function isEntryRowKey(rowKey: string): boolean {
+  return rowKey.startsWith(ENTRY_ROW_PREFIX);
+}
+
+/** Principal ids come from tokens and may hold any character: base64url keeps them key-safe. */
+export function principalPartitionKey(principalId: string): string {
+  return Buffer.from(principalId, 'utf8').toString('base64url');
+}
+
+const MINUTE_MS = 60_000;
+
+/** The UTC minute that holds `at`, as `yyyyMMddHHmm`: sorts lexically in time order. */
+export function minuteBucket(at: number): string {
+  const iso = new Date(Math.floor(at / MINUTE_MS) * MINUTE_MS).toISOString();
+  return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16);
+}
+
+/**
+ * A due row's key: target, schedule revision and entry. The revision keeps a replaced schedule's rows
+ * apart from its successor's, so writing the new rows first can never overwrite the old ones.
+ */
+export function dueRowKey(targetId: string, revision: string, entryIndex: number): string {
+  return `${targetId}_${revision}_${String(entryIndex).padStart(2, '0')}`;
+}
+
+// Runs list newest first, so the row key counts down from the largest 13-digit millisecond instant.
+const RUN_KEY_CEILING = 9_999_999_999_999;
+
+export function runRowKey(occurrenceAt: number): string {
+  return String(RUN_KEY_CEILING - occurrenceAt).padStart(13, '0');
+}
+
+export const CHECKPOINT_PARTITION = 'checkpoint';
+
+/**
+ * Table continuation tokens are base64 JSON made by the SDK. A caller may send us anything, so we
+ * check the shape before the SDK decodes it (it would otherwise throw a SyntaxError from deep inside).
+ */
+export function isContinuationToken(token: string): boolean {
+  if (token.length > 4096 || !/^[A-Za-z0-9+/=_-]+$/.test(token)) return false;
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+    return (
+      typeof decoded === 'object' &&
+      decoded !== null &&
+      typeof (decoded as { nextPartitionKey?: unknown }).nextPartitionKey === 'string'
+    );
+  } catch {
+    return false;
+  }
+}

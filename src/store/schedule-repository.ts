@@ -1,0 +1,124 @@
+// A target's schedule: a header row (revision, registration instant) and one row per entry, in the
+// target's partition, replaced in one transaction fenced by the header's ETag; due rows move with them.
+
+import type { TableClient, TransactionAction } from '@azure/data-tables';
+import { NotFoundError, PreconditionFailedError, StorageError } from '../errors.js';
+import type {
+  DueEntry,
+  OperationOptions,
+  ReplaceScheduleOptions,
+  ScheduleRepository,
+  ScheduleWrite,
+  TargetSchedule,
+} from './ports.js';
+import {
+  entryEntity,
+  scheduleHeaderEntity,
+  toSchedule,
+  type EntryRow,
+  type ScheduleHeader,
+} from './entities.js';
+import { deleteDueRows, writeDueRows } from './due-index.js';
+import { readTargetPartition } from './target-partition.js';
+import { newRevision } from './target-repository.js';
+import { statusOf, storageFailure } from './tables.js';
+
+const MAX_ATTEMPTS = 5;
+
+export class TableScheduleRepository implements ScheduleRepository {
+  constructor(
+    private readonly targets: TableClient,
+    private readonly due: TableClient,
+  ) {}
+
+  async get(targetId: string, options: OperationOptions = {}): Promise<TargetSchedule | undefined> {
+    const { target, header, entries } = await readTargetPartition(this.targets, targetId, options);
+    if (!target || !header || header.deleting) return undefined;
+    return toSchedule(targetId, header, entries);
+  }
+
+  async replace(
+    targetId: string,
+    write: ScheduleWrite,
+    options: ReplaceScheduleOptions = {},
+  ): Promise<TargetSchedule> {
+    for (let attempt = 1; ; attempt++) {
+      const { target, header, entries: oldRows } = await readTargetPartition(this.targets, targetId, options);
+      if (!target || !header || header.deleting)
+        throw new NotFoundError(`target ${targetId} is not registered`);
+      if (options.ifRevision !== undefined && options.ifRevision !== header.revision) {
+        throw new PreconditionFailedError(
+          'The schedule changed since you read it (If-Match does not match its ETag); read it again.',
+        );
+      }
+      const revision = newRevision();
+      const newRows: EntryRow[] = write.entries.map((entry, index) => {
+        const dueAt = write.nextOccurrences[index];
+        return { index, revision, entry, ...(dueAt !== undefined ? { dueAt } : {}) };
+      });
+      const dueRows: DueEntry[] = newRows.flatMap((row) =>
+        row.dueAt === undefined
+          ? []
+          : [
+              {
+                at: row.dueAt,
+                targetId,
+                resourceId: target.resourceId,
+                kind: target.kind,
+                revision,
+                entryIndex: row.index,
+                action: row.entry.action,
+                entry: row.entry,
+                registeredAt: write.registeredAt,
+              },
+            ],
+      );
+      // New due rows first (their keys carry the new revision, so they cannot clash with the old ones);
+      // if the transaction then fails, we take them back.
+      await writeDueRows(this.due, dueRows, options);
+      const oldByIndex = new Map(oldRows.map((row) => [row.index, row]));
+      const newHeader: ScheduleHeader = {
+        revision,
+        registeredAt: write.registeredAt,
+        updatedAt: write.updatedAt,
+        ...(write.updatedBy !== undefined ? { updatedBy: write.updatedBy } : {}),
+        entryCount: newRows.length,
+      };
+      const actions: TransactionAction[] = [
+        ['update', scheduleHeaderEntity(targetId, newHeader), 'Replace', { etag: header.etag }],
+        ...newRows.map((row): TransactionAction => {
+          const old = oldByIndex.get(row.index);
+          // An existing row is replaced under its ETag, so a tick moving its due row meanwhile makes us retry.
+          return old
+            ? ['update', entryEntity(targetId, row), 'Replace', { etag: old.etag }]
+            : ['create', entryEntity(targetId, row)];
+        }),
+        ...oldRows
+          .filter((row) => row.index >= newRows.length)
+          .map((row): TransactionAction => ['delete', { partitionKey: targetId, rowKey: row.rowKey }]),
+      ];
+      try {
+        await this.targets.submitTransaction(actions, options);
+      } catch (error) {
+        await deleteDueRows(this.due, dueRows, options);
+        const status = statusOf(error);
+        if ((status === 412 || status === 404 || status === 409) && attempt < MAX_ATTEMPTS) continue;
+        if (status === 412 || status === 409) {
+          throw new PreconditionFailedError('The schedule kept changing while we wrote it; try again.');
+        }
+        if (error instanceof StorageError) throw error;
+        throw storageFailure(`writing the schedule of target ${targetId}`, error);
+      }
+      await deleteDueRows(
+        this.due,
+        oldRows.flatMap((row) =>
+          row.dueAt === undefined
+            ? []
+            : [{ at: row.dueAt, targetId, revision: row.revision, entryIndex: row.index }],
+        ),
+        options,
+      );
+      return toSchedule(targetId, newHeader, newRows);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// A target's partition holds its row, its schedule header and its entry rows; reading it is one query.
+// Both the target and the schedule repositories start every write from this snapshot and its ETags.
+
+import { odata, type TableClient } from '@azure/data-tables';
+import type { OperationOptions, StoredTarget } from './ports.js';
+import { SCHEDULE_ROW, TARGET_ROW, isEntryRowKey } from './keys.js';
+import {
+  toEntryRow,
+  toScheduleHeader,
+  toTarget,
+  type EntityResult,
+  type EntryRow,
+  type ScheduleHeader,
+} from './entities.js';
+import { storageFailure } from './tables.js';
+
+export interface TargetPartition {
+  target?: StoredTarget;
+  header?: ScheduleHeader & { etag: string };
+  entries: (EntryRow & { etag: string; rowKey: string })[];
+  /** Every row's key and ETag, for deleting the whole partition. */
+  rows: { rowKey: string; etag: string }[];
+}
+
+export async function readTargetPartition(
+  targets: TableClient,
+  targetId: string,
+  options: OperationOptions = {},
+): Promise<TargetPartition> {
+  const partition: TargetPartition = { entries: [], rows: [] };
+  try {
+    const rows = targets.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${targetId}` },
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    });
+    for await (const row of rows) {
+      const entity = row as EntityResult;
+      partition.rows.push({ rowKey: entity.rowKey, etag: entity.etag });
+      if (entity.rowKey === TARGET_ROW) partition.target = toTarget(entity);
+      else if (entity.rowKey === SCHEDULE_ROW) partition.header = toScheduleHeader(entity);
+      else if (isEntryRowKey(entity.rowKey)) partition.entries.push(toEntryRow(entity));
+    }
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    throw storageFailure(`reading target ${targetId}`, error);
+  }
+  return partition;
+}

@@ -1,0 +1,237 @@
+// Targets in Table Storage: the target row and an empty schedule are created together in the target's
+// partition; a per-principal access table lets people list their own targets without scanning the fleet.
+
+import { randomUUID } from 'node:crypto';
+import { odata, type TableClient } from '@azure/data-tables';
+import { ConflictError, InvalidRequestError, PreconditionFailedError, StorageError } from '../errors.js';
+import type { OperationOptions, Page, PageOptions, StoredTarget, Target, TargetRepository } from './ports.js';
+import { TARGET_ROW, isContinuationToken, principalPartitionKey } from './keys.js';
+import { scheduleHeaderEntity, targetEntity, toTarget, type EntityResult } from './entities.js';
+import { deleteDueRows } from './due-index.js';
+import { readTargetPartition } from './target-partition.js';
+import { orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+const MAX_ATTEMPTS = 5;
+
+export interface TargetTables {
+  targets: TableClient;
+  access: TableClient;
+  due: TableClient;
+}
+
+export class TableTargetRepository implements TargetRepository {
+  constructor(private readonly tables: TargetTables) {}
+
+  async get(targetId: string, options: OperationOptions = {}): Promise<StoredTarget | undefined> {
+    const entity = await orUndefinedIfMissing(`reading target ${targetId}`, () =>
+      this.tables.targets.getEntity<Record<string, unknown>>(targetId, TARGET_ROW, options),
+    );
+    return entity ? toTarget(entity as EntityResult) : undefined;
+  }
+
+  async create(target: Target, options: OperationOptions = {}): Promise<StoredTarget> {
+    // Index access first: if we stop half-way the owner still finds the target once it exists, and a
+    // row pointing at a target that was never created is skipped when listing.
+    await this.indexAccess(target, options);
+    const header = scheduleHeaderEntity(target.id, {
+      revision: newRevision(),
+      registeredAt: target.createdAt,
+      updatedAt: target.createdAt,
+      entryCount: 0,
+    });
+    try {
+      await this.tables.targets.submitTransaction(
+        [
+          ['create', targetEntity(target)],
+          ['create', header],
+        ],
+        options,
+      );
+    } catch (error) {
+      if (statusOf(error) === 409) throw new ConflictError(`target ${target.id} is already registered`);
+      throw storageFailure(`creating target ${target.id}`, error);
+    }
+    const stored = await this.get(target.id, options);
+    if (!stored) throw storageFailure(`creating target ${target.id}`, new Error('not readable after create'));
+    return stored;
+  }
+
+  async updateAssignment(
+    target: StoredTarget,
+    assignedTo: string | undefined,
+    options: OperationOptions = {},
+  ): Promise<StoredTarget> {
+    const { etag, ...rest } = target;
+    const updated: Target = { ...rest };
+    if (assignedTo === undefined) delete updated.assignedTo;
+    else updated.assignedTo = assignedTo;
+    await this.indexAccess(updated, options);
+    try {
+      await this.tables.targets.updateEntity(targetEntity(updated), 'Replace', { ...options, etag });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412 || status === 404) {
+        throw new PreconditionFailedError(`target ${target.id} changed meanwhile; read it again`);
+      }
+      throw storageFailure(`updating target ${target.id}`, error);
+    }
+    if (
+      target.assignedTo !== undefined &&
+      target.assignedTo !== assignedTo &&
+      target.assignedTo !== target.owner.id
+    ) {
+      await this.unindex(target.assignedTo, target.id, options);
+    }
+    const stored = await this.get(target.id, options);
+    if (!stored) throw new PreconditionFailedError(`target ${target.id} was deleted meanwhile`);
+    return stored;
+  }
+
+  async indexAccess(target: Target, options: OperationOptions = {}): Promise<void> {
+    const principals = new Set([
+      target.owner.id,
+      ...(target.assignedTo !== undefined ? [target.assignedTo] : []),
+    ]);
+    try {
+      await Promise.all(
+        [...principals].map((principalId) =>
+          this.tables.access.upsertEntity(
+            { partitionKey: principalPartitionKey(principalId), rowKey: target.id, principalId },
+            'Replace',
+            options,
+          ),
+        ),
+      );
+    } catch (error) {
+      throw storageFailure(`indexing target ${target.id}`, error);
+    }
+  }
+
+  async delete(targetId: string, options: OperationOptions = {}): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const partition = await readTargetPartition(this.tables.targets, targetId, options);
+      if (!partition.target && partition.rows.length === 0) return false;
+      try {
+        // Mark the schedule as being deleted under its ETag: a schedule write that read the header before
+        // now fails its own ETag check, and one that reads it after sees the mark and stops.
+        if (partition.header) {
+          const { etag, ...header } = partition.header;
+          await this.tables.targets.updateEntity(
+            scheduleHeaderEntity(targetId, { ...header, deleting: true }),
+            'Replace',
+            { ...options, etag },
+          );
+        }
+        // Due rows next: should we stop after this, the target still exists and a retry finishes the job.
+        await deleteDueRows(
+          this.tables.due,
+          partition.entries.flatMap((e) =>
+            e.dueAt === undefined
+              ? []
+              : [{ at: e.dueAt, targetId, revision: e.revision, entryIndex: e.index }],
+          ),
+          options,
+        );
+        await this.tables.targets.submitTransaction(
+          partition.rows.map(({ rowKey }) => ['delete', { partitionKey: targetId, rowKey }]),
+          options,
+        );
+      } catch (error) {
+        const status = statusOf(error);
+        if ((status === 412 || status === 404) && attempt < MAX_ATTEMPTS) continue;
+        if (error instanceof StorageError) throw error;
+        throw storageFailure(`deleting target ${targetId}`, error);
+      }
+      if (partition.target) {
+        const { owner, assignedTo } = partition.target;
+        await this.unindex(owner.id, targetId, options);
+        if (assignedTo !== undefined && assignedTo !== owner.id)
+          await this.unindex(assignedTo, targetId, options);
+      }
+      return partition.target !== undefined;
+    }
+  }
+
+  async listAll(options: PageOptions = {}): Promise<Page<StoredTarget>> {
+    return this.collectPage(this.tables.targets, odata`RowKey eq ${TARGET_ROW}`, options, (entity) =>
+      Promise.resolve(toTarget(entity)),
+    );
+  }
+
+  async listForPrincipal(principalId: string, options: PageOptions = {}): Promise<Page<StoredTarget>> {
+    return this.collectPage(
+      this.tables.access,
+      odata`PartitionKey eq ${principalPartitionKey(principalId)}`,
+      options,
+      // The access table is only an index: a row may outlive a deleted target or a reassignment, or have
+      // been written by a registration that then lost its race. The target row decides who sees it.
+      async (entity) => {
+        const target = await this.get(entity.rowKey, options);
+        const visible = target && (target.owner.id === principalId || target.assignedTo === principalId);
+        return visible ? target : undefined;
+      },
+    );
+  }
+
+  /**
+   * Fills one page from a query. Table Storage may answer with short or empty pages and a token,
+   * so we keep asking (for only what is still missing) until the page is full or the rows run out.
+   */
+  private async collectPage(
+    table: TableClient,
+    filter: string,
+    options: PageOptions,
+    load: (entity: EntityResult) => Promise<StoredTarget | undefined>,
+  ): Promise<Page<StoredTarget>> {
+    const wanted = Math.min(Math.max(options.maxPageSize ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+    let token = options.continuationToken;
+    if (token !== undefined && !isContinuationToken(token)) {
+      throw new InvalidRequestError('The continuation token is not one we issued.', [
+        { parameter: 'continuationToken', reason: 'is not a continuation token from a previous page' },
+      ]);
+    }
+    const items: StoredTarget[] = [];
+    try {
+      do {
+        const pages = table
+          .listEntities<Record<string, unknown>>({
+            queryOptions: { filter },
+            ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+          })
+          .byPage({ maxPageSize: wanted - items.length, ...(token ? { continuationToken: token } : {}) });
+        const page = await pages.next();
+        if (page.done) {
+          token = undefined;
+          break;
+        }
+        const loaded = await Promise.all(page.value.map((entity) => load(entity as EntityResult)));
+        items.push(...loaded.filter((t): t is StoredTarget => t !== undefined));
+        token = page.value.continuationToken;
+      } while (token && items.length < wanted);
+    } catch (error) {
+      if (error instanceof TypeError || error instanceof InvalidRequestError) throw error;
+      if (statusOf(error) === 400) {
+        throw new InvalidRequestError('The continuation token is not one we issued.', [
+          { parameter: 'continuationToken', reason: 'was refused by storage' },
+        ]);
+      }
+      throw storageFailure('listing targets', error);
+    }
+    return { items, ...(token ? { continuationToken: token } : {}) };
+  }
+
+  private async unindex(principalId: string, targetId: string, options: OperationOptions) {
+    try {
+      await this.tables.access.deleteEntity(principalPartitionKey(principalId), targetId, options);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw storageFailure(`unindexing target ${targetId}`, error);
+    }
+  }
+}
+
+/** A schedule revision: short, unique, and never reused after a target is deleted and registered again. */
+export function newRevision(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 16);
+}

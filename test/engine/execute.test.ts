@@ -1,0 +1,183 @@
+// Execute on its own: one action per (target, occurrence) whatever the deliveries, a recorded no-op when
+// the machine is already there, and waits handed to the queue for throttling and conflicts.
+
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import {
+  OperationFailedError,
+  TargetConflictError,
+  TargetNotFoundError,
+  ThrottledError,
+  TransientError,
+} from '../../src/compute/gateway.js';
+import type { ActionMessage } from '../../src/engine/action-message.js';
+import { execute, type ExecuteDependencies } from '../../src/engine/execute.js';
+import { FakeGateway, MemoryActionQueue, MemoryRuns } from './fakes.js';
+
+const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
+const stop: ActionMessage = {
+  v: 1,
+  targetId: 't1',
+  resourceId: VM,
+  kind: 'vm',
+  action: 'Stop',
+  occurrenceAt: Date.parse('2026-11-25T02:00:00Z'),
+  source: 'schedule',
+};
+
+describe('execute', () => {
+  let runs: MemoryRuns;
+  let gateway: FakeGateway;
+  let actions: MemoryActionQueue;
+  let clock: ManualClock;
+  let deps: ExecuteDependencies;
+
+  beforeEach(() => {
+    runs = new MemoryRuns();
+    gateway = new FakeGateway();
+    gateway.states.set(VM, 'running');
+    actions = new MemoryActionQueue();
+    clock = new ManualClock('2026-11-25T02:00:03Z');
+    deps = { store: { runs }, gateway, actions, clock };
+  });
+
+  const onlyRun = () => {
+    const all = runs.all();
+    expect(all).toHaveLength(1);
+    return all[0]!;
+  };
+
+  it('stops a running VM and records the run as succeeded', async () => {
+    const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    expect(report).toMatchObject({ outcome: 'succeeded', duplicate: false });
+    expect(gateway.calls).toEqual([{ resourceId: VM, action: 'stop' }]);
+    expect(onlyRun()).toMatchObject({ outcome: 'succeeded', attempts: 1, operation: 'deallocate' });
+    expect(onlyRun().lease).toBeUndefined();
+  });
+
+  it('records a no-op without calling Azure when the VM is already stopped', async () => {
+    gateway.states.set(VM, 'stopped');
+    const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    expect(report.outcome).toBe('skipped-already-there');
+    expect(gateway.calls).toEqual([]);
+  });
+
+  it('a redelivered message after success does nothing', async () => {
+    await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    gateway.states.set(VM, 'running'); // even if someone started it meanwhile
+    const again = await execute(deps, stop, { messageId: 'm1', dequeueCount: 2 });
+    expect(again).toMatchObject({ duplicate: true, outcome: 'succeeded' });
+    expect(gateway.calls).toHaveLength(1);
+  });
+
+  it('a duplicate message keeps away while another delivery holds the run', async () => {
+    await runs.createIfAbsent({
+      targetId: 't1',
+      occurrenceAt: stop.occurrenceAt,
+      requestedAction: 'Stop',
+      source: 'schedule',
+      outcome: 'pending',
+      attempts: 1,
+      createdAt: clock.now(),
+      lease: { owner: 'other', until: clock.now() + 60_000 },
+    });
+    const report = await execute(deps, stop, { messageId: 'm2', dequeueCount: 1 });
+    expect(report.duplicate).toBe(true);
+    expect(gateway.calls).toEqual([]);
+  });
+
+  it('after a crash between the call and the record, the redelivery sees the effect and does not call again', async () => {
+    // The first delivery claimed the run and called Azure, then died before recording the outcome.
+    await runs.createIfAbsent({
+      targetId: 't1',
+      occurrenceAt: stop.occurrenceAt,
+      requestedAction: 'Stop',
+      source: 'schedule',
+      outcome: 'pending',
+      attempts: 1,
+      createdAt: clock.now(),
+      lease: { owner: 'm1', until: clock.now() + 600_000 },
+    });
+    gateway.states.set(VM, 'stopping');
+    const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 2 });
+    expect(report.outcome).toBe('succeeded');
+    expect(gateway.calls).toEqual([]);
+    expect(onlyRun()).toMatchObject({
+      outcome: 'succeeded',
+      attempts: 2,
+      note: 'completed by an earlier attempt',
+    });
+  });
+
+  it('a 429 re-enqueues the action with the Retry-After as its visibility delay, capped', async () => {
+    gateway.failures.push(
+      new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 120_000 }),
+    );
+    const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    expect(report).toMatchObject({ outcome: 'pending', retryInMs: 120_000 });
+    expect(actions.sent).toEqual([{ message: { ...stop, attempt: 1 }, visibilityDelayInMs: 120_000 }]);
+    expect(onlyRun()).toMatchObject({ outcome: 'pending', attempts: 1, error: { code: 'ThrottledError' } });
+    expect(onlyRun().lease).toBeUndefined();
+
+    gateway.failures.push(
+      new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1_200_000 }),
+    );
+    const second = await execute(deps, { ...stop, attempt: 1 }, { messageId: 'm2', dequeueCount: 1 });
+    expect(second.retryInMs).toBe(15 * 60_000);
+  });
+
+  it('a 409 waits the conflict delay, then the retry succeeds', async () => {
+    gateway.failures.push(
+      new TargetConflictError('busy', { resourceId: VM, statusCode: 409, code: 'OperationNotAllowed' }),
+    );
+    const first = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    expect(first.retryInMs).toBe(30_000);
+    const retry = actions.sent[0]!.message;
+    clock.advance(30_000);
+    const second = await execute(deps, retry, { messageId: 'm2', dequeueCount: 1 });
+    expect(second.outcome).toBe('succeeded');
+    expect(onlyRun()).toMatchObject({ outcome: 'succeeded', attempts: 2 });
+  });
+
+  it('a missing VM is a failed run with no retry', async () => {
+    gateway.readFailures.push(
+      new TargetNotFoundError('gone', { resourceId: VM, statusCode: 404, code: 'ResourceNotFound' }),
+    );
+    const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    expect(report.outcome).toBe('failed');
+    expect(actions.sent).toEqual([]);
+    expect(onlyRun()).toMatchObject({ outcome: 'failed', error: { code: 'ResourceNotFound' } });
+  });
+
+  it('past the retry budget the message goes to the poison queue and the run says why', async () => {
+    gateway.failures.push(new TransientError('boom', { resourceId: VM, statusCode: 500 }));
+    const report = await execute(deps, { ...stop, attempt: 7 }, { messageId: 'm9', dequeueCount: 1 });
+    expect(report.outcome).toBe('poisoned');
+    expect(actions.poison).toHaveLength(1);
+    expect(onlyRun().note).toMatch(/gave up after 8 attempts/);
+  });
+
+  it('an operation Azure reports failed and that cannot be retried is a failed run', async () => {
+    gateway.failures.push(
+      new OperationFailedError('nope', { resourceId: VM, code: 'BadRequest', retryable: false }),
+    );
+    expect((await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 })).outcome).toBe('failed');
+  });
+
+  it('an unexpected fault is rethrown for redelivery, and poisons the run on the last delivery', async () => {
+    gateway.failures.push(new Error('bug'), new Error('bug'));
+    await expect(execute(deps, stop, { messageId: 'm1', dequeueCount: 1 })).rejects.toThrow('bug');
+    expect(onlyRun().outcome).toBe('pending');
+    await expect(execute(deps, stop, { messageId: 'm1', dequeueCount: 5 })).rejects.toThrow('bug');
+    expect(onlyRun()).toMatchObject({ outcome: 'poisoned', error: { message: 'bug' } });
+  });
+
+  it('records a superseded run for each occurrence coalesced away', async () => {
+    const at = Date.parse('2026-11-24T16:00:00Z');
+    await execute(deps, { ...stop, superseded: [[at, 'Start']] }, { messageId: 'm1', dequeueCount: 1 });
+    expect(runs.all().map((r) => [r.occurrenceAt, r.outcome])).toEqual([
+      [at, 'superseded'],
+      [stop.occurrenceAt, 'succeeded'],
+    ]);
+  });
+});

@@ -1,0 +1,172 @@
+// In-memory fakes of the engine's ports, so the tick and execute use cases are tested on their own.
+// They keep the contracts of the real adapters: ETags on runs and checkpoints, createIfAbsent, due moves.
+
+import { ConflictError, PreconditionFailedError } from '../../src/errors.js';
+import type {
+  ComputeGateway,
+  TargetAction,
+  TargetState,
+  ActResult,
+  Target,
+} from '../../src/compute/gateway.js';
+import type { ActionMessage } from '../../src/engine/action-message.js';
+import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
+import type {
+  Checkpoint,
+  CheckpointRepository,
+  DueEntry,
+  DueIndex,
+  Page,
+  Run,
+  RunRepository,
+  StoredRun,
+} from '../../src/store/ports.js';
+
+let etagCounter = 0;
+const nextEtag = (): string => `W/"${++etagCounter}"`;
+
+export class MemoryRuns implements RunRepository {
+  readonly rows = new Map<string, StoredRun>();
+  private key = (targetId: string, at: number): string => `${targetId}|${at}`;
+
+  createIfAbsent(run: Run): Promise<{ run: StoredRun; created: boolean }> {
+    const key = this.key(run.targetId, run.occurrenceAt);
+    const existing = this.rows.get(key);
+    if (existing) return Promise.resolve({ run: { ...existing }, created: false });
+    const stored = { ...run, etag: nextEtag() };
+    this.rows.set(key, stored);
+    return Promise.resolve({ run: { ...stored }, created: true });
+  }
+
+  get(targetId: string, occurrenceAt: number): Promise<StoredRun | undefined> {
+    const row = this.rows.get(this.key(targetId, occurrenceAt));
+    return Promise.resolve(row ? { ...row } : undefined);
+  }
+
+  update(run: StoredRun): Promise<StoredRun> {
+    const key = this.key(run.targetId, run.occurrenceAt);
+    const existing = this.rows.get(key);
+    if (!existing || existing.etag !== run.etag)
+      return Promise.reject(new PreconditionFailedError('run changed'));
+    const stored = { ...run, etag: nextEtag() };
+    this.rows.set(key, stored);
+    return Promise.resolve({ ...stored });
+  }
+
+  list(targetId: string): Promise<Page<StoredRun>> {
+    const items = [...this.rows.values()]
+      .filter((r) => r.targetId === targetId)
+      .sort((a, b) => b.occurrenceAt - a.occurrenceAt);
+    return Promise.resolve({ items });
+  }
+
+  all(): StoredRun[] {
+    return [...this.rows.values()].sort((a, b) => a.occurrenceAt - b.occurrenceAt);
+  }
+}
+
+export class MemoryCheckpoints implements CheckpointRepository {
+  readonly rows = new Map<string, Checkpoint>();
+
+  get(name: string): Promise<Checkpoint | undefined> {
+    return Promise.resolve(this.rows.get(name));
+  }
+
+  set(name: string, value: number, options: { etag?: string } = {}): Promise<Checkpoint> {
+    const existing = this.rows.get(name);
+    if (options.etag === undefined && existing) return Promise.reject(new ConflictError('checkpoint exists'));
+    if (options.etag !== undefined && existing?.etag !== options.etag) {
+      return Promise.reject(new PreconditionFailedError('checkpoint changed'));
+    }
+    const stored = { name, value, etag: nextEtag() };
+    this.rows.set(name, stored);
+    return Promise.resolve(stored);
+  }
+}
+
+/** Due rows keyed by (target, entry); `current` says which schedule revision each target has now. */
+export class MemoryDueIndex implements DueIndex {
+  readonly rows = new Map<string, DueEntry>();
+  readonly currentRevision = new Map<string, string>();
+  listedMinutes = 0;
+  private key = (row: { targetId: string; entryIndex: number }): string =>
+    `${row.targetId}|${row.entryIndex}`;
+
+  put(row: DueEntry): void {
+    this.rows.set(this.key(row), row);
+    this.currentRevision.set(row.targetId, row.revision);
+  }
+
+  async *listDue(after: number, until: number): AsyncIterable<DueEntry> {
+    this.listedMinutes += Math.max(0, Math.round((until - after) / 60_000));
+    const due = [...this.rows.values()]
+      .filter((r) => r.at > after && r.at <= until)
+      .sort((a, b) => a.at - b.at);
+    for (const row of due) {
+      await Promise.resolve();
+      yield row;
+    }
+  }
+
+  isCurrent(due: DueEntry): Promise<boolean> {
+    const row = this.rows.get(this.key(due));
+    return Promise.resolve(this.currentRevision.get(due.targetId) === due.revision && row?.at === due.at);
+  }
+
+  reschedule(due: DueEntry, nextAt: number | undefined): Promise<void> {
+    const key = this.key(due);
+    const row = this.rows.get(key);
+    if (!row || row.revision !== due.revision || this.currentRevision.get(due.targetId) !== due.revision) {
+      if (row && row.revision === due.revision) this.rows.delete(key);
+      return Promise.resolve();
+    }
+    if (nextAt === undefined) this.rows.delete(key);
+    else this.rows.set(key, { ...row, at: nextAt });
+    return Promise.resolve();
+  }
+}
+
+export class MemoryActionQueue implements ActionQueue {
+  readonly sent: { message: ActionMessage; visibilityDelayInMs: number }[] = [];
+  readonly poison: ActionMessage[] = [];
+
+  send(message: ActionMessage, options: SendOptions = {}): Promise<void> {
+    this.sent.push({
+      message: structuredClone(message),
+      visibilityDelayInMs: options.visibilityDelayInMs ?? 0,
+    });
+    return Promise.resolve();
+  }
+
+  sendToPoison(message: ActionMessage): Promise<void> {
+    this.poison.push(structuredClone(message));
+    return Promise.resolve();
+  }
+}
+
+/** A gateway whose machines flip state at once; `failures` queue errors for the next calls to `act`. */
+export class FakeGateway implements ComputeGateway {
+  readonly states = new Map<string, TargetState['power']>();
+  readonly calls: { resourceId: string; action: TargetAction }[] = [];
+  readonly failures: Error[] = [];
+  readFailures: Error[] = [];
+
+  readState(target: Target): Promise<TargetState> {
+    const failure = this.readFailures.shift();
+    if (failure) return Promise.reject(failure);
+    const power = this.states.get(target.resourceId) ?? 'unknown';
+    return Promise.resolve({ power, raw: power });
+  }
+
+  act(target: Target, action: TargetAction): Promise<ActResult> {
+    this.calls.push({ resourceId: target.resourceId, action });
+    const failure = this.failures.shift();
+    if (failure) return Promise.reject(failure);
+    this.states.set(target.resourceId, action === 'stop' ? 'stopped' : 'running');
+    return Promise.resolve({
+      action,
+      outcome: 'completed',
+      operation: action === 'stop' ? 'deallocate' : action,
+    });
+  }
+}

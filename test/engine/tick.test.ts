@@ -1,0 +1,167 @@
+// The tick on its own, with in-memory ports: what falls due is enqueued once per target with the latest
+// desired state, rows move on, the checkpoint advances, and running it again changes nothing.
+
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { execute } from '../../src/engine/execute.js';
+import { tick } from '../../src/engine/tick.js';
+import { validateEntry, type ScheduleEntry } from '../../src/schedule/index.js';
+import type { DueEntry } from '../../src/store/ports.js';
+import { FakeGateway, MemoryActionQueue, MemoryCheckpoints, MemoryDueIndex, MemoryRuns } from './fakes.js';
+
+const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
+const stopAt18 = validateEntry({
+  triggerType: 'Cron',
+  action: 'Stop',
+  cron: { expression: '0 18 * * *', timeZone: 'Pacific Standard Time' },
+});
+const startAt8 = validateEntry({
+  triggerType: 'Cron',
+  action: 'Start',
+  cron: { expression: '0 8 * * *', timeZone: 'Pacific Standard Time' },
+});
+
+function dueRow(entry: ScheduleEntry, entryIndex: number, at: string, targetId = 't1'): DueEntry {
+  return {
+    at: Date.parse(at),
+    targetId,
+    resourceId: VM.replace('vm1', targetId),
+    kind: 'vm',
+    revision: 'r1',
+    entryIndex,
+    action: entry.action,
+    entry,
+    registeredAt: Date.parse('2026-01-01T00:00:00Z'),
+  };
+}
+
+describe('tick', () => {
+  let due: MemoryDueIndex;
+  let checkpoints: MemoryCheckpoints;
+  let actions: MemoryActionQueue;
+  let clock: ManualClock;
+  const deps = () => ({ store: { due, checkpoints }, actions, clock, catchUpWindowInMs: 24 * 3_600_000 });
+
+  beforeEach(async () => {
+    due = new MemoryDueIndex();
+    checkpoints = new MemoryCheckpoints();
+    actions = new MemoryActionQueue();
+    clock = new ManualClock('2026-11-25T01:59:00Z');
+    await checkpoints.set('tick', Date.parse('2026-11-25T01:59:00Z'));
+  });
+
+  it('enqueues a due stop once, moves its row to the next day and advances the checkpoint', async () => {
+    // 18:00 PST on 24 November is 02:00Z on the 25th.
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+    clock.set('2026-11-25T02:00:07Z');
+    const report = await tick(deps());
+    expect(report).toMatchObject({ dueRows: 1, enqueued: 1, superseded: 0, advanced: true });
+    expect(actions.sent.map((s) => s.message)).toEqual([
+      expect.objectContaining({
+        targetId: 't1',
+        action: 'Stop',
+        occurrenceAt: Date.parse('2026-11-25T02:00:00Z'),
+      }),
+    ]);
+    expect([...due.rows.values()].map((r) => new Date(r.at).toISOString())).toEqual([
+      '2026-11-26T02:00:00.000Z',
+    ]);
+    expect((await checkpoints.get('tick'))?.value).toBe(Date.parse('2026-11-25T02:00:00Z'));
+  });
+
+  it('running twice in the same minute changes nothing the second time', async () => {
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+    clock.set('2026-11-25T02:00:30Z');
+    await tick(deps());
+    const second = await tick(deps());
+    expect(second.enqueued).toBe(0);
+    expect(actions.sent).toHaveLength(1);
+  });
+
+  it('two hosts ticking together act once: duplicate messages are absorbed by the run row', async () => {
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+    clock.set('2026-11-25T02:00:01Z');
+    const reports = await Promise.all([tick(deps()), tick(deps())]);
+    expect(reports.filter((r) => r.advanced)).toHaveLength(1);
+    const gateway = new FakeGateway();
+    gateway.states.set(VM.replace('vm1', 't1'), 'running');
+    const runs = new MemoryRuns();
+    for (const [i, { message }] of actions.sent.entries()) {
+      await execute({ store: { runs }, gateway, actions, clock }, message, {
+        messageId: `m${i}`,
+        dequeueCount: 1,
+      });
+    }
+    expect(gateway.calls).toEqual([{ resourceId: VM.replace('vm1', 't1'), action: 'stop' }]);
+    expect([...due.rows.values()].map((r) => new Date(r.at).toISOString())).toEqual([
+      '2026-11-26T02:00:00.000Z',
+    ]);
+  });
+
+  it('after an outage across a stop, catches the stop up', async () => {
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+    clock.set('2026-11-25T05:00:00Z'); // three hours later
+    await tick(deps());
+    expect(
+      actions.sent.map((s) => [s.message.action, new Date(s.message.occurrenceAt).toISOString()]),
+    ).toEqual([['Stop', '2026-11-25T02:00:00.000Z']]);
+  });
+
+  it('after an outage across a stop and the next start, sends only the start; the stop is superseded', async () => {
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+    due.put(dueRow(startAt8, 1, '2026-11-25T16:00:00Z'));
+    clock.set('2026-11-25T17:30:00Z');
+    const report = await tick(deps());
+    expect(report).toMatchObject({ enqueued: 1, superseded: 1 });
+    expect(actions.sent).toHaveLength(1);
+    const message = actions.sent[0]!.message;
+    expect(message.action).toBe('Start');
+    expect(message.occurrenceAt).toBe(Date.parse('2026-11-25T16:00:00Z'));
+    expect(message.superseded).toEqual([[Date.parse('2026-11-25T02:00:00Z'), 'Stop']]);
+
+    const gateway = new FakeGateway();
+    gateway.states.set(VM.replace('vm1', 't1'), 'running');
+    const runs = new MemoryRuns();
+    await execute({ store: { runs }, gateway, actions, clock }, message, {
+      messageId: 'm1',
+      dequeueCount: 1,
+    });
+    expect(gateway.calls).toEqual([]); // the machine never stopped, and is where the start wants it
+    expect(
+      runs.all().map((r) => [new Date(r.occurrenceAt).toISOString(), r.requestedAction, r.outcome]),
+    ).toEqual([
+      ['2026-11-25T02:00:00.000Z', 'Stop', 'superseded'],
+      ['2026-11-25T16:00:00.000Z', 'Start', 'skipped-already-there'],
+    ]);
+  });
+
+  it('acts only on occurrences inside the catch-up window, and still moves older rows on', async () => {
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+    clock.set('2026-11-28T03:00:00Z'); // three days later, window 24 h
+    await tick(deps());
+    expect(actions.sent.map((s) => new Date(s.message.occurrenceAt).toISOString())).toEqual([
+      '2026-11-28T02:00:00.000Z',
+    ]);
+    expect(actions.sent[0]?.message.superseded).toBeUndefined();
+    expect([...due.rows.values()].map((r) => new Date(r.at).toISOString())).toEqual([
+      '2026-11-29T02:00:00.000Z',
+    ]);
+  });
+
+  it('a row left behind by a replaced schedule is dropped, not acted on', async () => {
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+    due.currentRevision.set('t1', 'r2');
+    clock.set('2026-11-25T02:00:00Z');
+    const report = await tick(deps());
+    expect(report.enqueued).toBe(0);
+    expect(due.rows.size).toBe(0);
+  });
+
+  it('keeps each target separate: one message per target', async () => {
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z', 't1'));
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z', 't2'));
+    clock.set('2026-11-25T02:00:00Z');
+    await tick(deps());
+    expect(actions.sent.map((s) => s.message.targetId).sort()).toEqual(['t1', 't2']);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config.js';
+import { createDependencies } from '../../src/functions/dependencies.js';
+import { createFunctionRegistry, hasTrigger } from '../../src/functions/registry.js';
+import { operations } from '../../src/http/operations.js';
+
+const deps = createDependencies(readConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }));
+const registry = createFunctionRegistry(deps);
+
+describe('the function registry', () => {
+  it('has one HTTP function per API operation, with its route, method and key level', () => {
+    for (const operation of operations) {
+      const fn = registry.find((d) => d.name === operation.operationId);
+      expect(fn, operation.operationId).toBeDefined();
+      expect(fn?.trigger).toEqual({
+        type: 'http',
+        methods: [operation.method],
+        route: operation.route,
+        authLevel: operation.authLevel,
+      });
+    }
+  });
+
+  it('serves the routes of the design', () => {
+    const served = registry
+      .filter((d) => hasTrigger(d, 'http') && !d.name.startsWith('methodNotAllowed'))
+      .flatMap((d) =>
+        hasTrigger(d, 'http') ? d.trigger.methods.map((m) => `${m} /api/${d.trigger.route}`) : [],
+      );
+    expect(served.sort()).toEqual(
+      [
+        'POST /api/targets',
+        'GET /api/targets',
+        'GET /api/targets/{id}',
+        'DELETE /api/targets/{id}',
+        'PUT /api/targets/{id}/schedules',
+        'GET /api/targets/{id}/schedules',
+        'GET /api/targets/{id}/timeline',
+        'POST /api/preview',
+        'GET /api/openapi.json',
+      ].sort(),
+    );
+  });
+
+  it('requires a function key everywhere but openapi.json', () => {
+    for (const d of registry) {
+      if (!hasTrigger(d, 'http')) continue;
+      expect(d.trigger.authLevel, d.name).toBe(d.trigger.route === 'openapi.json' ? 'anonymous' : 'function');
+    }
+  });
+
+  it('answers every other method of each route with a 405 function, never two functions per method', () => {
+    const byRoute = new Map<string, string[]>();
+    for (const d of registry) {
+      if (!hasTrigger(d, 'http')) continue;
+      byRoute.set(d.trigger.route, [...(byRoute.get(d.trigger.route) ?? []), ...d.trigger.methods]);
+    }
+    for (const [route, methods] of byRoute) {
+      expect([...methods].sort(), route).toEqual(['DELETE', 'GET', 'PATCH', 'POST', 'PUT']);
+    }
+  });
+
+  it('gives every function a unique name the Functions host accepts', () => {
+    const names = registry.map((d) => d.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[A-Za-z][A-Za-z0-9_-]{0,126}$/);
+  });
+});
