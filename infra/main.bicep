@@ -157,7 +157,7 @@ module schedulerRole './app/scheduler-role.bicep' = {
   name: 'compute-scheduler-role-${resourceToken}'
   params: {
     roleName: 'Compute Scheduler Operator (${environmentName}, ${resourceToken})'
-    assignableScopes: union([subscription().id], scheduleScopeSubscriptionIds)
+    assignableScopes: union([toLower(subscription().id)], scheduleScopeSubscriptionIds)
   }
 }
 
