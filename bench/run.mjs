@@ -14,3 +14,12 @@ if (!only || only === 'schedule') {
   printScheduleBench(runScheduleBench());
   printPreviewProcessBench(runPreviewProcessBench());
 }
+// Loaded on demand: these start Azurite and load the host, which the benches above do not need.
+if (!only || only === 'registration') {
+  const { printRegistrationBench, runRegistrationBench } = await import('./registration.mjs');
+  printRegistrationBench(await runRegistrationBench());
+}
+if (!only || only === 'due') {
+  const { printDueReadBench, runDueReadBench } = await import('./due-read.mjs');
+  printDueReadBench(await runDueReadBench());
+}

@@ -1,7 +1,47 @@
-// `compute-scheduler simulate --scenario FILE` (the pipeline on a virtual clock).
+// `compute-scheduler simulate --scenario FILE`: runs the whole pipeline on a virtual clock and prints one
+// JSON document (calls, final states, runs, duplicates, missed). A progress bar goes to stderr on a terminal.
 
+import { readFileSync } from 'node:fs';
+import { parseScenario } from '../simulate/scenario.js';
+import { simulate } from '../simulate/simulator.js';
+import { parseArguments } from './arguments.js';
 import { UsageError } from './usage-error.js';
 
-export function runSimulate(_args: string[], _write: (text: string) => void): Promise<void> {
-  return Promise.reject(new UsageError('simulate is not available in this build yet'));
+function progressBar(): ((done: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = -1;
+  return (done) => {
+    const percent = Math.floor(done * 100);
+    if (percent === last) return;
+    last = percent;
+    const width = 30;
+    const filled = Math.round(done * width);
+    process.stderr.write(
+      `\rsimulating [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}%${done >= 1 ? '\n' : ''}`,
+    );
+  };
+}
+
+export async function runSimulate(args: string[], write: (text: string) => void): Promise<void> {
+  const { values } = parseArguments(args, ['scenario']);
+  const file = values.get('scenario');
+  if (file === undefined) throw new UsageError('simulate needs --scenario FILE');
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--scenario: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--scenario: not valid JSON (${(error as Error).message})`);
+  }
+  const scenario = parseScenario(raw);
+  const onProgress = progressBar();
+  const result = await simulate(scenario, onProgress ? { onProgress } : {});
+  write(`${JSON.stringify(result, null, 2)}\n`);
 }

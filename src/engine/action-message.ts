@@ -17,8 +17,10 @@ export interface ActionMessage {
   requestedBy?: string;
   /** Earlier occurrences in the same tick window, coalesced away: [instant, action]. */
   superseded?: [number, 'Start' | 'Stop'][];
-  /** Retries so far, carried across re-enqueues (dequeue counts restart with each new message). */
+  /** Failed attempts so far, carried across re-enqueues (dequeue counts restart with each new message). */
   attempt?: number;
+  /** Throttled attempts so far: Azure asked us to wait, which is not a failure, so it has its own budget. */
+  throttled?: number;
 }
 
 /** Queue messages the Functions queue trigger accepts must be base64 (host.json messageEncoding). */

@@ -22,6 +22,8 @@ import type { ActionQueue } from './ports.js';
 export interface RetryPolicy {
   /** Attempts (ARM calls that failed in a retryable way) before the message goes to the poison queue. */
   maxAttempts: number;
+  /** Throttled attempts (429) before giving up: waiting is what Azure asks for, so this budget is larger. */
+  maxThrottledAttempts: number;
   /** The longest a retry waits in the queue, whatever Retry-After says. */
   maxDelayInMs: number;
   /** Wait after a 409 (the machine was mid-transition). */
@@ -32,6 +34,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 8,
+  maxThrottledAttempts: 48,
   maxDelayInMs: 15 * 60_000,
   conflictDelayInMs: 30_000,
   transientDelayInMs: 15_000,
@@ -208,21 +211,28 @@ async function handleFailure(
     }
     throw error;
   }
-  const attempt = (message.attempt ?? 0) + 1;
-  if (attempt >= retry.maxAttempts) {
-    await deps.actions.sendToPoison({ ...message, attempt });
+  const throttled = error instanceof ThrottledError;
+  const attempt = (message.attempt ?? 0) + (throttled ? 0 : 1);
+  const throttledCount = (message.throttled ?? 0) + (throttled ? 1 : 0);
+  const counts = {
+    ...(attempt > 0 ? { attempt } : {}),
+    ...(throttledCount > 0 ? { throttled: throttledCount } : {}),
+  };
+  if (attempt >= retry.maxAttempts || throttledCount >= retry.maxThrottledAttempts) {
+    await deps.actions.sendToPoison({ ...message, ...counts });
+    const why = throttled ? `${throttledCount} throttled attempts` : `${attempt} failed attempts`;
     await finish(deps, run, 'poisoned', {
       error: asError,
-      note: `gave up after ${attempt} attempts; the message is in the poison queue`,
+      note: `gave up after ${why}; the message is in the poison queue`,
     });
     return { outcome: 'poisoned', duplicate: false };
   }
-  const delay = retryDelay(retry, error, attempt);
+  const delay = retryDelay(retry, error, Math.max(attempt, 1));
   // Release the lease with the error recorded, then hand the wait to the queue: no sleeping in a function.
   const { lease: _lease, ...rest } = run;
   await deps.store.runs.update({ ...rest, error: asError });
   const { superseded: _done, ...next } = message;
-  await deps.actions.send({ ...next, attempt }, { visibilityDelayInMs: delay });
+  await deps.actions.send({ ...next, ...counts }, { visibilityDelayInMs: delay });
   return { outcome: 'pending', duplicate: false, retryInMs: delay };
 }
 

@@ -34,6 +34,8 @@ export interface TickReport {
   superseded: number;
   /** Whether this tick moved the checkpoint (false when another host got there first). */
   advanced: boolean;
+  /** Empty past hour tables of the due index removed. */
+  prunedTables?: number;
 }
 
 interface DueOccurrence {
@@ -114,6 +116,11 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   } catch (error) {
     // Another host ticked the same minutes: its work and ours are the same, so losing the race is fine.
     if (!isConcurrencyConflict(error)) throw error;
+  }
+  if (report.advanced) {
+    // Housekeeping: past, empty hour tables of the due index go. A failure here harms nothing (the next
+    // hour tries again), so it must not fail a tick whose work is done.
+    report.prunedTables = await deps.store.due.pruneBefore(until).catch(() => 0);
   }
   return report;
 }

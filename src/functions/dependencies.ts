@@ -1,8 +1,12 @@
-// The composition root: everything a function needs (settings, clock, store, storage clients), built
-// once from validated settings. Tests and the local host build their own with a different clock or prefix.
+// The composition root: everything a function needs (settings, clock, store, queues, the compute
+// gateway), built once from validated settings. Tests and the local host swap in their own parts.
 
 import { systemClock, type Clock } from '../clock.js';
+import { ArmComputeGateway } from '../compute/arm-gateway.js';
+import type { ComputeGateway } from '../compute/gateway.js';
 import type { Config } from '../config.js';
+import type { ActionQueue } from '../engine/ports.js';
+import { StorageActionQueue } from '../queue/storage-action-queue.js';
 import { openStore, type StorageClients } from '../store/index.js';
 import type { Store } from '../store/ports.js';
 
@@ -10,14 +14,34 @@ export interface Dependencies {
   config: Config;
   clock: Clock;
   store: Store;
-  /** Raw clients, for provisioning and (later) the queues the tick writes to. */
+  /** Raw clients, for provisioning. */
   storage: StorageClients;
+  /** The `actions` queue the tick and manual actions write to. */
+  actions: ActionQueue;
+  /** Azure Resource Manager in Azure; the local emulator on one machine. */
+  gateway: ComputeGateway;
 }
 
-export function createDependencies(
-  config: Config,
-  overrides: { clock?: Clock; store?: Store } = {},
-): Dependencies {
+export interface DependencyOverrides {
+  clock?: Clock;
+  store?: Store;
+  actions?: ActionQueue;
+  gateway?: ComputeGateway;
+}
+
+export function createDependencies(config: Config, overrides: DependencyOverrides = {}): Dependencies {
   const { store, clients } = openStore(config);
-  return { config, clock: overrides.clock ?? systemClock, store: overrides.store ?? store, storage: clients };
+  let gateway = overrides.gateway;
+  return {
+    config,
+    clock: overrides.clock ?? systemClock,
+    store: overrides.store ?? store,
+    storage: clients,
+    actions: overrides.actions ?? new StorageActionQueue(clients.queueService, clients.names.queues.actions),
+    // Built on first use: HTTP-only callers (and tests) never need Azure credentials.
+    get gateway(): ComputeGateway {
+      gateway ??= new ArmComputeGateway();
+      return gateway;
+    },
+  };
 }

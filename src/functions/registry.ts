@@ -10,10 +10,12 @@ import type {
 } from '@azure/functions';
 import { operations, routes, type OperationId } from '../http/operations.js';
 import type { Dependencies } from './dependencies.js';
+import { actionHandlers } from './http/actions.js';
 import { openApiHandler } from './http/openapi.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
 import { scheduleHandlers } from './http/schedules.js';
 import { targetHandlers } from './http/targets.js';
+import { schedulerFunctions } from './scheduler.js';
 
 export interface HttpTrigger {
   type: 'http';
@@ -61,9 +63,9 @@ export function hasTrigger<T extends TriggerType>(
 /** Methods a route may be asked for that it does not serve get a 405 from a function of their own. */
 const ANSWERED_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-/** Every function of the app. Later triggers (timer, queues, Event Grid) join this list. */
+/** Every function of the app. */
 export function createFunctionRegistry(deps: Dependencies): FunctionDefinition[] {
-  return [...httpApiFunctions(deps)];
+  return [...httpApiFunctions(deps), ...schedulerFunctions(deps)];
 }
 
 /** The HTTP API: one function per operation, plus one 405 function per route. */
@@ -71,6 +73,7 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
   const handlers: Record<OperationId, HttpHandler> = {
     ...targetHandlers(deps),
     ...scheduleHandlers(deps),
+    ...actionHandlers(deps),
     getOpenApi: openApiHandler(),
   };
   const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({

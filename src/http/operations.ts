@@ -35,6 +35,8 @@ export type OperationId =
   | 'getSchedules'
   | 'getTimeline'
   | 'previewSchedules'
+  | 'requestAction'
+  | 'listRuns'
   | 'getOpenApi';
 
 export interface ApiOperation {
@@ -202,6 +204,57 @@ export const operations: ApiOperation[] = [
     requiresPrincipal: true,
     parameters: [targetId, ...window('now')],
     responses: { 200: { description: 'The timeline.', schema: 'Timeline' } },
+  },
+  {
+    operationId: 'requestAction',
+    method: 'POST',
+    route: 'targets/{id}/actions/{action}',
+    summary: 'Start, stop or restart a target now, through the same queue and run history as schedules.',
+    tag: 'Actions',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [
+      targetId,
+      {
+        name: 'action',
+        in: 'path',
+        required: true,
+        description: 'start, stop or restart.',
+        schema: { type: 'string', enum: ['start', 'stop', 'restart'] },
+      },
+    ],
+    responses: {
+      202: {
+        description: 'Accepted: the action is queued; follow its run.',
+        schema: 'ActionAccepted',
+        headers: { Location: 'The target’s runs.' },
+      },
+    },
+  },
+  {
+    operationId: 'listRuns',
+    method: 'GET',
+    route: 'targets/{id}/runs',
+    summary: 'What happened to a target, newest first: each occurrence, its action and outcome.',
+    tag: 'Actions',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [
+      targetId,
+      {
+        name: 'maxPageSize',
+        in: 'query',
+        description: 'Runs per page (default 50).',
+        schema: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+      {
+        name: 'continuationToken',
+        in: 'query',
+        description: 'From the previous page.',
+        schema: { type: 'string', maxLength: 4096 },
+      },
+    ],
+    responses: { 200: { description: 'A page of runs.', schema: 'RunList' } },
   },
   {
     operationId: 'previewSchedules',

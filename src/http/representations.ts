@@ -3,7 +3,7 @@
 
 import { formatInstant } from '../schedule/index.js';
 import type { ExpandedEntry, SchedulesView, TimelineView } from '../engine/register-schedules.js';
-import type { StoredTarget } from '../store/ports.js';
+import type { StoredRun, StoredTarget } from '../store/ports.js';
 import { ROUTE_PREFIX } from './operations.js';
 
 export function targetPath(targetId: string): string {
@@ -23,7 +23,7 @@ export function targetJson(target: StoredTarget): Record<string, unknown> {
     owner: target.owner,
     ...(target.assignedTo !== undefined ? { assignedTo: target.assignedTo } : {}),
     createdAt: formatInstant(target.createdAt),
-    links: { self, schedules: `${self}/schedules`, timeline: `${self}/timeline` },
+    links: { self, schedules: `${self}/schedules`, timeline: `${self}/timeline`, runs: `${self}/runs` },
   };
 }
 
@@ -58,5 +58,23 @@ export function timelineJson(view: TimelineView, targetId?: string): Record<stri
       entryIndex: p.entryIndex,
       desiredState: p.desiredState,
     })),
+  };
+}
+
+export function runJson(run: StoredRun): Record<string, unknown> {
+  return {
+    id: String(run.occurrenceAt),
+    occurrence: formatInstant(run.occurrenceAt),
+    requestedAction: run.requestedAction,
+    source: run.source,
+    outcome: run.outcome,
+    attempts: run.attempts,
+    ...(run.operation !== undefined ? { operation: run.operation } : {}),
+    ...(run.note !== undefined ? { note: run.note } : {}),
+    ...(run.error !== undefined ? { error: run.error } : {}),
+    ...(run.requestedBy !== undefined ? { requestedBy: run.requestedBy } : {}),
+    createdAt: formatInstant(run.createdAt),
+    ...(run.startedAt !== undefined ? { startedAt: formatInstant(run.startedAt) } : {}),
+    ...(run.finishedAt !== undefined ? { finishedAt: formatInstant(run.finishedAt) } : {}),
   };
 }

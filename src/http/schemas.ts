@@ -81,6 +81,7 @@ export const schemas: SchemaRegistry = {
         properties: {
           self: { type: 'string' },
           schedules: { type: 'string' },
+          runs: { type: 'string' },
           timeline: { type: 'string' },
         },
       },
@@ -253,6 +254,54 @@ export const schemas: SchemaRegistry = {
       timeline: ref('Timeline'),
     },
     required: ['computeStartStop', 'timeline'],
+  },
+  Run: {
+    type: 'object',
+    description: 'One occurrence (or manual request) of one target and what came of it.',
+    properties: {
+      id: { type: 'string', description: 'The run id: the occurrence instant in UTC ms.' },
+      occurrence: instant,
+      requestedAction: { type: 'string', enum: ['Start', 'Stop', 'Restart'] },
+      source: { type: 'string', enum: ['schedule', 'manual'] },
+      outcome: {
+        type: 'string',
+        enum: ['pending', 'succeeded', 'skipped-already-there', 'superseded', 'failed', 'poisoned'],
+      },
+      attempts: { type: 'integer', minimum: 0 },
+      operation: { type: 'string', description: 'The ARM operation called, e.g. deallocate.' },
+      note: { type: 'string' },
+      error: {
+        type: 'object',
+        properties: { code: { type: 'string' }, message: { type: 'string' } },
+        required: ['code', 'message'],
+      },
+      requestedBy: principalId,
+      createdAt: instant,
+      startedAt: instant,
+      finishedAt: instant,
+    },
+    required: ['id', 'occurrence', 'requestedAction', 'source', 'outcome', 'attempts', 'createdAt'],
+  },
+  RunList: {
+    type: 'object',
+    properties: {
+      value: { type: 'array', items: ref('Run') },
+      continuationToken: { type: 'string' },
+      nextLink: { type: 'string' },
+    },
+    required: ['value'],
+  },
+  ActionAccepted: {
+    type: 'object',
+    properties: {
+      targetId: { type: 'string' },
+      runId: { type: 'string' },
+      action: { type: 'string', enum: ['Start', 'Stop', 'Restart'] },
+      occurrence: instant,
+      outcome: { type: 'string', enum: ['pending'] },
+      links: { type: 'object', properties: { runs: { type: 'string' } } },
+    },
+    required: ['targetId', 'runId', 'action', 'occurrence', 'outcome'],
   },
   Problem: {
     type: 'object',

@@ -1,15 +1,18 @@
-// `npm start`: the whole scheduler on one machine, without an Azure account. Starts Azurite in memory,
-// serves the API at http://localhost:7071/api, and stops everything on Ctrl-C.
-//
-// To add a part (timer driver, queue pollers, ARM emulator), start it in `main` before the host and pass
-// its settings into the environment given to readConfig, or hand it to startLocalHost as an extension.
+// `npm start`: the whole scheduler on one machine, without an Azure account. Starts Azurite in memory and
+// the ARM emulator with a demo fleet, serves the API at http://localhost:7071/api, runs the tick every
+// minute and the actions queue, registers demo schedules that act in the first minutes; Ctrl-C stops all.
 
 import type { LogHandler } from '@azure/functions';
+import https from 'node:https';
+import { ArmComputeGateway } from '../compute/arm-gateway.js';
 import { readConfig } from '../config.js';
 import { ensureErrorType } from '../errors.js';
+import { emulatorCredential, startArmEmulator } from './arm-emulator/index.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
+import { addDemoFleet, demoFleet, registerDemo } from './demo.js';
 import { DEFAULT_PORT, startLocalHost, type LocalHost } from './host/host.js';
 import { readLocalPrincipal } from './host/principal.js';
+import { queuePollers, timerDriver } from './host/triggers.js';
 
 const log: LogHandler = (level, ...args) => {
   if (level === 'error' || level === 'warning') console.error(`[${level}]`, ...args);
@@ -43,11 +46,29 @@ async function main(): Promise<void> {
     // The local host plays App Service Authentication, so it trusts the principal header.
     env.SCHEDULER_TRUST_PRINCIPAL_HEADER = 'true';
     const config = readConfig(env);
+    // Machines change state over 20 seconds, so the demo shows starting/deallocating before running/deallocated.
+    const emulator = await startArmEmulator({ transitionDurationsInMs: 20_000 });
+    stops.push(() => emulator.close());
+    const useDemo = env.SCHEDULER_DEMO !== 'false';
+    if (useDemo) addDemoFleet(emulator);
+    const gateway = new ArmComputeGateway({
+      endpoint: emulator.url,
+      credential: emulatorCredential({ principalId: 'compute-scheduler-local' }),
+      agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true }),
+      pollIntervalInMs: 2000,
+    });
     const principal = readLocalPrincipal(env.SCHEDULER_LOCAL_PRINCIPAL);
     const port = env.SCHEDULER_LOCAL_PORT ? Number(env.SCHEDULER_LOCAL_PORT) : DEFAULT_PORT;
     let host: LocalHost;
     try {
-      host = await startLocalHost({ config, port, principal, log });
+      host = await startLocalHost({
+        config,
+        port,
+        principal,
+        log,
+        overrides: { gateway },
+        extensions: [timerDriver, queuePollers],
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new Error(
@@ -57,16 +78,23 @@ async function main(): Promise<void> {
       throw error;
     }
     stops.push(() => host.close());
+    const demoIds = useDemo ? await registerDemo(host.baseUrl, Date.now()) : [];
 
     console.log(`compute-scheduler is running locally.
 
   API        ${host.baseUrl}
   OpenAPI    ${host.baseUrl}/openapi.json
   Storage    ${azurite ? `Azurite in memory (tables ${azurite.endpoints.table}, queues ${azurite.endpoints.queue})` : 'AzureWebJobsStorage'}
+  ARM        ${emulator.url} (local emulator${useDemo ? `: ${Object.keys(demoFleet).length} demo machines` : ''})
+  Timer      tick every minute at second 0 (UTC); actions queue polled
   Caller     ${principal ? `${principal.id}${principal.roles.length ? ` (${principal.roles.join(', ')})` : ''}, unless a request sends x-ms-client-principal` : 'none: send x-ms-client-principal'}
 
 Press Ctrl-C to stop.`);
     if (azurite) console.log(`\nAzureWebJobsStorage=${azurite.connectionString}`);
+    if (demoIds.length > 0) {
+      console.log('\nDemo targets (their schedules stop and start them within the next five minutes):');
+      for (const id of demoIds) console.log(`  ${host.baseUrl}/targets/${id}/runs`);
+    }
   } catch (error) {
     console.error(`compute-scheduler: ${ensureErrorType(error).message}`);
     await stopAll();

@@ -4,7 +4,7 @@
 import type { Config } from '../config.js';
 import type { Store } from './ports.js';
 import { TableCheckpointRepository } from './checkpoint-repository.js';
-import { TableDueIndex } from './due-index.js';
+import { DueTables, TableDueIndex } from './due-index.js';
 import { TableRunRepository } from './run-repository.js';
 import { TableScheduleRepository } from './schedule-repository.js';
 import { createStorageClients, provisionStorage, type StorageClients } from './tables.js';
@@ -16,7 +16,8 @@ export { createStorageClients, provisionStorage };
 export function createTableStore(clients: StorageClients): Store {
   const { names } = clients;
   const targets = clients.table(names.targets);
-  const due = clients.table(names.due);
+  // One per store: the repositories share what it learns about which hour tables exist.
+  const due = new DueTables(clients);
   return {
     targets: new TableTargetRepository({ targets, access: clients.table(names.access), due }),
     schedules: new TableScheduleRepository(targets, due),

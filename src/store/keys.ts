@@ -8,8 +8,12 @@ export interface StorageNames {
   targets: string;
   /** Principal → target rows, so people list their own targets without scanning everyone's. */
   access: string;
-  /** One row per enabled entry at its next occurrence, partitioned by UTC minute. */
-  due: string;
+  /**
+   * The due index: one row per enabled entry at its next occurrence, in one table per UTC hour named
+   * `{tablePrefix}{yyyyMMddHH}` (see `dueTableName`), partitioned by UTC minute within it. Not a table
+   * name itself: every other string here is one, and writes create the hour tables.
+   */
+  due: { tablePrefix: string };
   /** One row per (target, occurrence): the idempotency key of every action. */
   runs: string;
   /** Tick checkpoints. */
@@ -21,7 +25,7 @@ export function storageNames(prefix = ''): StorageNames {
   return {
     targets: `${prefix}targets`,
     access: `${prefix}targetaccess`,
-    due: `${prefix}due`,
+    due: { tablePrefix: `${prefix}due` },
     runs: `${prefix}runs`,
     checkpoints: `${prefix}checkpoints`,
     queues: { actions: `${prefix}actions`, pools: `${prefix}pools` },
@@ -57,11 +61,38 @@ export function principalPartitionKey(principalId: string): string {
 }
 
 const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
 
 /** The UTC minute that holds `at`, as `yyyyMMddHHmm`: sorts lexically in time order. */
 export function minuteBucket(at: number): string {
   const iso = new Date(Math.floor(at / MINUTE_MS) * MINUTE_MS).toISOString();
   return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16);
+}
+
+/** The start of the UTC hour that holds `at`. */
+export function startOfHour(at: number): number {
+  return Math.floor(at / HOUR_MS) * HOUR_MS;
+}
+
+/**
+ * The due index's table for the UTC hour that holds `at`: `{prefix}due{yyyyMMddHH}`, e.g. `due2026112521`.
+ * This is the "table per period" pattern of Microsoft's table design guide: a tick reads the table(s) of
+ * the hour(s) it covers, so its cost follows what is due in them and not the fleet, and an hour that has
+ * passed is dropped as a whole table. Table names are 3–63 letters and digits starting with a letter; the
+ * storage prefix (at most 20 lowercase letters and digits, a letter first) keeps them so.
+ */
+export function dueTableName(names: Pick<StorageNames, 'due'>, at: number): string {
+  return names.due.tablePrefix + minuteBucket(at).slice(0, 10);
+}
+
+/** The start of the hour a due table holds, or undefined when the name is not one of our due tables. */
+export function dueTableHour(names: Pick<StorageNames, 'due'>, tableName: string): number | undefined {
+  if (!tableName.startsWith(names.due.tablePrefix)) return undefined;
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})$/.exec(tableName.slice(names.due.tablePrefix.length));
+  if (!match) return undefined;
+  const [, year, month, day, hour] = match.map(Number) as [number, number, number, number, number];
+  const at = Date.UTC(year, month - 1, day, hour);
+  return dueTableName(names, at) === tableName ? at : undefined;
 }
 
 /**

@@ -155,12 +155,21 @@ export interface ScheduleRepository {
 }
 
 export interface DueIndex {
-  /** Due rows with `after < at <= until`, in time order. Reads only those minutes' partitions. */
+  /**
+   * Due rows with `after < at <= until`, in time order. Reads only the hour tables that cover those
+   * minutes, and only those minutes' partitions in them: the cost follows what is due, not the fleet.
+   */
   listDue(after: number, until: number, options?: OperationOptions): AsyncIterable<DueEntry>;
   /** Whether the row still belongs to the target's current schedule (a replaced schedule leaves none, but a crash might). */
   isCurrent(due: DueEntry, options?: OperationOptions): Promise<boolean>;
   /** Moves the row to the entry's next occurrence, or removes it when there is none. Idempotent. */
   reschedule(due: DueEntry, nextAt: number | undefined, options?: OperationOptions): Promise<void>;
+  /**
+   * Housekeeping after the checkpoint moved to `instant`: drops the index's storage for the UTC hours
+   * strictly before `instant`'s hour that hold no rows (rows still there are kept). Returns how many hours
+   * it dropped. Cheap enough to call every tick (writers only add rows at instants still to come).
+   */
+  pruneBefore(instant: number, options?: OperationOptions): Promise<number>;
 }
 
 export interface RunRepository {

@@ -18,7 +18,7 @@ import {
   type EntryRow,
   type ScheduleHeader,
 } from './entities.js';
-import { deleteDueRows, writeDueRows } from './due-index.js';
+import type { DueTables } from './due-index.js';
 import { readTargetPartition } from './target-partition.js';
 import { newRevision } from './target-repository.js';
 import { statusOf, storageFailure } from './tables.js';
@@ -28,7 +28,7 @@ const MAX_ATTEMPTS = 5;
 export class TableScheduleRepository implements ScheduleRepository {
   constructor(
     private readonly targets: TableClient,
-    private readonly due: TableClient,
+    private readonly due: DueTables,
   ) {}
 
   async get(targetId: string, options: OperationOptions = {}): Promise<TargetSchedule | undefined> {
@@ -75,7 +75,7 @@ export class TableScheduleRepository implements ScheduleRepository {
       );
       // New due rows first (their keys carry the new revision, so they cannot clash with the old ones);
       // if the transaction then fails, we take them back.
-      await writeDueRows(this.due, dueRows, options);
+      await this.due.write(dueRows, options);
       const oldByIndex = new Map(oldRows.map((row) => [row.index, row]));
       const newHeader: ScheduleHeader = {
         revision,
@@ -100,7 +100,7 @@ export class TableScheduleRepository implements ScheduleRepository {
       try {
         await this.targets.submitTransaction(actions, options);
       } catch (error) {
-        await deleteDueRows(this.due, dueRows, options);
+        await this.due.delete(dueRows, options);
         const status = statusOf(error);
         if ((status === 412 || status === 404 || status === 409) && attempt < MAX_ATTEMPTS) continue;
         if (status === 412 || status === 409) {
@@ -109,8 +109,7 @@ export class TableScheduleRepository implements ScheduleRepository {
         if (error instanceof StorageError) throw error;
         throw storageFailure(`writing the schedule of target ${targetId}`, error);
       }
-      await deleteDueRows(
-        this.due,
+      await this.due.delete(
         oldRows.flatMap((row) =>
           row.dueAt === undefined
             ? []

@@ -39,10 +39,13 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
   };
 }
 
-/** Creates every table and queue the scheduler uses; safe to run on every start. */
+/**
+ * Creates every table and queue the scheduler uses; safe to run on every start. The due index's hour
+ * tables are not among them: writes create each hour's table when they first need it.
+ */
 export async function provisionStorage(clients: StorageClients): Promise<void> {
   const { names } = clients;
-  const tables = [names.targets, names.access, names.due, names.runs, names.checkpoints];
+  const tables = [names.targets, names.access, names.runs, names.checkpoints];
   const queues = [names.queues.actions, names.queues.pools].flatMap((q) => [q, `${q}-poison`]);
   await Promise.all([
     ...tables.map((t) => clients.tableService.createTable(t)),

@@ -7,7 +7,7 @@ import { ConflictError, InvalidRequestError, PreconditionFailedError, StorageErr
 import type { OperationOptions, Page, PageOptions, StoredTarget, Target, TargetRepository } from './ports.js';
 import { TARGET_ROW, isContinuationToken, principalPartitionKey } from './keys.js';
 import { scheduleHeaderEntity, targetEntity, toTarget, type EntityResult } from './entities.js';
-import { deleteDueRows } from './due-index.js';
+import type { DueTables } from './due-index.js';
 import { readTargetPartition } from './target-partition.js';
 import { orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
 
@@ -18,7 +18,7 @@ const MAX_ATTEMPTS = 5;
 export interface TargetTables {
   targets: TableClient;
   access: TableClient;
-  due: TableClient;
+  due: DueTables;
 }
 
 export class TableTargetRepository implements TargetRepository {
@@ -125,8 +125,7 @@ export class TableTargetRepository implements TargetRepository {
           );
         }
         // Due rows next: should we stop after this, the target still exists and a retry finishes the job.
-        await deleteDueRows(
-          this.tables.due,
+        await this.tables.due.delete(
           partition.entries.flatMap((e) =>
             e.dueAt === undefined
               ? []

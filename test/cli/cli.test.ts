@@ -192,3 +192,51 @@ describe('compute-scheduler validate', () => {
     );
   });
 });
+
+describe('compute-scheduler simulate', () => {
+  const vmId =
+    '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1';
+
+  it('prints one JSON document with calls, final states, runs, duplicates and missed', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        from: '2026-03-02T12:00:00Z',
+        to: '2026-03-03T12:00:00Z',
+        fleet: [{ resourceId: vmId, state: 'running' }],
+        targets: [
+          {
+            resourceId: vmId,
+            schedules: {
+              computeStartStop: [
+                { triggerType: 'Cron', action: 'Stop', cron: { expression: '0 18 * * *', timeZone: 'UTC' } },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    const { code, stdout } = await cli('simulate', '--scenario', file);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as Record<string, unknown>;
+    expect(result).toEqual({
+      calls: [{ at: '2026-03-02T18:00:00.000Z', resourceId: vmId, operation: 'deallocate', status: 202 }],
+      final: [{ resourceId: vmId, state: 'deallocated' }],
+      runs: { succeeded: 1, skipped: 0, superseded: 0, failed: 0, poisoned: 0, pending: 0 },
+      duplicates: 0,
+      missed: 0,
+    });
+  }, 60_000);
+
+  it('exits 2 naming the field of a scenario mistake', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ from: '2026-03-02T12:00:00Z', to: '2026-03-01T12:00:00Z', fleet: [], targets: [] }),
+    );
+    const { code, stderr } = await cli('simulate', '--scenario', file);
+    expect(code).toBe(2);
+    expect(stderr).toContain('/to');
+  });
+});

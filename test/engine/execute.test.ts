@@ -115,15 +115,34 @@ describe('execute', () => {
     );
     const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
     expect(report).toMatchObject({ outcome: 'pending', retryInMs: 120_000 });
-    expect(actions.sent).toEqual([{ message: { ...stop, attempt: 1 }, visibilityDelayInMs: 120_000 }]);
+    expect(actions.sent).toEqual([{ message: { ...stop, throttled: 1 }, visibilityDelayInMs: 120_000 }]);
     expect(onlyRun()).toMatchObject({ outcome: 'pending', attempts: 1, error: { code: 'ThrottledError' } });
     expect(onlyRun().lease).toBeUndefined();
 
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1_200_000 }),
     );
-    const second = await execute(deps, { ...stop, attempt: 1 }, { messageId: 'm2', dequeueCount: 1 });
+    const second = await execute(deps, { ...stop, throttled: 1 }, { messageId: 'm2', dequeueCount: 1 });
     expect(second.retryInMs).toBe(15 * 60_000);
+  });
+
+  it('throttling has its own, larger budget: waiting is what Azure asks for, not a failure', async () => {
+    gateway.failures.push(
+      new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 30_000 }),
+    );
+    const report = await execute(
+      deps,
+      { ...stop, attempt: 7, throttled: 20 },
+      { messageId: 'm1', dequeueCount: 1 },
+    );
+    expect(report.outcome).toBe('pending');
+    expect(actions.sent[0]?.message).toMatchObject({ attempt: 7, throttled: 21 });
+    gateway.failures.push(
+      new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 30_000 }),
+    );
+    const last = await execute(deps, { ...stop, throttled: 47 }, { messageId: 'm2', dequeueCount: 1 });
+    expect(last.outcome).toBe('poisoned');
+    expect(onlyRun().note).toMatch(/gave up after 48 throttled attempts/);
   });
 
   it('a 409 waits the conflict delay, then the retry succeeds', async () => {
@@ -154,7 +173,7 @@ describe('execute', () => {
     const report = await execute(deps, { ...stop, attempt: 7 }, { messageId: 'm9', dequeueCount: 1 });
     expect(report.outcome).toBe('poisoned');
     expect(actions.poison).toHaveLength(1);
-    expect(onlyRun().note).toMatch(/gave up after 8 attempts/);
+    expect(onlyRun().note).toMatch(/gave up after 8 failed attempts/);
   });
 
   it('an operation Azure reports failed and that cannot be retried is a failed run', async () => {

@@ -124,6 +124,11 @@ export class MemoryDueIndex implements DueIndex {
     else this.rows.set(key, { ...row, at: nextAt });
     return Promise.resolve();
   }
+
+  /** Rows live in one map: there is no per-hour storage to drop. */
+  pruneBefore(): Promise<number> {
+    return Promise.resolve(0);
+  }
 }
 
 export class MemoryActionQueue implements ActionQueue {

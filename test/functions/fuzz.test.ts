@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testApi, vmId, type TestApi } from '../support/api.js';
 import { allRows } from '../support/storage.js';
+import { allDueRows } from '../store/fixtures.js';
 
 let api: TestApi;
 let targetId: string;
@@ -21,7 +22,7 @@ async function snapshot() {
   return {
     targets: await allRows(clients, clients.names.targets),
     access: await allRows(clients, clients.names.access),
-    due: await allRows(clients, clients.names.due),
+    due: await allDueRows(clients),
   };
 }
 

@@ -37,9 +37,22 @@ describe('the function registry', () => {
         'GET /api/targets/{id}/schedules',
         'GET /api/targets/{id}/timeline',
         'POST /api/preview',
+        'POST /api/targets/{id}/actions/{action}',
+        'GET /api/targets/{id}/runs',
         'GET /api/openapi.json',
       ].sort(),
     );
+  });
+
+  it('runs the tick every minute at second 0 and executes the actions queue', () => {
+    const timers = registry.filter((d) => hasTrigger(d, 'timer'));
+    expect(timers.map((d) => [d.name, hasTrigger(d, 'timer') && d.trigger.schedule])).toEqual([
+      ['tick', '0 * * * * *'],
+    ]);
+    const queues = registry.filter((d) => hasTrigger(d, 'queue'));
+    expect(queues.map((d) => [d.name, hasTrigger(d, 'queue') && d.trigger.connection])).toEqual([
+      ['execute', 'AzureWebJobsStorage'],
+    ]);
   });
 
   it('requires a function key everywhere but openapi.json', () => {

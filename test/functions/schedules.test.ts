@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeInstanceId, designSchedule, testApi, vmId, type TestApi } from '../support/api.js';
 import { allRows } from '../support/storage.js';
+import { allDueRows } from '../store/fixtures.js';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -59,7 +60,7 @@ describe('PUT /api/targets/{id}/schedules', () => {
       updatedBy: 'alice-oid',
     });
     // One due row per enabled entry, in the minute of its next occurrence.
-    const due = await allRows(own.clients, own.clients.names.due);
+    const due = await allDueRows(own.clients);
     expect(due.map((r) => r.partitionKey).sort()).toEqual(['202611260200', '202611270700']);
   });
 
@@ -128,7 +129,7 @@ describe('PUT /api/targets/{id}/schedules', () => {
     const winner = results.find((r) => r.status === 200)!;
     const stored = await own.call('GET', `/api/targets/${id}/schedules`);
     expect(stored.headers.get('etag')).toBe(winner.headers.get('etag'));
-    expect(await allRows(own.clients, own.clients.names.due)).toHaveLength(1);
+    expect(await allDueRows(own.clients)).toHaveLength(1);
   });
 
   it('keeps disabled entries, shows them, and gives them no occurrences and no due row', async () => {
@@ -139,7 +140,7 @@ describe('PUT /api/targets/{id}/schedules', () => {
     });
     expect(res.status).toBe(200);
     expect(res.json.computeStartStop[0]).toMatchObject({ status: 'Disabled', nextOccurrences: [] });
-    expect(await allRows(own.clients, own.clients.names.due)).toEqual([]);
+    expect(await allDueRows(own.clients)).toEqual([]);
   });
 
   it('keeps the registration instant when the same entries are sent again', async () => {
@@ -173,16 +174,16 @@ describe('PUT /api/targets/{id}/schedules', () => {
     await own.call('PUT', `/api/targets/${id}/schedules`, { body: designSchedule });
     const res = await own.call('PUT', `/api/targets/${id}/schedules`, { body: { computeStartStop: [] } });
     expect(res.status).toBe(200);
-    expect(await allRows(own.clients, own.clients.names.due)).toEqual([]);
+    expect(await allDueRows(own.clients)).toEqual([]);
   });
 
   it('deleting the target leaves no due row behind', async () => {
     const own = await testApi();
     const id = await register('vm-gone', own);
     await own.call('PUT', `/api/targets/${id}/schedules`, { body: designSchedule });
-    expect(await allRows(own.clients, own.clients.names.due)).toHaveLength(2);
+    expect(await allDueRows(own.clients)).toHaveLength(2);
     expect((await own.call('DELETE', `/api/targets/${id}`)).status).toBe(204);
-    expect(await allRows(own.clients, own.clients.names.due)).toEqual([]);
+    expect(await allDueRows(own.clients)).toEqual([]);
     expect(await allRows(own.clients, own.clients.names.targets)).toEqual([]);
   });
 
@@ -225,7 +226,7 @@ describe('PUT /api/targets/{id}/schedules', () => {
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       expect(res.json.errors.map((e: { pointer: string }) => e.pointer)).toContain(pointer);
       expect(await allRows(own.clients, own.clients.names.targets)).toEqual(before);
-      expect(await allRows(own.clients, own.clients.names.due)).toEqual([]);
+      expect(await allDueRows(own.clients)).toEqual([]);
     });
 
     it('a conflict, naming both entries and the first clashing instant', async () => {
@@ -342,6 +343,7 @@ describe('POST /api/preview', () => {
     for (const table of Object.values(own.clients.names).filter((t): t is string => typeof t === 'string')) {
       expect(await allRows(own.clients, table)).toEqual([]);
     }
+    expect(await allDueRows(own.clients)).toEqual([]);
   });
 
   it('previews from a given instant', async () => {

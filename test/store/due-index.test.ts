@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { DueEntry } from '../../src/store/ports.js';
+import { createTableStore } from '../../src/store/index.js';
+import { dueTableHour, dueTableName, storageNames } from '../../src/store/keys.js';
+import type { DueEntry, Store } from '../../src/store/ports.js';
 import { allRows, freshStorage } from '../support/storage.js';
-import { startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
+import { allDueRows, dueTables, startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -53,13 +55,13 @@ describe('due index', () => {
     expect(await store.due.isCurrent(row!)).toBe(true);
     await store.due.reschedule(row!, at('2026-11-27T18:00:00Z'));
     await store.due.reschedule(row!, at('2026-11-27T18:00:00Z'));
-    expect((await allRows(clients, clients.names.due)).map((r) => r.partitionKey)).toEqual(['202611271800']);
+    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611271800']);
     expect(await store.due.isCurrent(row!)).toBe(false);
     const [moved] = await collect(store.due.listDue(at('2026-11-27T17:59:00Z'), at('2026-11-27T18:00:00Z')));
     expect(await store.due.isCurrent(moved!)).toBe(true);
     // Deleting the target still finds the moved row.
     await store.targets.delete(target.id);
-    expect(await allRows(clients, clients.names.due)).toEqual([]);
+    expect(await allDueRows(clients)).toEqual([]);
   });
 
   it('drops a row, rather than moving it, once its schedule was replaced', async () => {
@@ -75,7 +77,7 @@ describe('due index', () => {
     const [old] = await collect(store.due.listDue(at('2026-11-26T17:00:00Z'), at('2026-11-26T18:00:00Z')));
     await store.schedules.replace(target.id, write('2026-11-30T18:00:00Z'));
     await store.due.reschedule(old!, at('2026-11-27T18:00:00Z'));
-    expect((await allRows(clients, clients.names.due)).map((r) => r.partitionKey)).toEqual(['202611301800']);
+    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611301800']);
   });
 
   it('removes the row when the entry has no further occurrence', async () => {
@@ -89,6 +91,127 @@ describe('due index', () => {
     });
     const [row] = await collect(store.due.listDue(at('2026-11-26T17:00:00Z'), at('2026-11-26T18:00:00Z')));
     await store.due.reschedule(row!, undefined);
-    expect(await allRows(clients, clients.names.due)).toEqual([]);
+    expect(await allDueRows(clients)).toEqual([]);
+  });
+});
+
+describe('due index hour tables', () => {
+  async function schedule(store: Store, name: string, iso: string) {
+    const target = await store.targets.create(vmTarget(name));
+    await store.schedules.replace(target.id, {
+      entries: [stopWeekdays],
+      nextOccurrences: [at(iso)],
+      registeredAt: target.createdAt,
+      updatedAt: target.createdAt,
+    });
+    return target;
+  }
+
+  it('names one table per UTC hour after the prefix, and knows the hour back from the name', () => {
+    const names = storageNames('abc');
+    expect(dueTableName(names, at('2026-11-25T21:59:59.999Z'))).toBe('abcdue2026112521');
+    expect(dueTableName(storageNames(), at('2027-01-01T00:00:00Z'))).toBe('due2027010100');
+    expect(dueTableHour(names, 'abcdue2026112521')).toBe(at('2026-11-25T21:00:00Z'));
+    for (const other of [
+      'abcdue',
+      'abcdue202611252',
+      'abcdue2026112599',
+      'abcdue2026113221',
+      'xdue2026112521',
+    ])
+      expect(dueTableHour(names, other)).toBeUndefined();
+    // 3–63 letters and digits, a letter first, with the longest prefix the configuration allows.
+    expect(dueTableName(storageNames('a'.repeat(20)), Date.now())).toMatch(/^[A-Za-z][A-Za-z0-9]{2,62}$/);
+  });
+
+  it('writes each row into its hour table, creating it once even under concurrent writers', async () => {
+    const { store, clients } = await freshStorage();
+    const prefix = clients.names.due.tablePrefix;
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        schedule(store, `vm-h${i}`, `2026-11-26T08:${i % 2 ? 59 : 30}:00Z`),
+      ),
+    );
+    await schedule(store, 'vm-h-next', '2026-11-26T09:00:00Z');
+    expect(await dueTables(clients)).toEqual([`${prefix}2026112608`, `${prefix}2026112609`]);
+    const rows = await allRows(clients, `${prefix}2026112608`);
+    expect(rows).toHaveLength(12);
+    expect(new Set(rows.map((r) => r.partitionKey))).toEqual(new Set(['202611260830', '202611260859']));
+  });
+
+  it('reads across hour boundaries and over a whole day of catch-up, in time order', async () => {
+    const { store } = await freshStorage();
+    const instants = [
+      '2026-11-26T08:59:00Z',
+      '2026-11-26T09:00:00Z',
+      '2026-11-26T09:01:00Z',
+      '2026-11-26T23:15:00Z',
+      '2026-11-27T08:30:00Z',
+      '2026-11-27T08:31:00Z',
+    ];
+    // Written out of order, so time order comes from the read.
+    for (const [i, iso] of [...instants.entries()].reverse()) await schedule(store, `vm-c${i}`, iso);
+    const read = async (from: string, to: string) =>
+      (await collect(store.due.listDue(at(from), at(to)))).map((d) => new Date(d.at).toISOString());
+    expect(await read('2026-11-26T08:58:00Z', '2026-11-26T09:00:00Z')).toEqual([
+      '2026-11-26T08:59:00.000Z',
+      '2026-11-26T09:00:00.000Z',
+    ]);
+    // 25 hours: the hour tables that exist are listed first and only those are read.
+    expect(await read('2026-11-26T08:30:00Z', '2026-11-27T08:30:00Z')).toEqual(
+      instants.slice(0, 5).map((iso) => new Date(iso).toISOString()),
+    );
+    // Hours that never had a row have no table: nothing is due, nothing fails.
+    expect(await read('2026-11-26T10:00:00Z', '2026-11-26T11:00:00Z')).toEqual([]);
+    expect(await read('2025-01-01T00:00:00Z', '2025-01-03T00:00:00Z')).toEqual([]);
+  });
+
+  it('prunes past hour tables that are empty, keeps the rest, and writes again after another host pruned', async () => {
+    const { store, clients } = await freshStorage();
+    const prefix = clients.names.due.tablePrefix;
+    const moved = await schedule(store, 'vm-p8', '2026-11-26T08:00:00Z');
+    await schedule(store, 'vm-p9', '2026-11-26T09:00:00Z');
+    await schedule(store, 'vm-p10', '2026-11-26T10:00:00Z');
+    const [row] = await collect(store.due.listDue(at('2026-11-26T07:59:00Z'), at('2026-11-26T08:00:00Z')));
+    await store.due.reschedule(row!, at('2026-11-27T08:00:00Z'));
+    expect(await dueTables(clients)).toEqual(
+      ['2026112608', '2026112609', '2026112610', '2026112708'].map((h) => prefix + h),
+    );
+
+    // Another host (its own store) prunes: 08 is past and empty; 09 still holds a row; 10 is not past.
+    const other = createTableStore(clients);
+    expect(await other.due.pruneBefore(at('2026-11-26T10:30:00Z'))).toBe(1);
+    expect(await dueTables(clients)).toEqual(
+      ['2026112609', '2026112610', '2026112708'].map((h) => prefix + h),
+    );
+    expect(await other.due.pruneBefore(at('2026-11-26T10:59:00Z'))).toBe(0); // same hour: nothing to do
+
+    // The first store still believes the 08 table exists: its write recreates it.
+    await store.schedules.replace(moved.id, {
+      entries: [stopWeekdays],
+      nextOccurrences: [at('2026-11-26T08:45:00Z')],
+      registeredAt: moved.createdAt,
+      updatedAt: moved.createdAt,
+    });
+    expect(
+      (await collect(store.due.listDue(at('2026-11-26T08:00:00Z'), at('2026-11-26T09:00:00Z')))).map(
+        (d) => d.targetId,
+      ),
+    ).toEqual([moved.id, expect.any(String)]);
+    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual([
+      '202611260845',
+      '202611260900',
+      '202611261000',
+    ]);
+
+    // Once the rows are gone, a later hour's prune drops the past tables; the future one stays.
+    await store.targets.delete(moved.id);
+    for (const due of await collect(
+      store.due.listDue(at('2026-11-26T08:00:00Z'), at('2026-11-26T10:00:00Z')),
+    ))
+      await store.due.reschedule(due, undefined);
+    expect(await allDueRows(clients)).toEqual([]);
+    expect(await store.due.pruneBefore(at('2026-11-26T11:00:00Z'))).toBe(3);
+    expect(await dueTables(clients)).toEqual([`${prefix}2026112708`]);
   });
 });

@@ -3,6 +3,8 @@
 import type { ScheduleEntry } from '../../src/schedule/types.js';
 import type { Target } from '../../src/store/ports.js';
 import { targetIdFor } from '../../src/store/keys.js';
+import type { StorageClients } from '../../src/store/tables.js';
+import { allRows } from '../support/storage.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000001';
 
@@ -34,3 +36,21 @@ export const startWeekdays: ScheduleEntry = {
   status: 'Enabled',
   cron: { expression: '0 8 * * 1-5', timeZone: 'UTC' },
 };
+
+/** The due index's hour tables under this storage's prefix, in time order. */
+export async function dueTables(clients: StorageClients): Promise<string[]> {
+  const prefix = clients.names.due.tablePrefix;
+  const names: string[] = [];
+  for await (const table of clients.tableService.listTables()) {
+    if (table.name?.startsWith(prefix) && /^\d{10}$/.test(table.name.slice(prefix.length)))
+      names.push(table.name);
+  }
+  return names.sort();
+}
+
+/** Every row of every hour table of the due index, for asserting what is (or is not) due. */
+export async function allDueRows(clients: StorageClients): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const table of await dueTables(clients)) rows.push(...(await allRows(clients, table)));
+  return rows;
+}

@@ -3,7 +3,7 @@ import { NotFoundError, PreconditionFailedError } from '../../src/errors.js';
 import { minuteBucket } from '../../src/store/keys.js';
 import type { ScheduleWrite } from '../../src/store/ports.js';
 import { allRows, freshStorage } from '../support/storage.js';
-import { startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
+import { allDueRows, startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
 
 const REGISTERED = Date.parse('2026-11-25T20:00:00Z');
 const write = (
@@ -36,7 +36,7 @@ describe('schedule repository', () => {
     expect(saved.entries).toEqual([stopWeekdays, disabled]);
     expect(saved.revision).not.toBe(before?.revision);
     expect(await store.schedules.get(target.id)).toEqual(saved);
-    const due = await allRows(clients, clients.names.due);
+    const due = await allDueRows(clients);
     expect(due).toHaveLength(1);
     expect(due[0]).toMatchObject({
       partitionKey: '202611261800',
@@ -54,10 +54,10 @@ describe('schedule repository', () => {
       write([stopWeekdays, startWeekdays], ['2026-11-26T18:00:00Z', '2026-11-26T08:00:00Z']),
     );
     await store.schedules.replace(target.id, write([startWeekdays], ['2026-11-27T08:00:00Z']));
-    const due = await allRows(clients, clients.names.due);
+    const due = await allDueRows(clients);
     expect(due.map((r) => r.partitionKey)).toEqual(['202611270800']);
     await store.schedules.replace(target.id, write([], []));
-    expect(await allRows(clients, clients.names.due)).toEqual([]);
+    expect(await allDueRows(clients)).toEqual([]);
     expect((await store.schedules.get(target.id))?.entries).toEqual([]);
   });
 
@@ -65,14 +65,14 @@ describe('schedule repository', () => {
     const { store, clients } = await freshStorage();
     const target = await store.targets.create(vmTarget('vm-s3'));
     const first = await store.schedules.replace(target.id, write([stopWeekdays], ['2026-11-26T18:00:00Z']));
-    const dueBefore = await allRows(clients, clients.names.due);
+    const dueBefore = await allDueRows(clients);
     await expect(
       store.schedules.replace(target.id, write([startWeekdays], ['2026-11-26T08:00:00Z']), {
         ifRevision: 'stale',
       }),
     ).rejects.toBeInstanceOf(PreconditionFailedError);
     expect(await store.schedules.get(target.id)).toEqual(first);
-    expect(await allRows(clients, clients.names.due)).toEqual(dueBefore);
+    expect(await allDueRows(clients)).toEqual(dueBefore);
   });
 
   it('lets exactly one of two writers holding the same revision win', async () => {
@@ -92,7 +92,7 @@ describe('schedule repository', () => {
     expect(rejected).toHaveLength(1);
     expect((rejected[0] as PromiseRejectedResult).reason).toBeInstanceOf(PreconditionFailedError);
     // The loser took its due row back.
-    expect(await allRows(clients, clients.names.due)).toHaveLength(1);
+    expect(await allDueRows(clients)).toHaveLength(1);
   });
 
   it('lets unconditional writers race and keeps one due row per entry of the winner', async () => {
@@ -104,7 +104,7 @@ describe('schedule repository', () => {
       ),
     );
     const schedule = (await store.schedules.get(target.id))!;
-    const due = await allRows(clients, clients.names.due);
+    const due = await allDueRows(clients);
     expect(due).toHaveLength(1);
     expect(due[0]?.revision).toBe(schedule.revision);
   });
@@ -114,7 +114,7 @@ describe('schedule repository', () => {
     await expect(
       store.schedules.replace('f'.repeat(32), write([stopWeekdays], ['2026-11-26T18:00:00Z'])),
     ).rejects.toBeInstanceOf(NotFoundError);
-    expect(await allRows(clients, clients.names.due)).toEqual([]);
+    expect(await allDueRows(clients)).toEqual([]);
     expect(await allRows(clients, clients.names.targets)).toEqual([]);
   });
 });

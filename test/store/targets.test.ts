@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidRequestError, PreconditionFailedError } from '../../src/errors.js';
 import { provisionStorage } from '../../src/store/index.js';
 import { allRows, freshStorage, type TestStorage } from '../support/storage.js';
-import { stopWeekdays, vmTarget } from './fixtures.js';
+import { allDueRows, stopWeekdays, vmTarget } from './fixtures.js';
 
 let storage: TestStorage;
 beforeAll(async () => {
@@ -99,11 +99,11 @@ describe('target repository', () => {
       registeredAt: target.createdAt,
       updatedAt: target.createdAt,
     });
-    expect(await allRows(clients, clients.names.due)).toHaveLength(1);
+    expect(await allDueRows(clients)).toHaveLength(1);
     expect(await store.targets.delete(target.id)).toBe(true);
     expect(await store.targets.get(target.id)).toBeUndefined();
     expect(await allRows(clients, clients.names.targets)).toEqual([]);
-    expect(await allRows(clients, clients.names.due)).toEqual([]);
+    expect(await allDueRows(clients)).toEqual([]);
     expect(await allRows(clients, clients.names.access)).toEqual([]);
     expect(await store.targets.delete(target.id)).toBe(false);
   });

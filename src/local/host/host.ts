@@ -4,7 +4,11 @@
 import type { LogHandler } from '@azure/functions';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
-import { createDependencies, type Dependencies } from '../../functions/dependencies.js';
+import {
+  createDependencies,
+  type Dependencies,
+  type DependencyOverrides,
+} from '../../functions/dependencies.js';
 import { createFunctionRegistry, hasTrigger, type FunctionDefinition } from '../../functions/registry.js';
 import { provisionStorage } from '../../store/index.js';
 import { startHttpServer } from './http-server.js';
@@ -34,6 +38,8 @@ export interface LocalHostOptions {
   port?: number;
   principal: LocalPrincipal | undefined;
   clock?: Clock;
+  /** Parts to swap in, e.g. a gateway pointed at the local ARM emulator. */
+  overrides?: Omit<DependencyOverrides, 'clock'>;
   /** Defaults to the app's registry. */
   createRegistry?: (deps: Dependencies) => FunctionDefinition[];
   extensions?: LocalHostExtension[];
@@ -48,7 +54,10 @@ export const DEFAULT_PORT = 7071;
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const log: LogHandler = options.log ?? (() => undefined);
-  const deps = createDependencies(options.config, options.clock ? { clock: options.clock } : {});
+  const deps = createDependencies(options.config, {
+    ...options.overrides,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   await provisionStorage(deps.storage);
   const registry = (options.createRegistry ?? createFunctionRegistry)(deps);
   const http = await startHttpServer({

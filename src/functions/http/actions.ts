@@ -1,0 +1,66 @@
+// HTTP functions for manual actions (start, stop, restart now) and a target's run history.
+
+import type { HttpHandler } from '@azure/functions';
+import type { RequestedAction } from '../../engine/action-message.js';
+import { listRuns, requestAction } from '../../engine/manual-actions.js';
+import { InvalidRequestError } from '../../errors.js';
+import { runJson, targetPath } from '../../http/representations.js';
+import { formatInstant } from '../../schedule/index.js';
+import type { Dependencies } from '../dependencies.js';
+import { apiHandler, jsonResponse } from './pipeline.js';
+
+const ACTIONS: Record<string, RequestedAction> = { start: 'Start', stop: 'Stop', restart: 'Restart' };
+
+export function actionHandlers(deps: Dependencies) {
+  const useCaseDeps = {
+    targets: deps.store.targets,
+    runs: deps.store.runs,
+    clock: deps.clock,
+    get actions() {
+      return deps.actions;
+    },
+  };
+  return {
+    requestAction: apiHandler(deps, 'requestAction', async ({ principal, targetId, request }) => {
+      const name = (request.params.action ?? '').toLowerCase();
+      const action = ACTIONS[name];
+      if (!action) {
+        throw new InvalidRequestError(`"${name}" is not an action; use start, stop or restart.`, [
+          { parameter: 'action', reason: 'must be start, stop or restart' },
+        ]);
+      }
+      const accepted = await requestAction(useCaseDeps, principal, targetId, action);
+      const runs = `${targetPath(accepted.target.id)}/runs`;
+      return jsonResponse(
+        202,
+        {
+          targetId: accepted.target.id,
+          runId: String(accepted.occurrenceAt),
+          action: accepted.action,
+          occurrence: formatInstant(accepted.occurrenceAt),
+          outcome: 'pending',
+          links: { runs },
+        },
+        { Location: new URL(runs, request.url).href },
+      );
+    }),
+    listRuns: apiHandler(deps, 'listRuns', async ({ principal, targetId, parameters, request }) => {
+      const { continuationToken, maxPageSize } = parameters;
+      const { page } = await listRuns(useCaseDeps, principal, targetId, {
+        ...(typeof continuationToken === 'string' ? { continuationToken } : {}),
+        ...(typeof maxPageSize === 'number' ? { maxPageSize } : {}),
+      });
+      let nextLink: string | undefined;
+      if (page.continuationToken) {
+        const next = new URL(request.url);
+        next.searchParams.delete('code');
+        next.searchParams.set('continuationToken', page.continuationToken);
+        nextLink = next.href;
+      }
+      return jsonResponse(200, {
+        value: page.items.map(runJson),
+        ...(page.continuationToken ? { continuationToken: page.continuationToken, nextLink } : {}),
+      });
+    }),
+  } satisfies Record<string, HttpHandler>;
+}

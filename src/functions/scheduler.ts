@@ -1,0 +1,65 @@
+// The unattended part: the tick (a timer at second 0 of every minute, UTC) and the executor of the
+// `actions` queue. Each parses its trigger input, calls one use case and logs what it did.
+
+import type { InvocationContext, StorageQueueHandler, Timer, TimerHandler } from '@azure/functions';
+import { decodeActionMessage } from '../engine/action-message.js';
+import { execute } from '../engine/execute.js';
+import { tick } from '../engine/tick.js';
+import type { Dependencies } from './dependencies.js';
+import type { FunctionDefinition } from './registry.js';
+
+/** The host's maxDequeueCount (host.json); after it the message moves to `<queue>-poison`. */
+export const MAX_DEQUEUE_COUNT = 5;
+
+export function tickHandler(deps: Dependencies): TimerHandler {
+  return async (timer: Timer, context: InvocationContext) => {
+    const report = await tick({
+      store: deps.store,
+      actions: deps.actions,
+      clock: deps.clock,
+      catchUpWindowInMs: deps.config.catchUpWindowInMs,
+    });
+    if (report.enqueued > 0 || timer.isPastDue) {
+      context.log(
+        `tick ${new Date(report.from).toISOString()}..${new Date(report.until).toISOString()}: ` +
+          `${report.dueRows} due rows, ${report.enqueued} actions, ${report.superseded} superseded` +
+          (timer.isPastDue ? ' (past due)' : ''),
+      );
+    }
+  };
+}
+
+export function executeHandler(deps: Dependencies): StorageQueueHandler {
+  return async (queueEntry: unknown, context: InvocationContext) => {
+    const message = decodeActionMessage(queueEntry);
+    const metadata = context.triggerMetadata ?? {};
+    const messageId = typeof metadata.id === 'string' ? metadata.id : context.invocationId;
+    const dequeueCount =
+      typeof metadata.dequeueCount === 'number' ? metadata.dequeueCount : Number(metadata.dequeueCount ?? 1);
+    const report = await execute(
+      { store: deps.store, gateway: deps.gateway, actions: deps.actions, clock: deps.clock },
+      message,
+      { messageId, dequeueCount, maxDequeueCount: MAX_DEQUEUE_COUNT },
+    );
+    context.log(
+      `${message.action} ${message.resourceId} @ ${new Date(message.occurrenceAt).toISOString()}: ${report.outcome}` +
+        (report.duplicate ? ' (duplicate delivery)' : '') +
+        (report.retryInMs !== undefined ? `, retry in ${Math.round(report.retryInMs / 1000)} s` : ''),
+    );
+  };
+}
+
+export function schedulerFunctions(deps: Dependencies): FunctionDefinition[] {
+  return [
+    { name: 'tick', trigger: { type: 'timer', schedule: '0 * * * * *' }, handler: tickHandler(deps) },
+    {
+      name: 'execute',
+      trigger: {
+        type: 'queue',
+        queueName: deps.storage.names.queues.actions,
+        connection: deps.config.storageConnectionSetting,
+      },
+      handler: executeHandler(deps),
+    },
+  ];
+}

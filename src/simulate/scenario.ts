@@ -1,0 +1,175 @@
+// A simulation scenario: a window of time, a fleet in the ARM emulator, targets with Azure ML schedules,
+// and faults. Parsed strictly, so a mistake in the file is named by its JSON pointer (CLI exit 2).
+
+import { parseResourceId } from '../targets/resource-id.js';
+
+export interface ScenarioMachine {
+  resourceId: string;
+  state: 'running' | 'deallocated' | 'Running' | 'Stopped';
+  capacity?: number;
+}
+
+export interface ScenarioTarget {
+  resourceId: string;
+  schedules: unknown;
+}
+
+export interface Outage {
+  from: number;
+  to: number;
+}
+
+export interface ScenarioFaults {
+  /** Share of ARM requests answered 429. */
+  throttle: number;
+  /** Share of ARM requests answered 500. */
+  error: number;
+  /** Share of invocations in which the function host dies mid-way (the message is redelivered). */
+  crash: number;
+  outages: Outage[];
+}
+
+export interface Scenario {
+  from: number;
+  to: number;
+  fleet: ScenarioMachine[];
+  targets: ScenarioTarget[];
+  faults: ScenarioFaults;
+  /** Seed for every random choice, so a run can be repeated exactly. */
+  seed: number;
+}
+
+export class ScenarioError extends Error {
+  readonly isUserError = true;
+  constructor(pointer: string, reason: string) {
+    super(`scenario ${pointer || '/'}: ${reason}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+const MAX_DAYS = 62;
+
+function object(value: unknown, pointer: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ScenarioError(pointer, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function allowOnly(value: Record<string, unknown>, keys: string[], pointer: string): void {
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key))
+      throw new ScenarioError(`${pointer}/${key}`, `unknown field; expected ${keys.join(', ')}`);
+  }
+}
+
+function instant(value: unknown, pointer: string): number {
+  const ms =
+    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)
+      ? Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`)
+      : NaN;
+  if (!Number.isFinite(ms))
+    throw new ScenarioError(pointer, 'must be an ISO 8601 instant such as 2026-03-02T00:00:00Z');
+  return ms;
+}
+
+function rate(value: unknown, pointer: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+    throw new ScenarioError(pointer, 'must be a number from 0 to 1');
+  return value;
+}
+
+export function parseScenario(raw: unknown): Scenario {
+  const doc = object(raw, '');
+  allowOnly(doc, ['from', 'to', 'fleet', 'targets', 'faults', 'seed'], '');
+  const from = instant(doc.from, '/from');
+  const to = instant(doc.to, '/to');
+  if (to <= from) throw new ScenarioError('/to', 'must be after from');
+  if (to - from > MAX_DAYS * 86_400_000)
+    throw new ScenarioError('/to', `a simulation covers at most ${MAX_DAYS} days`);
+
+  if (!Array.isArray(doc.fleet)) throw new ScenarioError('/fleet', 'must be an array of machines');
+  const seen = new Set<string>();
+  const fleet = doc.fleet.map((item, i): ScenarioMachine => {
+    const pointer = `/fleet/${i}`;
+    const machine = object(item, pointer);
+    allowOnly(machine, ['resourceId', 'state', 'capacity'], pointer);
+    const resourceId = resourceIdOf(machine.resourceId, `${pointer}/resourceId`);
+    const kind = parseResourceId(resourceId).kind;
+    if (seen.has(resourceId.toLowerCase()))
+      throw new ScenarioError(`${pointer}/resourceId`, 'appears twice in the fleet');
+    seen.add(resourceId.toLowerCase());
+    const states = kind === 'computeInstance' ? ['Running', 'Stopped'] : ['running', 'deallocated'];
+    if (typeof machine.state !== 'string' || !states.includes(machine.state)) {
+      throw new ScenarioError(`${pointer}/state`, `must be ${states.join(' or ')} for a ${kind}`);
+    }
+    const out: ScenarioMachine = { resourceId, state: machine.state as ScenarioMachine['state'] };
+    if (machine.capacity !== undefined) {
+      if (kind !== 'pool')
+        throw new ScenarioError(`${pointer}/capacity`, 'only a scale set (pool) has a capacity');
+      if (
+        typeof machine.capacity !== 'number' ||
+        !Number.isInteger(machine.capacity) ||
+        machine.capacity < 0 ||
+        machine.capacity > 1000
+      ) {
+        throw new ScenarioError(`${pointer}/capacity`, 'must be a whole number from 0 to 1000');
+      }
+      out.capacity = machine.capacity;
+    }
+    return out;
+  });
+
+  if (!Array.isArray(doc.targets)) throw new ScenarioError('/targets', 'must be an array');
+  const targets = doc.targets.map((item, i): ScenarioTarget => {
+    const pointer = `/targets/${i}`;
+    const target = object(item, pointer);
+    allowOnly(target, ['resourceId', 'schedules'], pointer);
+    const resourceId = resourceIdOf(target.resourceId, `${pointer}/resourceId`);
+    if (!seen.has(resourceId.toLowerCase()))
+      throw new ScenarioError(`${pointer}/resourceId`, 'is not in the fleet');
+    if (target.schedules === undefined)
+      throw new ScenarioError(`${pointer}/schedules`, 'required: {"computeStartStop": [...]}');
+    return { resourceId, schedules: target.schedules };
+  });
+
+  const faultsRaw = doc.faults === undefined ? {} : object(doc.faults, '/faults');
+  allowOnly(faultsRaw, ['throttle', 'error', 'crash', 'outages'], '/faults');
+  const outagesRaw = faultsRaw.outages ?? [];
+  if (!Array.isArray(outagesRaw))
+    throw new ScenarioError('/faults/outages', 'must be an array of {from, to}');
+  const outages = outagesRaw.map((item, i): Outage => {
+    const pointer = `/faults/outages/${i}`;
+    const outage = object(item, pointer);
+    allowOnly(outage, ['from', 'to'], pointer);
+    const window = { from: instant(outage.from, `${pointer}/from`), to: instant(outage.to, `${pointer}/to`) };
+    if (window.to <= window.from) throw new ScenarioError(`${pointer}/to`, 'must be after from');
+    return window;
+  });
+  const seed = doc.seed === undefined ? 1 : doc.seed;
+  if (typeof seed !== 'number' || !Number.isInteger(seed))
+    throw new ScenarioError('/seed', 'must be a whole number');
+  return {
+    from,
+    to,
+    fleet,
+    targets,
+    faults: {
+      throttle: rate(faultsRaw.throttle, '/faults/throttle'),
+      error: rate(faultsRaw.error, '/faults/error'),
+      crash: rate(faultsRaw.crash, '/faults/crash'),
+      outages,
+    },
+    seed,
+  };
+}
+
+function resourceIdOf(value: unknown, pointer: string): string {
+  if (typeof value !== 'string') throw new ScenarioError(pointer, 'must be an ARM resource id');
+  try {
+    parseResourceId(value);
+  } catch (error) {
+    throw new ScenarioError(pointer, error instanceof Error ? error.message : String(error));
+  }
+  return value;
+}
