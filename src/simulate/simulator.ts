@@ -60,6 +60,8 @@ export interface SimulationResult {
 export interface SimulationOptions {
   /** Called with the share of simulated time done, 0–1. */
   onProgress?: (done: number) => void;
+  /** Filled in with what the faults did, for those who want to check the storm really happened. */
+  stats?: { hostCrashes: number };
 }
 
 /** mulberry32, seeded by the scenario: the same scenario gives the same crashes. */
@@ -254,6 +256,7 @@ export async function simulate(
     clock.set(scenario.to);
     emulator.settle();
     options.onProgress?.(1);
+    if (options.stats) options.stats.hostCrashes = gateway.crashes;
 
     return {
       calls: actionCalls(emulator),

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/simulate/scenario.js';
 import { simulate } from '../../src/simulate/simulator.js';
+import { weekScenario } from '../../src/simulate/week-scenario.js';
 import { computeInstance, notInDesiredState, pool, vm, workday } from './check.js';
 
 const okCalls = (result: Awaited<ReturnType<typeof simulate>>, resourceId: string) =>
@@ -114,8 +115,25 @@ describe('simulate', () => {
       faults: { crash: 0.5 },
       seed: 3,
     });
-    const result = await simulate(scenario);
+    const stats = { hostCrashes: 0 };
+    const result = await simulate(scenario, { stats });
+    expect(stats.hostCrashes).toBeGreaterThan(3);
     expect(result).toMatchObject({ duplicates: 0, missed: 0, runs: { failed: 0, poisoned: 0, pending: 0 } });
     expect(notInDesiredState(scenario, result)).toEqual([]);
   }, 60_000);
+});
+
+describe('the acceptance week, scaled down', () => {
+  it('60 targets, faults {throttle 0.2, error 0.05, crash 0.02} and a three-hour outage: all in place, nothing twice or missed', async () => {
+    // The full 1,000-target week is the same scenario: node scripts/week-scenario.mjs 1000 (see README).
+    const scenario = parseScenario(weekScenario(60));
+    const stats = { hostCrashes: 0 };
+    const result = await simulate(scenario, { stats });
+    expect(stats.hostCrashes).toBeGreaterThan(0);
+    expect(result).toMatchObject({ duplicates: 0, missed: 0, runs: { failed: 0, poisoned: 0, pending: 0 } });
+    expect(result.calls.some((c) => c.status === 429) && result.calls.some((c) => c.status === 500)).toBe(
+      true,
+    );
+    expect(notInDesiredState(scenario, result)).toEqual([]);
+  }, 120_000);
 });
