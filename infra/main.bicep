@@ -56,7 +56,8 @@ var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-$
 var authEnabled = !empty(authClientId)
 
 // What the app uses (src/store/keys.ts, no SCHEDULER_STORAGE_PREFIX). The app also creates them at start-up.
-var tables = ['targets', 'targetaccess', 'due', 'runs', 'checkpoints']
+// The due index's hour tables (due{yyyyMMddHH}) are created and dropped by the app itself.
+var tables = ['targets', 'targetaccess', 'runs', 'checkpoints']
 var queues = ['actions', 'actions-poison', 'pools', 'pools-poison']
 
 // The custom role can be assigned in this subscription and in each subscription that holds a scope group.
