@@ -39,6 +39,24 @@ function instants(entry: ScheduleEntry, from: number, count: number): string[] {
   return out;
 }
 
+/** Writes one instant a line in chunks, so 300k lines never sit in memory at once. */
+function writeInstants(
+  entry: ScheduleEntry,
+  from: number,
+  count: number,
+  write: (text: string) => void,
+): void {
+  let chunk = '';
+  for (const at of occurrences(entry, { after: from, limit: count, registeredAt: from })) {
+    chunk += `${formatInstant(at)}\n`;
+    if (chunk.length >= 1 << 16) {
+      write(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) write(chunk);
+}
+
 export function runPreview(args: string[], write: (text: string) => void): void {
   const { values, flags } = parseArguments(args, ['schedule', 'from', 'count', 'input'], ['describe']);
   const input = values.get('input');
@@ -54,9 +72,8 @@ export function runPreview(args: string[], write: (text: string) => void): void 
     throw new UsageError('--from is required: the instant after which to list occurrences');
   const from = parseInstantOption(fromText, '--from');
   const count = parseCountOption(values.get('count') ?? '10', '--count');
-  const lines = instants(entry, from, count);
-  if (flags.has('describe')) lines.unshift(describe(entry));
-  write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  if (flags.has('describe')) write(`${describe(entry)}\n`);
+  writeInstants(entry, from, count, write);
 }
 
 function readInput(path: string): string {

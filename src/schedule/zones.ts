@@ -29,6 +29,7 @@ export class TimeZone {
   private coveredToYear = 0;
   private coveredTo = -Infinity;
   private lastIndex = 0;
+  private segments: (OffsetSegment | undefined)[] = [];
 
   constructor(id: string, intlId: string | undefined) {
     this.id = id;
@@ -73,13 +74,19 @@ export class TimeZone {
       i = lo;
       this.lastIndex = i;
     }
+    const end = i + 1 < starts.length ? starts[i + 1]! : this.coveredTo;
+    const cached = this.segments[i];
+    // Stepping through a schedule asks for the same segment again and again: hand back one object.
+    if (cached !== undefined && cached.end === end && cached.start === starts[i]) return cached;
     const offsetMs = this.offsets[i]!;
-    return {
+    const segment = {
       start: starts[i]!,
-      end: i + 1 < starts.length ? starts[i + 1]! : this.coveredTo,
+      end,
       offsetMs,
       previousOffsetMs: i > 0 ? this.offsets[i - 1]! : offsetMs,
     };
+    this.segments[i] = segment;
+    return segment;
   }
 
   /**
@@ -156,6 +163,7 @@ export class TimeZone {
       this.coveredFromYear = year;
       this.coveredToYear = year - 1;
       this.lastIndex = 0;
+      this.segments = [];
       while (this.coveredToYear < toYear) this.appendYear();
     }
     while (this.coveredToYear < year) this.appendYear();
