@@ -19,6 +19,8 @@ export interface Config {
   trustPrincipalHeader: boolean;
   /** How far back a tick catches up after an outage. */
   catchUpWindowInMs: number;
+  /** Whether the executor waits for Azure to finish each operation (default: the accepted call is enough). */
+  waitForCompletion: boolean;
   /** Schedule entries allowed per target, by kind (Azure ML allows four per compute instance). */
   maxScheduleEntries: Record<TargetKind, number>;
 }
@@ -44,6 +46,7 @@ export function readConfig(env: Environment = process.env): Config {
     storagePrefix,
     trustPrincipalHeader: readBoolean(env, 'SCHEDULER_TRUST_PRINCIPAL_HEADER', false, problems),
     catchUpWindowInMs: readInteger(env, 'SCHEDULER_CATCH_UP_HOURS', 24, 0, 24 * 7, problems) * HOUR_MS,
+    waitForCompletion: readBoolean(env, 'SCHEDULER_WAIT_FOR_COMPLETION', false, problems),
     maxScheduleEntries: {
       vm: readInteger(env, 'SCHEDULER_MAX_ENTRIES_VM', 4, 1, 20, problems),
       pool: readInteger(env, 'SCHEDULER_MAX_ENTRIES_POOL', 4, 1, 20, problems),

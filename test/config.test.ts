@@ -10,6 +10,7 @@ describe('settings', () => {
       storagePrefix: '',
       trustPrincipalHeader: false,
       catchUpWindowInMs: 24 * 3_600_000,
+      waitForCompletion: false,
       maxScheduleEntries: { vm: 4, pool: 4, computeInstance: 4 },
     });
   });

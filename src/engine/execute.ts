@@ -48,7 +48,11 @@ export interface ExecuteDependencies {
   retry?: RetryPolicy;
   /** How long a claim on a run keeps other deliveries away; longer than any one call. */
   leaseInMs?: number;
-  /** Wait for Azure to report the operation finished (default true). */
+  /**
+   * Wait for Azure to report the operation finished (default false). Starting a VM takes minutes: waiting
+   * holds a function instance the whole time, so by default the run succeeds when Azure accepts the call,
+   * and a later read (a redelivery, the next occurrence, the timeline) sees where the machine ended up.
+   */
   waitForCompletion?: boolean;
 }
 
@@ -140,12 +144,15 @@ export async function execute(
     }
     const action = message.action.toLowerCase() as TargetAction;
     const result = await deps.gateway.act(target, action, {
-      waitForCompletion: deps.waitForCompletion ?? true,
+      waitForCompletion: deps.waitForCompletion ?? false,
     });
     const outcome: RunOutcome = result.outcome === 'alreadyInState' ? 'skipped-already-there' : 'succeeded';
+    const note =
+      result.note ??
+      (result.outcome === 'accepted' ? 'accepted by Azure; completion not awaited' : undefined);
     await finish(deps, run, outcome, {
       ...(result.operation ? { operation: result.operation } : {}),
-      ...(result.note ? { note: result.note } : {}),
+      ...(note ? { note } : {}),
     });
     return { outcome, duplicate: false, ...(result.operation ? { operation: result.operation } : {}) };
   } catch (error) {

@@ -37,7 +37,13 @@ export function executeHandler(deps: Dependencies): StorageQueueHandler {
     const dequeueCount =
       typeof metadata.dequeueCount === 'number' ? metadata.dequeueCount : Number(metadata.dequeueCount ?? 1);
     const report = await execute(
-      { store: deps.store, gateway: deps.gateway, actions: deps.actions, clock: deps.clock },
+      {
+        store: deps.store,
+        gateway: deps.gateway,
+        actions: deps.actions,
+        clock: deps.clock,
+        waitForCompletion: deps.config.waitForCompletion,
+      },
       message,
       { messageId, dequeueCount, maxDequeueCount: MAX_DEQUEUE_COUNT },
     );

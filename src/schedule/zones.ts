@@ -247,16 +247,51 @@ function createZone(id: string, key: string): TimeZone {
   );
 }
 
-/** The closest known ids by edit distance, Windows ids and IANA ids alike. */
+let genericNames: Map<string, string[]> | undefined;
+
+/** "pacific time" → the Windows ids whose zone CLDR calls that ("Pacific Standard Time", …); built on first error. */
+function windowsIdsByGenericName(): Map<string, string[]> {
+  if (genericNames) return genericNames;
+  genericNames = new Map();
+  for (const [windows, iana] of windowsZones) {
+    try {
+      const name = new Intl.DateTimeFormat('en-US', { timeZone: iana, timeZoneName: 'longGeneric' })
+        .formatToParts(0)
+        .find((p) => p.type === 'timeZoneName')?.value;
+      if (!name || name.startsWith('GMT')) continue;
+      const key = name.toLowerCase();
+      genericNames.set(key, [...(genericNames.get(key) ?? []), windows]);
+    } catch {
+      // a zone this runtime does not know cannot be suggested
+    }
+  }
+  return genericNames;
+}
+
+/**
+ * The closest known ids: first zones whose everyday name is what was typed ("Pacific Time"), then Windows
+ * ids holding every word typed, then the nearest by edit distance, Windows and IANA ids alike.
+ */
 export function suggestZones(id: string, count = 3): string[] {
   const wanted = id.trim().toLowerCase();
+  const suggestions = new Set<string>();
+  const generic = windowsIdsByGenericName();
+  for (const key of [wanted, `${wanted} time`, wanted.replace(/ standard time$/, ' time')]) {
+    for (const windows of generic.get(key) ?? []) suggestions.add(windows);
+  }
+  const words = wanted.split(/[\s/_()]+/).filter((w) => w.length > 2 && w !== 'time' && w !== 'standard');
+  if (words.length > 0) {
+    for (const windows of windowsNameByLower.values()) {
+      if (words.every((w) => windows.toLowerCase().includes(w))) suggestions.add(windows);
+    }
+  }
   const candidates = [...windowsNameByLower.values(), ...knownIanaIds(), 'UTC'];
-  return candidates
+  candidates
     .map((candidate) => ({ candidate, distance: editDistance(wanted, candidate.toLowerCase()) }))
     .filter(({ distance, candidate }) => distance <= Math.max(3, Math.floor(candidate.length / 3)))
     .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, count)
-    .map(({ candidate }) => candidate);
+    .forEach(({ candidate }) => suggestions.add(candidate));
+  return [...suggestions].slice(0, count);
 }
 
 function editDistance(a: string, b: string): number {

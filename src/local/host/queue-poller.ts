@@ -113,20 +113,43 @@ export class QueuePoller {
     }
   }
 
-  /** Polls until stopped, backing off while the queue is empty (as the host does, but capped at 2 s). */
+  /**
+   * Polls until stopped, as the host does: a new batch is fetched once half the current one is done
+   * (newBatchThreshold), so one slow invocation never holds the others back; empty polls back off to 2 s.
+   */
   start(): void {
+    const batchSize = this.options.batchSize ?? 16;
+    const inFlight = new Set<Promise<void>>();
     let idleDelay = 100;
     const run = async () => {
       while (!this.stopped) {
-        let handled = 0;
+        if (inFlight.size > batchSize / 2) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        let received: DequeuedMessageItem[] = [];
         try {
-          handled = await this.pollOnce();
+          received = (
+            await this.options.service.getQueueClient(this.queueName).receiveMessages({
+              numberOfMessages: batchSize - inFlight.size,
+              visibilityTimeout: this.options.visibilityTimeoutInSeconds ?? 300,
+            })
+          ).receivedMessageItems;
         } catch (error) {
           this.options.log('warning', `${this.options.definition.name}: polling failed: ${String(error)}`);
         }
-        idleDelay = handled > 0 ? 100 : Math.min(idleDelay * 2, 2000);
-        if (handled === 0) await new Promise((resolve) => setTimeout(resolve, idleDelay));
+        for (const message of received) {
+          const invocation = this.invoke(message)
+            .catch((error: unknown) =>
+              this.options.log('error', `${this.options.definition.name}: ${String(error)}`),
+            )
+            .finally(() => inFlight.delete(invocation));
+          inFlight.add(invocation);
+        }
+        idleDelay = received.length > 0 ? 100 : Math.min(idleDelay * 2, 2000);
+        if (received.length === 0) await new Promise((resolve) => setTimeout(resolve, idleDelay));
       }
+      await Promise.all(inFlight);
     };
     this.loop = run();
   }
