@@ -13,6 +13,8 @@ export const TICK_CHECKPOINT = 'tick';
 const MINUTE_MS = 60_000;
 /** A tick keeps at most this many coalesced occurrences per target in its message (queue messages are ≤ 64 KiB). */
 const MAX_SUPERSEDED = 1000;
+/** How far behind its checkpoint a tick looks for rows written late into a minute already read. */
+const LATE_WRITE_GRACE_MS = 2 * MINUTE_MS;
 
 export interface TickDependencies {
   store: Pick<Store, 'due' | 'checkpoints'>;
@@ -54,12 +56,16 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   if (until <= from) return report;
 
   const rows: DueEntry[] = [];
-  for await (const row of deps.store.due.listDue(from, until)) rows.push(row);
+  // Also look a little behind the checkpoint: a schedule written just before a minute turned can land its
+  // row in that minute after the previous tick read it. Rows already handled were moved on, so only such
+  // late rows are found there, and a run row stops anything being done twice.
+  const readFrom = from - LATE_WRITE_GRACE_MS;
+  for await (const row of deps.store.due.listDue(readFrom, until)) rows.push(row);
   report.dueRows = rows.length;
 
   // Occurrences per target in (max(from, windowStart), until]; older ones fell outside the catch-up window.
   const byTarget = new Map<string, { rows: DueEntry[]; occurrences: DueOccurrence[] }>();
-  const actFrom = Math.max(from, windowStart);
+  const actFrom = Math.max(readFrom, windowStart);
   const concurrency = deps.concurrency ?? 32;
   const current = new Set<DueEntry>();
   await forEachLimited(rows, concurrency, async (row) => {

@@ -157,6 +157,18 @@ describe('tick', () => {
     expect(due.rows.size).toBe(0);
   });
 
+  it('picks up a row written into a minute just after the previous tick read it', async () => {
+    clock.set('2026-11-25T02:00:00Z');
+    await tick(deps()); // reads (01:59, 02:00]: nothing yet
+    // A schedule saved at 01:59:59.9 lands its 02:00 row only now.
+    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+    clock.set('2026-11-25T02:01:00Z');
+    await tick(deps());
+    expect(actions.sent.map((s) => new Date(s.message.occurrenceAt).toISOString())).toEqual([
+      '2026-11-25T02:00:00.000Z',
+    ]);
+  });
+
   it('keeps each target separate: one message per target', async () => {
     due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z', 't1'));
     due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z', 't2'));
