@@ -1,5 +1,6 @@
 // Parses `--name value` and `--flag` options for the CLI's commands, refusing unknown ones by name.
 
+import { readFileSync } from 'node:fs';
 import { UsageError } from './usage-error.js';
 
 export interface ParsedArguments {
@@ -50,4 +51,24 @@ export function parseCountOption(value: unknown, name: string): number {
     throw new UsageError(`${name}: ${JSON.stringify(value)} is not a whole number of at least 1`);
   }
   return count;
+}
+
+/** Reads a file named on the command line (`-` is standard input), as text. */
+export function readInputFile(path: string, option: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${option}: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+}
+
+/** Parses JSON from the command line, naming the option it came from when it is not JSON. */
+export function parseJsonOption(text: string, option: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${option}: not valid JSON (${(error as Error).message})`);
+  }
 }

@@ -1,7 +1,6 @@
 // `compute-scheduler preview`: the next occurrences of one schedule entry, one UTC instant a line, or a
 // JSON array per line of a batch file. Output is built in memory and written once: 300k lines stay fast.
 
-import { readFileSync } from 'node:fs';
 import {
   describe,
   formatInstant,
@@ -10,7 +9,13 @@ import {
   validateEntry,
   type ScheduleEntry,
 } from '../schedule/index.js';
-import { parseArguments, parseCountOption, parseInstantOption } from './arguments.js';
+import {
+  parseArguments,
+  parseCountOption,
+  parseInstantOption,
+  parseJsonOption,
+  readInputFile,
+} from './arguments.js';
 import { UsageError } from './usage-error.js';
 
 function entryFrom(value: unknown, where: string): ScheduleEntry {
@@ -21,14 +26,6 @@ function entryFrom(value: unknown, where: string): ScheduleEntry {
       throw new UsageError(error.errors.map((e) => `${where}${e.pointer}: ${e.reason}`).join('\n'));
     }
     throw error;
-  }
-}
-
-function parseJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UsageError(`${where}: not valid JSON (${(error as Error).message})`);
   }
 }
 
@@ -61,12 +58,12 @@ export function runPreview(args: string[], write: (text: string) => void): void 
   const { values, flags } = parseArguments(args, ['schedule', 'from', 'count', 'input'], ['describe']);
   const input = values.get('input');
   if (input !== undefined) {
-    write(previewBatch(readInput(input)));
+    write(previewBatch(readInputFile(input, '--input')));
     return;
   }
   const scheduleText = values.get('schedule');
   if (scheduleText === undefined) throw new UsageError('preview needs --schedule JSON (or --input FILE)');
-  const entry = entryFrom(parseJson(scheduleText, '--schedule'), '--schedule ');
+  const entry = entryFrom(parseJsonOption(scheduleText, '--schedule'), '--schedule ');
   const fromText = values.get('from');
   if (fromText === undefined)
     throw new UsageError('--from is required: the instant after which to list occurrences');
@@ -76,23 +73,13 @@ export function runPreview(args: string[], write: (text: string) => void): void 
   writeInstants(entry, from, count, write);
 }
 
-function readInput(path: string): string {
-  try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `--input: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
-}
-
 /** Every line is checked before anything is printed, so a bad line never leaves half an answer. */
 function previewBatch(text: string): string {
   const jobs: { entry: ScheduleEntry; from: number; count: number }[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     const where = `line ${index + 1}`;
-    const job = parseJson(line, where);
+    const job = parseJsonOption(line, where);
     if (typeof job !== 'object' || job === null || Array.isArray(job))
       throw new UsageError(`${where}: expected {"schedule", "from", "count"}`);
     const { schedule, from, count } = job as Record<string, unknown>;

@@ -1,10 +1,9 @@
 // `compute-scheduler simulate --scenario FILE`: runs the whole pipeline on a virtual clock and prints one
 // JSON document (calls, final states, runs, duplicates, missed). A progress bar goes to stderr on a terminal.
 
-import { readFileSync } from 'node:fs';
 import { parseScenario } from '../simulate/scenario.js';
 import { simulate } from '../simulate/simulator.js';
-import { parseArguments } from './arguments.js';
+import { parseArguments, parseJsonOption, readInputFile } from './arguments.js';
 import { UsageError } from './usage-error.js';
 
 function progressBar(): ((done: number) => void) | undefined {
@@ -26,21 +25,7 @@ export async function runSimulate(args: string[], write: (text: string) => void)
   const { values } = parseArguments(args, ['scenario']);
   const file = values.get('scenario');
   if (file === undefined) throw new UsageError('simulate needs --scenario FILE');
-  let text: string;
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `--scenario: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--scenario: not valid JSON (${(error as Error).message})`);
-  }
-  const scenario = parseScenario(raw);
+  const scenario = parseScenario(parseJsonOption(readInputFile(file, '--scenario'), '--scenario'));
   const onProgress = progressBar();
   const result = await simulate(scenario, onProgress ? { onProgress } : {});
   write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,30 +1,16 @@
 // `compute-scheduler validate --file schedules.json`: checks a whole computeStartStop document the way
 // registration does (fields, limits, Start/Stop clashes within a year).
 
-import { readFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { describe, ScheduleValidationError, validateSchedules } from '../schedule/index.js';
-import { parseArguments, parseCountOption } from './arguments.js';
+import { parseArguments, parseCountOption, parseJsonOption, readInputFile } from './arguments.js';
 import { UsageError } from './usage-error.js';
 
 export function runValidate(args: string[], write: (text: string) => void, clock: Clock): void {
   const { values } = parseArguments(args, ['file', 'max-entries']);
   const file = values.get('file');
   if (file === undefined) throw new UsageError('validate needs --file schedules.json');
-  let text: string;
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `--file: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--file: not valid JSON (${(error as Error).message})`);
-  }
+  const doc = parseJsonOption(readInputFile(file, '--file'), '--file');
   const maxText = values.get('max-entries');
   const maxEntries = maxText === undefined ? undefined : parseCountOption(maxText, '--max-entries');
   try {

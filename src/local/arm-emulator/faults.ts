@@ -35,7 +35,7 @@ export type RequestFault =
   | { kind: 'slow'; delayInMs: number };
 
 /** mulberry32: tiny, fast, and good enough to spread faults; not for anything secret. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
