@@ -23,3 +23,13 @@ if (!only || only === 'due') {
   const { printDueReadBench, runDueReadBench } = await import('./due-read.mjs');
   printDueReadBench(await runDueReadBench());
 }
+// Issue 4's pipeline (bench/pipeline.mjs): the tick as the fleet grows, the 10k fan-out against the documented
+// throttling, the delay from due instant to ARM call, and peak memory. Long: the 10k fan-out alone takes most
+// of an hour on two cores, nearly all of it in Azurite. `memory` reuses the fan-out's child when both run.
+if (!only || ['tick', 'fanout', 'latency', 'memory'].includes(only)) {
+  const pipeline = await import('./pipeline.mjs');
+  if (!only || only === 'tick') pipeline.printTickBench(await pipeline.runTickBench());
+  if (!only || only === 'fanout') pipeline.printFanoutBench(await pipeline.runFanoutBench());
+  if (!only || only === 'latency') pipeline.printLatencyBench(await pipeline.runLatencyBench());
+  if (!only || only === 'memory') pipeline.printMemoryBench(await pipeline.runMemoryBench());
+}
