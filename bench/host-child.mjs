@@ -50,6 +50,7 @@ process.on('message', async (message) => {
   process.send({
     peakRssKiB: Math.round(peak / 1024),
     maxRssKiB: process.resourceUsage().maxRSS,
+    cpuInMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
     timeline,
   });
   process.disconnect();

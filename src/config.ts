@@ -2,6 +2,7 @@
 // together, so a misconfigured Function App fails at boot with a readable list, not on a request.
 
 import { ConfigurationError } from './errors.js';
+import type { CallBudget } from './engine/pacing.js';
 import type { TargetKind } from './targets/resource-id.js';
 
 /** How we reach Table and Queue storage: a connection string, or an identity (Flex Consumption). */
@@ -21,6 +22,8 @@ export interface Config {
   catchUpWindowInMs: number;
   /** Whether the executor waits for Azure to finish each operation (default: the accepted call is enough). */
   waitForCompletion: boolean;
+  /** Each subscription's ARM write budget that a tick spreads its calls over; false: no spreading. */
+  armWriteBudget: CallBudget | false;
   /** Schedule entries allowed per target, by kind (Azure ML allows four per compute instance). */
   maxScheduleEntries: Record<TargetKind, number>;
 }
@@ -47,6 +50,7 @@ export function readConfig(env: Environment = process.env): Config {
     trustPrincipalHeader: readBoolean(env, 'SCHEDULER_TRUST_PRINCIPAL_HEADER', false, problems),
     catchUpWindowInMs: readInteger(env, 'SCHEDULER_CATCH_UP_HOURS', 24, 0, 24 * 7, problems) * HOUR_MS,
     waitForCompletion: readBoolean(env, 'SCHEDULER_WAIT_FOR_COMPLETION', false, problems),
+    armWriteBudget: readWriteBudget(env, problems),
     maxScheduleEntries: {
       vm: readInteger(env, 'SCHEDULER_MAX_ENTRIES_VM', 4, 1, 20, problems),
       pool: readInteger(env, 'SCHEDULER_MAX_ENTRIES_POOL', 4, 1, 20, problems),
@@ -56,6 +60,13 @@ export function readConfig(env: Environment = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config;
+}
+
+/** Azure's documented ARM write bucket unless told otherwise; 0 writes a second turns spreading off. */
+function readWriteBudget(env: Environment, problems: string[]): CallBudget | false {
+  const burst = readInteger(env, 'SCHEDULER_ARM_WRITE_BURST', 200, 1, 100_000, problems);
+  const perSecond = readInteger(env, 'SCHEDULER_ARM_WRITES_PER_SECOND', 10, 0, 10_000, problems);
+  return perSecond === 0 ? false : { burst, perSecond };
 }
 
 function readStorage(env: Environment, problems: string[]): StorageConfig | undefined {

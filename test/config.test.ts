@@ -11,6 +11,7 @@ describe('settings', () => {
       trustPrincipalHeader: false,
       catchUpWindowInMs: 24 * 3_600_000,
       waitForCompletion: false,
+      armWriteBudget: { burst: 200, perSecond: 10 },
       maxScheduleEntries: { vm: 4, pool: 4, computeInstance: 4 },
     });
   });
@@ -65,5 +66,20 @@ describe('settings', () => {
     });
     expect(config).toMatchObject({ trustPrincipalHeader: true, catchUpWindowInMs: 6 * 3_600_000 });
     expect(config.maxScheduleEntries.vm).toBe(10);
+  });
+
+  it('reads the ARM write budget a tick spreads its calls over, and 0 a second as no spreading', () => {
+    const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+    expect(
+      readConfig({ ...base, SCHEDULER_ARM_WRITE_BURST: '50', SCHEDULER_ARM_WRITES_PER_SECOND: '4' })
+        .armWriteBudget,
+    ).toEqual({ burst: 50, perSecond: 4 });
+    expect(readConfig({ ...base, SCHEDULER_ARM_WRITES_PER_SECOND: '0' }).armWriteBudget).toBe(false);
+    expect(() => readConfig({ ...base, SCHEDULER_ARM_WRITE_BURST: '0' })).toThrow(
+      /SCHEDULER_ARM_WRITE_BURST must be a whole number from 1/,
+    );
+    expect(() => readConfig({ ...base, SCHEDULER_ARM_WRITES_PER_SECOND: 'fast' })).toThrow(
+      /SCHEDULER_ARM_WRITES_PER_SECOND/,
+    );
   });
 });

@@ -30,6 +30,12 @@ export interface RetryPolicy {
   conflictDelayInMs: number;
   /** First wait after a transient fault; doubles per attempt. */
   transientDelayInMs: number;
+  /**
+   * Throttled retries come back over a window after Retry-After that starts this wide and doubles with
+   * each throttled attempt, up to `maxThrottleSpreadInMs`.
+   */
+  throttleSpreadInMs: number;
+  maxThrottleSpreadInMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -38,6 +44,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayInMs: 15 * 60_000,
   conflictDelayInMs: 30_000,
   transientDelayInMs: 15_000,
+  throttleSpreadInMs: 1000,
+  maxThrottleSpreadInMs: 5 * 60_000,
 };
 
 export interface ExecuteDependencies {
@@ -234,7 +242,10 @@ async function handleFailure(
     });
     return { outcome: 'poisoned', duplicate: false };
   }
-  const delay = retryDelay(retry, error, Math.max(attempt, 1));
+  const delay = retryDelay(retry, error, Math.max(attempt, 1), {
+    key: `${message.targetId}/${message.occurrenceAt}`,
+    throttled: throttledCount,
+  });
   // Release the lease with the error recorded, then hand the wait to the queue: no sleeping in a function.
   const { lease: _lease, ...rest } = run;
   await deps.store.runs.update({ ...rest, error: asError });
@@ -243,14 +254,37 @@ async function handleFailure(
   return { outcome: 'pending', duplicate: false, retryInMs: delay };
 }
 
-function retryDelay(policy: RetryPolicy, error: ComputeError, attempt: number): number {
+function retryDelay(
+  policy: RetryPolicy,
+  error: ComputeError,
+  attempt: number,
+  run: { key: string; throttled: number },
+): number {
   let delay: number;
-  if (error instanceof ThrottledError) delay = error.retryAfterInMs;
-  else if (error instanceof TargetConflictError) delay = policy.conflictDelayInMs;
+  if (error instanceof ThrottledError) {
+    // Every call throttled in the same second was told the same Retry-After: coming back together they
+    // would meet the same empty bucket. Spread them over a window that widens with each throttled attempt,
+    // at a point fixed by the run, so a redelivered message keeps its place.
+    const spread = Math.min(
+      policy.throttleSpreadInMs * 2 ** Math.min(run.throttled - 1, 30),
+      policy.maxThrottleSpreadInMs,
+    );
+    delay = error.retryAfterInMs + Math.floor(spread * unitInterval(`${run.key}/${run.throttled}`));
+  } else if (error instanceof TargetConflictError) delay = policy.conflictDelayInMs;
   else if (error instanceof TransientError && error.retryAfterInMs !== undefined)
     delay = error.retryAfterInMs;
   else delay = policy.transientDelayInMs * 2 ** (attempt - 1);
   return Math.min(Math.max(delay, 1000), policy.maxDelayInMs);
+}
+
+/** A number in [0, 1) fixed by `text` (FNV-1a): jitter that is the same on every host and every replay. */
+function unitInterval(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) / 2 ** 32;
 }
 
 function errorCode(error: unknown): string {

@@ -7,6 +7,7 @@ import { ConflictError, PreconditionFailedError } from '../errors.js';
 import { nextOccurrence } from '../schedule/index.js';
 import type { DueEntry, Store } from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
+import { ARM_WRITES, SubscriptionPacer, type CallBudget } from './pacing.js';
 import { forEachLimited, type ActionQueue } from './ports.js';
 
 export const TICK_CHECKPOINT = 'tick';
@@ -23,6 +24,11 @@ export interface TickDependencies {
   catchUpWindowInMs: number;
   /** Storage calls in flight at once. */
   concurrency?: number;
+  /**
+   * Each subscription's ARM write budget, which the tick's messages are spread over (default: Azure's
+   * documented 200 at once, then 10 a second); `false` sends every message at once.
+   */
+  pacing?: CallBudget | false;
 }
 
 export interface TickReport {
@@ -38,6 +44,8 @@ export interface TickReport {
   advanced: boolean;
   /** Empty past hour tables of the due index removed. */
   prunedTables?: number;
+  /** The longest a message was held back to keep its subscription within its write budget. */
+  spreadOverInMs: number;
 }
 
 interface DueOccurrence {
@@ -47,12 +55,21 @@ interface DueOccurrence {
 }
 
 export async function tick(deps: TickDependencies): Promise<TickReport> {
+  const startedAt = deps.clock.now();
   const until = Math.floor(deps.clock.now() / MINUTE_MS) * MINUTE_MS;
   const windowStart = until - deps.catchUpWindowInMs;
   const checkpoint = await deps.store.checkpoints.get(TICK_CHECKPOINT);
   // First tick ever: look back over the catch-up window, so no row is left behind the checkpoint.
   const from = checkpoint ? checkpoint.value : windowStart;
-  const report: TickReport = { from, until, dueRows: 0, enqueued: 0, superseded: 0, advanced: false };
+  const report: TickReport = {
+    from,
+    until,
+    dueRows: 0,
+    enqueued: 0,
+    superseded: 0,
+    advanced: false,
+    spreadOverInMs: 0,
+  };
   if (until <= from) return report;
 
   const rows: DueEntry[] = [];
@@ -85,6 +102,7 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
     }
   }
 
+  const pacer = new SubscriptionPacer(deps.pacing ?? ARM_WRITES);
   await forEachLimited([...byTarget.values()], concurrency, async ({ rows: targetRows, occurrences }) => {
     const first = targetRows[0]!;
     if (occurrences.length > 0) {
@@ -106,7 +124,11 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
       }
       // Enqueue before moving the rows: a crash in between repeats the message (deduped by the run row),
       // where the other order could lose it.
-      await deps.actions.send(message);
+      // The pacer counts from the start of the tick; a large tick takes a while to get here.
+      const slot = pacer.delayFor(first.resourceId, first.kind);
+      report.spreadOverInMs = Math.max(report.spreadOverInMs, slot);
+      const delay = slot - (deps.clock.now() - startedAt);
+      await deps.actions.send(message, delay > 0 ? { visibilityDelayInMs: delay } : undefined);
       report.enqueued++;
     }
     for (const row of targetRows) {

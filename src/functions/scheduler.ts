@@ -18,11 +18,13 @@ export function tickHandler(deps: Dependencies): TimerHandler {
       actions: deps.actions,
       clock: deps.clock,
       catchUpWindowInMs: deps.config.catchUpWindowInMs,
+      pacing: deps.config.armWriteBudget,
     });
     if (report.enqueued > 0 || timer.isPastDue) {
       context.log(
         `tick ${new Date(report.from).toISOString()}..${new Date(report.until).toISOString()}: ` +
           `${report.dueRows} due rows, ${report.enqueued} actions, ${report.superseded} superseded` +
+          (report.spreadOverInMs > 0 ? `, spread over ${Math.ceil(report.spreadOverInMs / 1000)} s` : '') +
           (timer.isPastDue ? ' (past due)' : ''),
       );
     }

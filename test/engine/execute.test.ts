@@ -109,13 +109,18 @@ describe('execute', () => {
     });
   });
 
-  it('a 429 re-enqueues the action with the Retry-After as its visibility delay, capped', async () => {
+  it('a 429 re-enqueues the action after its Retry-After, within a spread window, capped', async () => {
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 120_000 }),
     );
     const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
-    expect(report).toMatchObject({ outcome: 'pending', retryInMs: 120_000 });
-    expect(actions.sent).toEqual([{ message: { ...stop, throttled: 1 }, visibilityDelayInMs: 120_000 }]);
+    expect(report.outcome).toBe('pending');
+    // The first throttled attempt comes back within a second after Retry-After.
+    expect(report.retryInMs).toBeGreaterThanOrEqual(120_000);
+    expect(report.retryInMs).toBeLessThan(121_000);
+    expect(actions.sent).toEqual([
+      { message: { ...stop, throttled: 1 }, visibilityDelayInMs: report.retryInMs },
+    ]);
     expect(onlyRun()).toMatchObject({ outcome: 'pending', attempts: 1, error: { code: 'ThrottledError' } });
     expect(onlyRun().lease).toBeUndefined();
 
@@ -124,6 +129,43 @@ describe('execute', () => {
     );
     const second = await execute(deps, { ...stop, throttled: 1 }, { messageId: 'm2', dequeueCount: 1 });
     expect(second.retryInMs).toBe(15 * 60_000);
+  });
+
+  it('spreads the runs throttled together over a window that widens with each throttled attempt', async () => {
+    const delays = async (throttledBefore: number) => {
+      const found: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const r = new MemoryRuns();
+        const g = new FakeGateway();
+        g.states.set(VM, 'running');
+        g.failures.push(
+          new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1000 }),
+        );
+        const message = { ...stop, targetId: `t${i}`, throttled: throttledBefore };
+        const report = await execute({ ...deps, store: { runs: r }, gateway: g }, message, {
+          messageId: `m${i}`,
+          dequeueCount: 1,
+        });
+        found.push(report.retryInMs!);
+      }
+      return found;
+    };
+    const first = await delays(0);
+    const sixth = await delays(5);
+    const late = await delays(20);
+    const range = (values: number[]): [number, number] => [Math.min(...values), Math.max(...values)];
+    // Window 1 s, then 32 s, then capped at 5 minutes, all after the 1 s Retry-After.
+    expect(range(first)[0]).toBeGreaterThanOrEqual(1000);
+    expect(range(first)[1]).toBeLessThan(2000);
+    expect(range(sixth)[0]).toBeGreaterThanOrEqual(1000);
+    expect(range(sixth)[1]).toBeLessThan(33_000);
+    expect(range(sixth)[1] - range(sixth)[0]).toBeGreaterThan(20_000);
+    expect(range(late)[1]).toBeLessThan(301_000);
+    expect(range(late)[1] - range(late)[0]).toBeGreaterThan(200_000);
+    // Spread, not bunched: most of the 200 runs come back in a different second.
+    expect(new Set(sixth.map((d) => Math.floor(d / 1000))).size).toBeGreaterThan(25);
+    // The same run at the same count always waits the same: a replay or another host agrees.
+    expect(await delays(5)).toEqual(sixth);
   });
 
   it('throttling has its own, larger budget: waiting is what Azure asks for, not a failure', async () => {

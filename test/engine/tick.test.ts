@@ -4,6 +4,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { execute } from '../../src/engine/execute.js';
+import type { ActionMessage } from '../../src/engine/action-message.js';
+import type { SendOptions } from '../../src/engine/ports.js';
 import { tick } from '../../src/engine/tick.js';
 import { validateEntry, type ScheduleEntry } from '../../src/schedule/index.js';
 import type { DueEntry } from '../../src/store/ports.js';
@@ -175,5 +177,120 @@ describe('tick', () => {
     clock.set('2026-11-25T02:00:00Z');
     await tick(deps());
     expect(actions.sent.map((s) => s.message.targetId).sort()).toEqual(['t1', 't2']);
+  });
+});
+
+describe('tick spreading a large minute over the subscriptions’ write budgets', () => {
+  const SUBSCRIPTION_A = '11111111-1111-1111-1111-111111111111';
+  const SUBSCRIPTION_B = '22222222-2222-2222-2222-222222222222';
+  const minute = '2026-11-25T02:00:00Z';
+
+  async function tickWith(
+    fleet: { subscription: string; kind: DueEntry['kind']; count: number }[],
+    pacing?: { burst: number; perSecond: number } | false,
+  ) {
+    const due = new MemoryDueIndex();
+    const checkpoints = new MemoryCheckpoints();
+    const actions = new MemoryActionQueue();
+    await checkpoints.set('tick', Date.parse('2026-11-25T01:59:00Z'));
+    let n = 0;
+    for (const { subscription, kind, count } of fleet) {
+      for (let i = 0; i < count; i++, n++) {
+        const type = kind === 'pool' ? 'virtualMachineScaleSets' : 'virtualMachines';
+        due.put({
+          ...dueRow(stopAt18, 0, minute, `t${n}`),
+          kind,
+          resourceId: `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Compute/${type}/m${n}`,
+        });
+      }
+    }
+    const report = await tick({
+      store: { due, checkpoints },
+      actions,
+      clock: new ManualClock('2026-11-25T02:00:01Z'),
+      catchUpWindowInMs: 24 * 3_600_000,
+      ...(pacing !== undefined ? { pacing } : {}),
+    });
+    const delays = (subscription: string) =>
+      actions.sent
+        .filter((s) => s.message.resourceId.includes(subscription))
+        .map((s) => s.visibilityDelayInMs)
+        .sort((a, b) => a - b);
+    return { report, delays, actions };
+  }
+
+  it('sends the documented burst at once, then 10 a second per subscription, each subscription apart', async () => {
+    const { report, delays } = await tickWith([
+      { subscription: SUBSCRIPTION_A, kind: 'vm', count: 450 },
+      { subscription: SUBSCRIPTION_B, kind: 'vm', count: 150 },
+    ]);
+    expect(report.enqueued).toBe(600);
+    const a = delays(SUBSCRIPTION_A);
+    expect(a.filter((d) => d === 0)).toHaveLength(200);
+    // The 201st call waits for one token (0.1 s), the 450th for 250 tokens (25 s).
+    expect(a[200]).toBe(100);
+    expect(a[449]).toBe(25_000);
+    // No second holds more than its refill.
+    const perSecond = new Map<number, number>();
+    for (const d of a.filter((d) => d > 0)) {
+      const second = Math.ceil(d / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    expect(Math.max(...perSecond.values())).toBe(10);
+    expect(report.spreadOverInMs).toBe(25_000);
+    // Another subscription has its own budget: 150 fit in its burst.
+    expect(delays(SUBSCRIPTION_B).every((d) => d === 0)).toBe(true);
+  });
+
+  it('past some 13 minutes the Compute provider’s own bucket (1,500 + 500 a minute) binds', async () => {
+    const { delays } = await tickWith([{ subscription: SUBSCRIPTION_A, kind: 'vm', count: 9000 }]);
+    const a = delays(SUBSCRIPTION_A);
+    // By ARM's bucket alone the 9,000th call would go at (9000 − 200) / 10 = 880 s; Compute's says
+    // (9000 − 1500) / (500 / 60) = 900 s.
+    expect(a[8999]).toBe(900_000);
+    expect(a[5000]).toBe(480_100);
+  });
+
+  it('counts the spread from the start of the tick, however long the tick takes to send', async () => {
+    const due = new MemoryDueIndex();
+    const checkpoints = new MemoryCheckpoints();
+    await checkpoints.set('tick', Date.parse('2026-11-25T01:59:00Z'));
+    for (let n = 0; n < 450; n++) {
+      due.put({
+        ...dueRow(stopAt18, 0, minute, `t${n}`),
+        resourceId: `/subscriptions/${SUBSCRIPTION_A}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/m${n}`,
+      });
+    }
+    const clock = new ManualClock('2026-11-25T02:00:01Z');
+    const startedAt = clock.now();
+    // Each send takes 20 ms of the tick's time.
+    const visibleAt: number[] = [];
+    const actions = new MemoryActionQueue();
+    const slow = {
+      send: async (message: ActionMessage, options?: SendOptions) => {
+        visibleAt.push(clock.now() + (options?.visibilityDelayInMs ?? 0));
+        clock.advance(20);
+        await actions.send(message, options);
+      },
+      sendToPoison: (message: ActionMessage) => actions.sendToPoison(message),
+    };
+    await tick({ store: { due, checkpoints }, actions: slow, clock, catchUpWindowInMs: 24 * 3_600_000 });
+    visibleAt.sort((a, b) => a - b);
+    // The first 200 went out as the tick reached them (no later than 4 s in); the 450th is visible 25 s
+    // after the tick began, not 25 s after it was sent (9 s in).
+    expect(visibleAt[449]! - startedAt).toBe(25_000);
+    expect(visibleAt[300]! - startedAt).toBe(10_100);
+    expect(visibleAt[199]! - startedAt).toBeLessThan(4000);
+  });
+
+  it('can be told another budget, or to send everything at once', async () => {
+    const slower = await tickWith([{ subscription: SUBSCRIPTION_A, kind: 'vm', count: 60 }], {
+      burst: 50,
+      perSecond: 2,
+    });
+    expect(slower.delays(SUBSCRIPTION_A).at(-1)).toBe(5000);
+    const unpaced = await tickWith([{ subscription: SUBSCRIPTION_A, kind: 'vm', count: 450 }], false);
+    expect(unpaced.delays(SUBSCRIPTION_A).every((d) => d === 0)).toBe(true);
+    expect(unpaced.report.spreadOverInMs).toBe(0);
   });
 });

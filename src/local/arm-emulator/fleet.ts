@@ -207,6 +207,10 @@ const ML_PROVIDER = 'Microsoft.MachineLearningServices';
 export class Fleet {
   private readonly resources = new Map<string, Resource>();
   private readonly operations = new Map<string, Operation>();
+  /** Operations still running, apart from the finished ones kept for polls: settle() runs on every request. */
+  private readonly inProgress = new Set<Operation>();
+  /** Scale sets, whose instances settle over time: the only resources settle() has to visit. */
+  private readonly pools = new Set<Resource>();
   private readonly resourceGroups = new Set<string>();
   private readonly workspaces = new Set<string>();
   private sequence = 0;
@@ -365,25 +369,30 @@ export class Fleet {
   /** Finishes every operation due by now, in the order they fall due, then due scale-set instances. */
   settle(): void {
     const now = this.options.clock.now();
-    const due = [...this.operations.values()]
-      .filter((op) => op.status === 'InProgress' && op.completesAt <= now)
-      .sort((a, b) => a.completesAt - b.completesAt || a.sequence - b.sequence);
+    const due: Operation[] = [];
+    for (const op of this.inProgress) {
+      if (op.status !== 'InProgress') this.inProgress.delete(op);
+      else if (op.completesAt <= now) due.push(op);
+    }
+    due.sort((a, b) => a.completesAt - b.completesAt || a.sequence - b.sequence);
     for (const op of due) this.complete(op);
-    for (const resource of this.resources.values()) {
-      if (resource.kind === 'pool') settleInstances(resource, now);
+    for (const pool of this.pools) {
+      if (this.resources.get(pool.key) !== pool) this.pools.delete(pool);
+      else if (pool.kind === 'pool') settleInstances(pool, now);
     }
   }
 
   /** When the next in-progress operation falls due, for hosts that settle on a real timer. */
   nextCompletionAt(): number | undefined {
     let next: number | undefined;
-    for (const op of this.operations.values()) {
+    for (const op of this.inProgress) {
       if (op.status === 'InProgress' && (next === undefined || op.completesAt < next)) next = op.completesAt;
     }
     return next;
   }
 
   private complete(op: Operation): void {
+    this.inProgress.delete(op);
     const failure = op.failure;
     if (failure) {
       op.rollBack();
@@ -668,6 +677,7 @@ export class Fleet {
       rollBack: () => undefined,
     };
     this.operations.set(op.id, op);
+    this.inProgress.add(op);
     resource.busyWith = op;
     return op;
   }
@@ -697,6 +707,7 @@ export class Fleet {
   private register(resource: Resource): void {
     const { subscriptionId, resourceGroup, workspace } = resource.parsed;
     this.resources.set(resource.key, resource);
+    if (resource.kind === 'pool') this.pools.add(resource);
     this.resourceGroups.add(`/subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}`.toLowerCase());
     if (workspace) {
       this.workspaces.add(
