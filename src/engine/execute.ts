@@ -103,33 +103,41 @@ export async function execute(
   const now = deps.clock.now();
   await recordSuperseded(deps, message, now);
 
+  const lease = { owner: delivery.messageId, until: now + (deps.leaseInMs ?? 10 * 60_000) };
+  // Created already claimed, as this delivery's first attempt: a new run costs one write, not two.
   const fresh: Run = {
     targetId: message.targetId,
     occurrenceAt: message.occurrenceAt,
     requestedAction: message.action,
     source: message.source,
     outcome: 'pending',
-    attempts: 0,
+    attempts: 1,
     createdAt: now,
+    startedAt: now,
+    lease,
     ...(message.requestedBy ? { requestedBy: message.requestedBy } : {}),
   };
-  let { run } = await deps.store.runs.createIfAbsent(fresh);
-  if (isFinalOutcome(run.outcome)) return { outcome: run.outcome, duplicate: true };
-  if (run.lease && run.lease.owner !== delivery.messageId && run.lease.until > now) {
-    // Another delivery holds the run right now; if it dies, its own message comes back for it.
-    return { outcome: run.outcome, duplicate: true };
-  }
-  const resumed = run.attempts > 0 && run.lease?.owner === delivery.messageId;
-  try {
-    run = await deps.store.runs.update({
-      ...run,
-      attempts: run.attempts + 1,
-      startedAt: run.startedAt ?? now,
-      lease: { owner: delivery.messageId, until: now + (deps.leaseInMs ?? 10 * 60_000) },
-    });
-  } catch (error) {
-    if (error instanceof PreconditionFailedError) return { outcome: 'pending', duplicate: true };
-    throw error;
+  const created = await deps.store.runs.createIfAbsent(fresh);
+  let run = created.run;
+  let resumed = false;
+  if (!created.created) {
+    if (isFinalOutcome(run.outcome)) return { outcome: run.outcome, duplicate: true };
+    if (run.lease && run.lease.owner !== delivery.messageId && run.lease.until > now) {
+      // Another delivery holds the run right now; if it dies, its own message comes back for it.
+      return { outcome: run.outcome, duplicate: true };
+    }
+    resumed = run.attempts > 0 && run.lease?.owner === delivery.messageId;
+    try {
+      run = await deps.store.runs.update({
+        ...run,
+        attempts: run.attempts + 1,
+        startedAt: run.startedAt ?? now,
+        lease,
+      });
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return { outcome: 'pending', duplicate: true };
+      throw error;
+    }
   }
 
   const target = { resourceId: message.resourceId, kind: message.kind };

@@ -3,7 +3,13 @@
 // the API exactly as a user would.
 
 import type { ArmEmulator } from './arm-emulator/index.js';
-import { resolveTimeZone, type ScheduleEntry } from '../schedule/index.js';
+import {
+  findConflict,
+  nextOccurrence,
+  resolveTimeZone,
+  validateEntry,
+  type ScheduleEntry,
+} from '../schedule/index.js';
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-demo/providers`;
@@ -22,7 +28,11 @@ export function addDemoFleet(emulator: ArmEmulator): void {
   emulator.addComputeInstance(demoFleet.computeInstance, { state: 'Running' });
 }
 
-/** A cron entry at the wall-clock minute `minutesFromNow` ahead in `timeZone`, every day. */
+/**
+ * A cron entry at the wall-clock minute `minutesFromNow` ahead in `timeZone`, on today's date only (and so
+ * on the same date next year): a daily entry at, say, 02:30 would land in next spring's daylight-saving gap,
+ * where a Start and a Stop of the same hour fire at the same instant and registration rightly refuses them.
+ */
 function inMinutes(
   action: 'Start' | 'Stop',
   timeZone: string,
@@ -30,17 +40,47 @@ function inMinutes(
   minutesFromNow: number,
 ): ScheduleEntry {
   const at = Math.floor(now / 60_000) * 60_000 + minutesFromNow * 60_000;
+  const entry = onDateAt(action, timeZone, at);
+  // In the hour a fall-back repeats, the wall time fires at its first pass, already gone: say it in UTC.
+  return nextOccurrence(validateEntry(entry), at - 1) === at ? entry : onDateAt(action, 'UTC', at);
+}
+
+function onDateAt(action: 'Start' | 'Stop', timeZone: string, at: number): ScheduleEntry {
   const wall = new Date(at + resolveTimeZone(timeZone).offsetAt(at));
   return {
     triggerType: 'Cron',
     action,
     status: 'Enabled',
-    cron: { expression: `${wall.getUTCMinutes()} ${wall.getUTCHours()} * * *`, timeZone },
+    cron: {
+      expression: `${wall.getUTCMinutes()} ${wall.getUTCHours()} ${wall.getUTCDate()} ${wall.getUTCMonth() + 1} *`,
+      timeZone,
+    },
   };
 }
 
 /** Each target gets its working-day schedule plus a stop and a start in the next few minutes. */
 export function demoSchedules(now: number): { resourceId: string; computeStartStop: ScheduleEntry[] }[] {
+  // Started at 07:58 on a weekday, a demo stop two minutes on would clash with the working day's 08:00
+  // start: move the demo entries on a minute at a time until nothing clashes.
+  for (let lateBy = 0; ; lateBy++) {
+    const targets = demoSchedulesFrom(now, lateBy);
+    const clashes = targets.some(({ computeStartStop }) =>
+      findConflict(
+        computeStartStop.map((e) => validateEntry(e)),
+        now,
+        366 * 24 * 3_600_000,
+      ),
+    );
+    if (!clashes || lateBy >= 10) return targets;
+  }
+}
+
+function demoSchedulesFrom(
+  now: number,
+  lateBy: number,
+): { resourceId: string; computeStartStop: ScheduleEntry[] }[] {
+  const soon = (action: 'Start' | 'Stop', timeZone: string, minutes: number) =>
+    inMinutes(action, timeZone, now, minutes + lateBy);
   const workday = (timeZone: string): ScheduleEntry[] => [
     {
       triggerType: 'Cron',
@@ -60,25 +100,21 @@ export function demoSchedules(now: number): { resourceId: string; computeStartSt
       resourceId: demoFleet.pacificVm,
       computeStartStop: [
         ...workday('Pacific Standard Time'),
-        inMinutes('Stop', 'Pacific Standard Time', now, 2),
-        inMinutes('Start', 'Pacific Standard Time', now, 5),
+        soon('Stop', 'Pacific Standard Time', 2),
+        soon('Start', 'Pacific Standard Time', 5),
       ],
     },
     {
       resourceId: demoFleet.berlinVm,
       computeStartStop: [
         ...workday('W. Europe Standard Time'),
-        inMinutes('Start', 'W. Europe Standard Time', now, 1),
-        inMinutes('Stop', 'W. Europe Standard Time', now, 4),
+        soon('Start', 'W. Europe Standard Time', 1),
+        soon('Stop', 'W. Europe Standard Time', 4),
       ],
     },
     {
       resourceId: demoFleet.pool,
-      computeStartStop: [
-        ...workday('UTC'),
-        inMinutes('Stop', 'UTC', now, 2),
-        inMinutes('Start', 'UTC', now, 4),
-      ],
+      computeStartStop: [...workday('UTC'), soon('Stop', 'UTC', 2), soon('Start', 'UTC', 4)],
     },
     {
       resourceId: demoFleet.computeInstance,
@@ -94,7 +130,7 @@ export function demoSchedules(now: number): { resourceId: string; computeStartSt
             schedule: { hours: [22], minutes: [0] },
           },
         },
-        inMinutes('Stop', 'Pacific Standard Time', now, 3),
+        soon('Stop', 'Pacific Standard Time', 3),
       ],
     },
   ];

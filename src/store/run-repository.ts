@@ -20,7 +20,9 @@ export class TableRunRepository implements RunRepository {
   ): Promise<{ run: StoredRun; created: boolean }> {
     let created = true;
     try {
-      await this.runs.createEntity(runEntity(run), options);
+      const response = await this.runs.createEntity(runEntity(run), options);
+      // The new row is exactly what we sent: its ETag is all a read would add.
+      if (response.etag) return { run: { ...run, etag: response.etag }, created };
     } catch (error) {
       if (statusOf(error) !== 409) throw storageFailure(`recording a run of target ${run.targetId}`, error);
       created = false;

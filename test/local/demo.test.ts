@@ -9,7 +9,8 @@ import {
   startArmEmulator,
   type ArmEmulator,
 } from '../../src/local/arm-emulator/index.js';
-import { addDemoFleet, demoFleet, registerDemo } from '../../src/local/demo.js';
+import { addDemoFleet, demoFleet, demoSchedules, registerDemo } from '../../src/local/demo.js';
+import { nextOccurrence, validateSchedules } from '../../src/schedule/index.js';
 import { startLocalHost, type LocalHost } from '../../src/local/host/host.js';
 import { DEFAULT_LOCAL_PRINCIPAL } from '../../src/local/host/principal.js';
 import { queuePollers } from '../../src/local/host/triggers.js';
@@ -40,6 +41,43 @@ beforeAll(async () => {
 afterAll(async () => {
   await host.close();
   await emulator.close();
+});
+
+describe('the demo schedules, whenever `npm start` runs', () => {
+  // Every 7 minutes through the days around the daylight-saving changes in Berlin and Los Angeles (the
+  // demo's zones), and around 08:00 and 18:00 on weekdays, where its entries meet the working day's.
+  const days = [
+    '2027-03-13',
+    '2027-03-14',
+    '2027-03-27',
+    '2027-03-28',
+    '2027-10-30',
+    '2027-10-31',
+    '2027-11-07',
+  ];
+  const instants = days.flatMap((day) =>
+    Array.from({ length: (24 * 60) / 7 + 1 }, (_, i) => Date.parse(`${day}T00:00:00Z`) + i * 7 * 60_000),
+  );
+  instants.push(
+    ...Array.from({ length: 12 }, (_, i) => Date.parse('2026-11-25T07:50:00-08:00') + i * 60_000),
+    ...Array.from({ length: 12 }, (_, i) => Date.parse('2026-11-25T17:50:00+01:00') + i * 60_000),
+  );
+
+  it('register without a conflict and act within the first minutes', () => {
+    for (const now of instants) {
+      for (const { resourceId, computeStartStop } of demoSchedules(now)) {
+        const where = `${resourceId} at ${new Date(now).toISOString()}`;
+        let entries;
+        try {
+          entries = validateSchedules({ computeStartStop }, { now }).computeStartStop;
+        } catch (error) {
+          throw new Error(`${where}: ${String(error)}`);
+        }
+        const soonest = Math.min(...entries.map((e) => nextOccurrence(e, now) ?? Infinity));
+        expect(soonest - now, where).toBeLessThanOrEqual(16 * 60_000);
+      }
+    }
+  });
 });
 
 describe('the demo', () => {
