@@ -588,7 +588,10 @@ export function printLatencyBench(r) {
 /** Runs `script` with `args` in a child process and resolves with the one message it sends back. */
 export function runChild(script, args, { timeoutInMs = 120 * MINUTE_MS } = {}) {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: 'inherit' });
+    const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
+      stdio: 'inherit',
+      execArgv: childExecArgv(),
+    });
     let message;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -602,6 +605,15 @@ export function runChild(script, args, { timeoutInMs = 120 * MINUTE_MS } = {}) {
       else reject(new Error(`bench: ${script} exited (${signal ?? code}) without a result`));
     });
   });
+}
+
+/**
+ * `BENCH_HEAP_MB=N` caps the V8 heap of the tick and host children (`--max-old-space-size`), as a small
+ * instance would: without it V8 sizes its heap for this 24 GB machine and collects lazily.
+ */
+function childExecArgv() {
+  const heap = Number(process.env.BENCH_HEAP_MB ?? 0);
+  return heap > 0 ? [`--max-old-space-size=${heap}`] : [];
 }
 
 /** Linux only: the CPU seconds a process has used (user + system), or undefined. */
@@ -651,7 +663,7 @@ async function runHostFanout({ vms, boundAfterDueInMs, env = {} }) {
           certificatePem: emulator.certificatePem,
         }),
       ],
-      { stdio: 'inherit' },
+      { stdio: 'inherit', execArgv: childExecArgv() },
     );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     stops.push(async () => {
@@ -793,7 +805,10 @@ export function printMemoryBench({ tick: t, host: h }) {
       'parent seeded the fleet); the host child runs `startLocalHost` with the timer driver and the queue pollers, ' +
       'as `npm start` does, against Azurite and the emulator in the parent, and its RSS is sampled every 100 ms. ' +
       'Azurite and the emulator are not counted (in Azure, storage and ARM are remote). This machine has 24 GB, ' +
-      'so V8 sizes its heap for it and collects lazily; a 512 MB instance collects sooner: these are upper bounds.',
+      'so V8 sizes its heap for it and collects lazily; a 512 MB instance collects sooner: these are upper bounds. ' +
+      (process.env.BENCH_HEAP_MB
+        ? `This run capped each child's V8 heap at ${process.env.BENCH_HEAP_MB} MB (BENCH_HEAP_MB).`
+        : "`BENCH_HEAP_MB=256` caps the children's V8 heap as a small instance would."),
   );
 }
 
