@@ -5,30 +5,9 @@
 //
 // Usage (from pipeline.mjs): fork('bench/host-child.mjs', [JSON.stringify({ env, emulatorUrl, certificatePem })])
 
-import https from 'node:https';
-import { ArmComputeGateway } from '../dist/compute/arm-gateway.js';
-import { readConfig } from '../dist/config.js';
-import { emulatorCredential } from '../dist/local/arm-emulator/index.js';
-import { startLocalHost } from '../dist/local/host/host.js';
-import { DEFAULT_LOCAL_PRINCIPAL } from '../dist/local/host/principal.js';
-import { queuePollers, timerDriver } from '../dist/local/host/triggers.js';
+import { startBenchHost } from './local-host.mjs';
 
-const { env, emulatorUrl, certificatePem } = JSON.parse(process.argv[2] ?? '{}');
-const config = readConfig({ ...env, SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true' });
-const agent = new https.Agent({ ca: certificatePem, keepAlive: true });
-const gateway = new ArmComputeGateway({
-  endpoint: emulatorUrl,
-  credential: emulatorCredential({ principalId: 'compute-scheduler-local' }),
-  agent,
-  pollIntervalInMs: 2000,
-});
-const host = await startLocalHost({
-  config,
-  port: 0,
-  principal: DEFAULT_LOCAL_PRINCIPAL,
-  overrides: { gateway },
-  extensions: [timerDriver, queuePollers],
-});
+const host = await startBenchHost(JSON.parse(process.argv[2] ?? '{}'));
 
 let peak = process.memoryUsage().rss;
 const timeline = [];
@@ -46,13 +25,17 @@ process.on('message', async (message) => {
   if (message !== 'stop') return;
   clearInterval(sampler);
   await host.close();
-  agent.destroy();
   process.send({
     peakRssKiB: Math.round(peak / 1024),
     maxRssKiB: process.resourceUsage().maxRSS,
-    cpuInMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
+    cpuInMs: Math.round(cpuInMicroseconds() / 1000),
     timeline,
   });
   process.disconnect();
 });
 process.send('ready');
+
+function cpuInMicroseconds() {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}

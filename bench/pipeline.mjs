@@ -406,7 +406,8 @@ export function printFanoutBench(r) {
   const last = complete
     ? s(r.lastCallAfterDueInMs)
     : `not all: ${fmt(r.deallocated)} of ${fmt(r.vms)} in ${s(r.observedForInMs)}`;
-  const ratio = complete ? (r.lastCallAfterDueInMs / r.ideal.idealInMs).toFixed(2) : '—';
+  const ratio =
+    complete && r.ideal.idealInMs > 0 ? (r.lastCallAfterDueInMs / r.ideal.idealInMs).toFixed(2) : '—';
   const o = r.runs;
   console.log(
     `| ${r.paced ? 'on (200 + 10/s per subscription)' : 'off'} | ${fmt(r.deallocated)} | ${fmt(r.succeededPosts)} / ${fmt(r.throttledPosts)} | ${fmt(r.throttledReads)} | ` +
@@ -460,12 +461,8 @@ function percentile(sorted, p) {
 
 export async function runLatencyBench({ targets = LATENCY_TARGETS } = {}) {
   // Loaded here: the local host and the emulator are only needed by this bench.
-  const https = await import('node:https');
-  const { ArmComputeGateway } = await import('../dist/compute/arm-gateway.js');
-  const { emulatorCredential, startArmEmulator } = await import('../dist/local/arm-emulator/index.js');
-  const { startLocalHost } = await import('../dist/local/host/host.js');
-  const { DEFAULT_LOCAL_PRINCIPAL } = await import('../dist/local/host/principal.js');
-  const { queuePollers, timerDriver } = await import('../dist/local/host/triggers.js');
+  const { startArmEmulator } = await import('../dist/local/arm-emulator/index.js');
+  const { startBenchHost } = await import('./local-host.mjs');
 
   const stops = [];
   try {
@@ -473,26 +470,12 @@ export async function runLatencyBench({ targets = LATENCY_TARGETS } = {}) {
     stops.push(() => azurite.stop());
     // As `npm start` (src/local/main.ts) does, on free ports: Azurite, the emulator, the host with the timer
     // driver and the queue pollers, and a gateway pointed at the emulator.
-    const config = readConfig({
-      AzureWebJobsStorage: azurite.connectionString,
-      SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true',
-    });
     const emulator = await startArmEmulator({ transitionDurationsInMs: 20_000 });
     stops.push(() => emulator.close());
-    const agent = new https.Agent({ ca: emulator.certificatePem, keepAlive: true });
-    stops.push(async () => agent.destroy());
-    const gateway = new ArmComputeGateway({
-      endpoint: emulator.url,
-      credential: emulatorCredential({ principalId: 'compute-scheduler-local' }),
-      agent,
-      pollIntervalInMs: 2000,
-    });
-    const host = await startLocalHost({
-      config,
-      port: 0,
-      principal: DEFAULT_LOCAL_PRINCIPAL,
-      overrides: { gateway },
-      extensions: [timerDriver, queuePollers],
+    const host = await startBenchHost({
+      env: { AzureWebJobsStorage: azurite.connectionString },
+      emulatorUrl: emulator.url,
+      certificatePem: emulator.certificatePem,
     });
     stops.push(() => host.close());
 

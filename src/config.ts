@@ -2,7 +2,7 @@
 // together, so a misconfigured Function App fails at boot with a readable list, not on a request.
 
 import { ConfigurationError } from './errors.js';
-import type { CallBudget } from './engine/pacing.js';
+import { ARM_WRITES, type CallBudget } from './engine/pacing.js';
 import type { TargetKind } from './targets/resource-id.js';
 
 /** How we reach Table and Queue storage: a connection string, or an identity (Flex Consumption). */
@@ -64,8 +64,15 @@ export function readConfig(env: Environment = process.env): Config {
 
 /** Azure's documented ARM write bucket unless told otherwise; 0 writes a second turns spreading off. */
 function readWriteBudget(env: Environment, problems: string[]): CallBudget | false {
-  const burst = readInteger(env, 'SCHEDULER_ARM_WRITE_BURST', 200, 1, 100_000, problems);
-  const perSecond = readInteger(env, 'SCHEDULER_ARM_WRITES_PER_SECOND', 10, 0, 10_000, problems);
+  const burst = readInteger(env, 'SCHEDULER_ARM_WRITE_BURST', ARM_WRITES.burst, 1, 100_000, problems);
+  const perSecond = readInteger(
+    env,
+    'SCHEDULER_ARM_WRITES_PER_SECOND',
+    ARM_WRITES.perSecond,
+    0,
+    10_000,
+    problems,
+  );
   return perSecond === 0 ? false : { burst, perSecond };
 }
 

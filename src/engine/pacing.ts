@@ -35,7 +35,7 @@ export class SubscriptionPacer {
   private readonly planned = new Map<string, number>();
 
   /** `false` turns pacing off: every delay is 0. */
-  constructor(private readonly armWrites: CallBudget | false = ARM_WRITES) {}
+  constructor(private readonly armWrites: CallBudget | false) {}
 
   /** The wait, in ms, before the next call on this resource may go. */
   delayFor(resourceId: string, kind: TargetKind): number {
@@ -55,6 +55,10 @@ export class SubscriptionPacer {
   }
 }
 
+/**
+ * The subscription segment, read leniently: a tick must never fail on one odd stored id, and registration
+ * (parseResourceId) has already vouched for every id it stored.
+ */
 function subscriptionOf(resourceId: string): string {
   return (/^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1] ?? '').toLowerCase();
 }

@@ -56,7 +56,7 @@ interface DueOccurrence {
 
 export async function tick(deps: TickDependencies): Promise<TickReport> {
   const startedAt = deps.clock.now();
-  const until = Math.floor(deps.clock.now() / MINUTE_MS) * MINUTE_MS;
+  const until = Math.floor(startedAt / MINUTE_MS) * MINUTE_MS;
   const windowStart = until - deps.catchUpWindowInMs;
   const checkpoint = await deps.store.checkpoints.get(TICK_CHECKPOINT);
   // First tick ever: look back over the catch-up window, so no row is left behind the checkpoint.

@@ -4,10 +4,10 @@
 
 import type { ArmEmulator } from './arm-emulator/index.js';
 import {
-  findConflict,
   nextOccurrence,
   resolveTimeZone,
   validateEntry,
+  validateSchedules,
   type ScheduleEntry,
 } from '../schedule/index.js';
 
@@ -64,14 +64,18 @@ export function demoSchedules(now: number): { resourceId: string; computeStartSt
   // start: move the demo entries on a minute at a time until nothing clashes.
   for (let lateBy = 0; ; lateBy++) {
     const targets = demoSchedulesFrom(now, lateBy);
-    const clashes = targets.some(({ computeStartStop }) =>
-      findConflict(
-        computeStartStop.map((e) => validateEntry(e)),
-        now,
-        366 * 24 * 3_600_000,
-      ),
-    );
-    if (!clashes || lateBy >= 10) return targets;
+    if (lateBy >= 10 || targets.every(({ computeStartStop }) => registrationAccepts(computeStartStop, now)))
+      return targets;
+  }
+}
+
+/** The very check `PUT /targets/{id}/schedules` makes, conflicts included. */
+function registrationAccepts(computeStartStop: ScheduleEntry[], now: number): boolean {
+  try {
+    validateSchedules({ computeStartStop }, { now });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -210,7 +210,7 @@ export class Fleet {
   /** Operations still running, apart from the finished ones kept for polls: settle() runs on every request. */
   private readonly inProgress = new Set<Operation>();
   /** Scale sets, whose instances settle over time: the only resources settle() has to visit. */
-  private readonly pools = new Set<Resource>();
+  private readonly pools = new Set<ScaleSet>();
   private readonly resourceGroups = new Set<string>();
   private readonly workspaces = new Set<string>();
   private sequence = 0;
@@ -277,8 +277,11 @@ export class Fleet {
         message: 'The resource was deleted while the operation ran.',
       };
       pending.status = 'Failed';
+      this.inProgress.delete(pending);
     }
-    return this.resources.delete(key);
+    const resource = this.resources.get(key);
+    if (resource) this.unregister(resource);
+    return resource !== undefined;
   }
 
   failNextOperation(id: string, error: { code: string; message: string } | undefined): void {
@@ -370,23 +373,17 @@ export class Fleet {
   settle(): void {
     const now = this.options.clock.now();
     const due: Operation[] = [];
-    for (const op of this.inProgress) {
-      if (op.status !== 'InProgress') this.inProgress.delete(op);
-      else if (op.completesAt <= now) due.push(op);
-    }
+    for (const op of this.inProgress) if (op.completesAt <= now) due.push(op);
     due.sort((a, b) => a.completesAt - b.completesAt || a.sequence - b.sequence);
     for (const op of due) this.complete(op);
-    for (const pool of this.pools) {
-      if (this.resources.get(pool.key) !== pool) this.pools.delete(pool);
-      else if (pool.kind === 'pool') settleInstances(pool, now);
-    }
+    for (const pool of this.pools) settleInstances(pool, now);
   }
 
   /** When the next in-progress operation falls due, for hosts that settle on a real timer. */
   nextCompletionAt(): number | undefined {
     let next: number | undefined;
     for (const op of this.inProgress) {
-      if (op.status === 'InProgress' && (next === undefined || op.completesAt < next)) next = op.completesAt;
+      if (next === undefined || op.completesAt < next) next = op.completesAt;
     }
     return next;
   }
@@ -630,9 +627,7 @@ export class Fleet {
     const stateBefore = resource.kind === 'computeInstance' ? resource.state : undefined;
     resource.deleting = true;
     if (resource.kind === 'computeInstance') resource.state = 'Deleting';
-    op.finish = () => {
-      this.resources.delete(resource.key);
-    };
+    op.finish = () => this.unregister(resource);
     op.rollBack = () => {
       resource.deleting = false;
       if (resource.kind === 'computeInstance' && stateBefore) resource.state = stateBefore;
@@ -702,6 +697,11 @@ export class Fleet {
       createdAt: this.options.clock.now(),
       deleting: false,
     };
+  }
+
+  private unregister(resource: Resource): void {
+    this.resources.delete(resource.key);
+    if (resource.kind === 'pool') this.pools.delete(resource);
   }
 
   private register(resource: Resource): void {
