@@ -32,6 +32,13 @@ export class InvalidRequestError extends SchedulerError {
 export class UnauthenticatedError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'UnauthenticatedError';
+  /** The principal headers we could not believe, when that is why. */
+  readonly errors: FieldProblem[];
+
+  constructor(detail: string, errors: FieldProblem[] = []) {
+    super(detail);
+    this.errors = errors;
+  }
 }
 
 /** The caller is known but may not act on this target or field. */

@@ -22,6 +22,15 @@ export interface ClientPrincipal {
 }
 
 const HEADER = 'x-ms-client-principal';
+
+/**
+ * The longest principal id we believe, in UTF-16 code units. Ids become Table Storage keys, which hold at
+ * most 1 KiB (512 characters): the base64url of 128 units' UTF-8 (384 bytes at most) always fits. Entra
+ * object ids are 36 characters. Assignees (`assignedTo`) have the same limit.
+ */
+export const MAX_PRINCIPAL_ID_LENGTH = 128;
+/** Names are only shown, never keys; this keeps a row's size predictable. */
+export const MAX_PRINCIPAL_NAME_LENGTH = 256;
 const ROLES_CLAIM = 'roles';
 // Where Entra ID puts a user's or app's object id, when the -id header is missing.
 const OBJECT_ID_CLAIMS = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid'];
@@ -46,13 +55,31 @@ export function principalFromHeaders(headers: HeaderReader, trusted: boolean): P
   const claim = (types: string[]) => claims.find((c) => types.includes(c.typ))?.val;
   const id = idHeader || claim(OBJECT_ID_CLAIMS);
   if (!id) return undefined;
+  assertStorable('id', id, idHeader ? `${HEADER}-id` : HEADER);
   const nameType = payload.name_typ ?? DEFAULT_NAME_TYPE;
   const roleType = payload.role_typ ?? DEFAULT_ROLE_TYPE;
   const name = nameHeader || claim([nameType]);
+  if (name) assertStorable('name', name, nameHeader ? `${HEADER}-name` : HEADER);
   const roles = [
     ...new Set(claims.filter((c) => c.typ === roleType || c.typ === ROLES_CLAIM).map((c) => c.val)),
   ];
   return { id, ...(name ? { name } : {}), roles, isAdmin: roles.includes(ADMIN_ROLE) };
+}
+
+// Control characters (C0, DEL, C1), and surrogates without their pair: UTF-8 cannot carry those.
+const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
+
+/** Ids and names end up in storage keys and rows: refuse what would not fit there rather than fail later. */
+function assertStorable(what: 'id' | 'name', value: string, header: string): void {
+  const limit = what === 'id' ? MAX_PRINCIPAL_ID_LENGTH : MAX_PRINCIPAL_NAME_LENGTH;
+  let reason: string | undefined;
+  if (value.length > limit) reason = `must be at most ${limit} characters`;
+  else if (UNSTORABLE.test(value)) reason = 'must not hold control characters or unpaired surrogates';
+  if (reason) {
+    throw new UnauthenticatedError(`The principal's ${what} ${reason}.`, [
+      { header, reason: `the ${what} ${reason}` },
+    ]);
+  }
 }
 
 function decodeClientPrincipal(encoded: string): ClientPrincipal {

@@ -11,6 +11,12 @@ export const ROUTE_PREFIX = '/api';
 /** Request bodies are small JSON documents; anything larger is refused before it is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * Arrays and objects nest at most this deep in a request body. Our documents need six levels; a 64 KiB
+ * body can hold 32,000, and code that walks a value (validation, error messages) must never be handed that.
+ */
+export const MAX_BODY_DEPTH = 32;
+
 export interface ApiParameter {
   name: string;
   in: 'query' | 'header' | 'path';
@@ -252,6 +258,14 @@ export const operations: ApiOperation[] = [
         in: 'query',
         description: 'From the previous page.',
         schema: { type: 'string', maxLength: 4096 },
+      },
+      {
+        name: 'registration',
+        in: 'query',
+        description:
+          'An earlier registration of the target (admins only; also after the target was deleted). ' +
+          'Default: the current one.',
+        schema: { type: 'string', pattern: '^[0-9a-f]{16}$' },
       },
     ],
     responses: { 200: { description: 'A page of runs.', schema: 'RunList' } },

@@ -95,7 +95,11 @@ export function problemResponse(
 }
 
 function fieldProblems(error: Error): { errors?: FieldProblem[] } {
-  if (error instanceof InvalidRequestError && error.errors.length > 0) return { errors: error.errors };
+  if (
+    (error instanceof InvalidRequestError || error instanceof UnauthenticatedError) &&
+    error.errors.length > 0
+  )
+    return { errors: error.errors };
   if (error instanceof ScheduleValidationError) {
     return { errors: error.errors.map(({ pointer, reason }) => ({ pointer, reason })) };
   }

@@ -8,8 +8,8 @@ import {
   UnsupportedMediaTypeError,
   type FieldProblem,
 } from '../errors.js';
-import { MAX_BODY_BYTES, type ApiParameter } from './operations.js';
-import { validate, type SchemaRegistry } from './schema.js';
+import { MAX_BODY_BYTES, MAX_BODY_DEPTH, type ApiParameter } from './operations.js';
+import { escapePointer, validate, type SchemaRegistry } from './schema.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -34,12 +34,38 @@ export async function readJsonBody(request: HttpRequest, maxBytes = MAX_BODY_BYT
   } catch {
     throw new InvalidRequestError('The body is not UTF-8.', [{ pointer: '', reason: 'is not valid UTF-8' }]);
   }
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : 'is not JSON';
     throw new InvalidRequestError('The body is not valid JSON.', [{ pointer: '', reason }]);
   }
+  const deep = firstTooDeep(body, MAX_BODY_DEPTH);
+  if (deep !== undefined) {
+    const reason = `nests arrays and objects more than ${MAX_BODY_DEPTH} levels deep`;
+    throw new InvalidRequestError(`The body ${reason}.`, [{ pointer: deep, reason }]);
+  }
+  return body;
+}
+
+/**
+ * The pointer of the first array or object nested below `maxDepth` others, if any. A loop with its own
+ * stack, not recursion: the depth is exactly what we do not trust yet.
+ */
+function firstTooDeep(value: unknown, maxDepth: number): string | undefined {
+  const pending: { value: unknown; pointer: string; depth: number }[] = [{ value, pointer: '', depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= maxDepth) return next.pointer;
+    const children = Object.entries(next.value as Record<string, unknown>);
+    // Reversed onto the stack, so the first offender in document order is the one reported.
+    for (let i = children.length - 1; i >= 0; i--) {
+      const [key, child] = children[i]!;
+      pending.push({ value: child, pointer: `${next.pointer}/${escapePointer(key)}`, depth: next.depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 function tooLarge(maxBytes: number): PayloadTooLargeError {

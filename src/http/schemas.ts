@@ -1,6 +1,7 @@
 // The API's shapes, once, as data: request schemas validate bodies and parameters, and all of them are
 // published under `components.schemas` in openapi.json. Schedules are Azure ML's `computeStartStop`.
 
+import { MAX_PRINCIPAL_ID_LENGTH } from '../auth/principal.js';
 import { ref, type JsonSchema, type SchemaRegistry } from './schema.js';
 
 const instant: JsonSchema = {
@@ -27,7 +28,7 @@ const wallTime: JsonSchema = {
 const principalId: JsonSchema = {
   type: 'string',
   minLength: 1,
-  maxLength: 256,
+  maxLength: MAX_PRINCIPAL_ID_LENGTH,
   description: 'An Entra ID object id (or another principal id the platform authenticates).',
 };
 
@@ -76,6 +77,10 @@ export const schemas: SchemaRegistry = {
       },
       assignedTo: { type: 'string' },
       createdAt: instant,
+      registration: {
+        type: 'string',
+        description: 'This registration of the machine; its run history starts afresh with each one.',
+      },
       links: {
         type: 'object',
         properties: {
@@ -285,6 +290,11 @@ export const schemas: SchemaRegistry = {
   RunList: {
     type: 'object',
     properties: {
+      registration: {
+        type: 'string',
+        description:
+          'The registration of the target these runs belong to (a new one after each registration).',
+      },
       value: { type: 'array', items: ref('Run') },
       continuationToken: { type: 'string' },
       nextLink: { type: 'string' },

@@ -110,22 +110,57 @@ export function runRowKey(occurrenceAt: number): string {
   return String(RUN_KEY_CEILING - occurrenceAt).padStart(13, '0');
 }
 
+/**
+ * The run table's partition for one registration of a target: `{targetId}_{registration}`, or the bare
+ * target id for targets registered before registrations were kept apart. A registration id is 16 hex digits.
+ */
+export function historyPartitionKey(history: { targetId: string; registration?: string }): string {
+  return history.registration ? `${history.targetId}_${history.registration}` : history.targetId;
+}
+
+export function historyOfPartitionKey(partitionKey: string): { targetId: string; registration?: string } {
+  const [targetId = partitionKey, registration] = partitionKey.split('_', 2);
+  return registration ? { targetId, registration } : { targetId };
+}
+
+/** Registration ids arrive in query strings; anything else cannot name a stored history. */
+export function isRegistrationId(value: string): boolean {
+  return /^[0-9a-f]{16}$/.test(value);
+}
+
+/**
+ * The row beside a history's runs that orders its actions (see `LatestAction`). Run rows are 13 digits, so
+ * a letter keeps it out of every run listing (`RowKey lt LATEST_ROW`).
+ */
+export const LATEST_ROW = 'latest';
+
 export const CHECKPOINT_PARTITION = 'checkpoint';
 
 /**
- * Table continuation tokens are base64 JSON made by the SDK. A caller may send us anything, so we
- * check the shape before the SDK decodes it (it would otherwise throw a SyntaxError from deep inside).
+ * Table continuation tokens are base64 JSON made by the SDK: `{"nextPartitionKey": "...", "nextRowKey"?: "..."}`.
+ * A caller may send us anything, so we check the shape before the SDK decodes it: it would otherwise throw
+ * from deep inside (a SyntaxError, or a TypeError for a key that is not a string), or storage would refuse
+ * the keys. Storage's own keys are short and opaque (`1!12!dGFyZ2V0cw--` in Azure, base64 in Azurite).
  */
 export function isContinuationToken(token: string): boolean {
   if (token.length > 4096 || !/^[A-Za-z0-9+/=_-]+$/.test(token)) return false;
+  let decoded: unknown;
   try {
-    const decoded: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
-    return (
-      typeof decoded === 'object' &&
-      decoded !== null &&
-      typeof (decoded as { nextPartitionKey?: unknown }).nextPartitionKey === 'string'
-    );
+    // The SDK reads the bytes as Latin-1, not UTF-8: do as it does, so we judge what it will see.
+    decoded = JSON.parse(Buffer.from(token, 'base64').toString('latin1'));
   } catch {
     return false;
   }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) return false;
+  const fields = Object.keys(decoded);
+  const { nextPartitionKey, nextRowKey } = decoded as Record<string, unknown>;
+  return (
+    fields.every((field) => field === 'nextPartitionKey' || field === 'nextRowKey') &&
+    isContinuationKey(nextPartitionKey) &&
+    (nextRowKey === undefined || isContinuationKey(nextRowKey))
+  );
+}
+
+function isContinuationKey(value: unknown): boolean {
+  return typeof value === 'string' && /^[A-Za-z0-9!*+/=_-]{1,1024}$/.test(value);
 }

@@ -9,7 +9,12 @@ import { formatInstant } from '../../schedule/index.js';
 import type { Dependencies } from '../dependencies.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
 
-const ACTIONS: Record<string, RequestedAction> = { start: 'Start', stop: 'Stop', restart: 'Restart' };
+// A Map, not an object literal: `constructor` or `__proto__` in the URL must not find Object.prototype's.
+const ACTIONS = new Map<string, RequestedAction>([
+  ['start', 'Start'],
+  ['stop', 'Stop'],
+  ['restart', 'Restart'],
+]);
 
 export function actionHandlers(deps: Dependencies) {
   const useCaseDeps = {
@@ -23,7 +28,7 @@ export function actionHandlers(deps: Dependencies) {
   return {
     requestAction: apiHandler(deps, 'requestAction', async ({ principal, targetId, request }) => {
       const name = (request.params.action ?? '').toLowerCase();
-      const action = ACTIONS[name];
+      const action = ACTIONS.get(name);
       if (!action) {
         throw new InvalidRequestError(`"${name}" is not an action; use start, stop or restart.`, [
           { parameter: 'action', reason: 'must be start, stop or restart' },
@@ -45,10 +50,11 @@ export function actionHandlers(deps: Dependencies) {
       );
     }),
     listRuns: apiHandler(deps, 'listRuns', async ({ principal, targetId, parameters, request }) => {
-      const { continuationToken, maxPageSize } = parameters;
-      const { page } = await listRuns(useCaseDeps, principal, targetId, {
+      const { continuationToken, maxPageSize, registration } = parameters;
+      const { history, page } = await listRuns(useCaseDeps, principal, targetId, {
         ...(typeof continuationToken === 'string' ? { continuationToken } : {}),
         ...(typeof maxPageSize === 'number' ? { maxPageSize } : {}),
+        ...(typeof registration === 'string' ? { registration } : {}),
       });
       let nextLink: string | undefined;
       if (page.continuationToken) {
@@ -58,6 +64,7 @@ export function actionHandlers(deps: Dependencies) {
         nextLink = next.href;
       }
       return jsonResponse(200, {
+        ...(history.registration ? { registration: history.registration } : {}),
         value: page.items.map(runJson),
         ...(page.continuationToken ? { continuationToken: page.continuationToken, nextLink } : {}),
       });
