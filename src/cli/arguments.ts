@@ -1,6 +1,7 @@
 // Parses `--name value` and `--flag` options for the CLI's commands, refusing unknown ones by name.
 
 import { readFileSync } from 'node:fs';
+import { parseInstant, ScheduleSyntaxError } from '../schedule/index.js';
 import { UsageError } from './usage-error.js';
 
 export interface ParsedArguments {
@@ -36,21 +37,35 @@ export function parseArguments(
   return { values, flags };
 }
 
-/** An instant: ISO 8601 with `Z` or an offset; a plain date-time is read as UTC. */
+/** An instant: ISO 8601 with `Z` or an offset; a plain date-time is read as UTC. Impossible dates are refused. */
 export function parseInstantOption(text: string, name: string): number {
-  const withZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) || !text.includes('T') ? text : `${text}Z`;
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(withZone) : NaN;
-  if (!Number.isFinite(ms))
-    throw new UsageError(`${name}: "${text}" is not an ISO 8601 instant such as 2026-01-05T08:00:00Z`);
-  return ms;
+  try {
+    return parseInstant(text);
+  } catch (error) {
+    if (error instanceof ScheduleSyntaxError) throw new UsageError(`${name}: ${error.message}`);
+    throw error;
+  }
 }
 
-export function parseCountOption(value: unknown, name: string): number {
+/**
+ * A whole number from 1 to `max`.
+ * @throws UsageError naming the option when it is anything else
+ */
+export function parseCountOption(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
   const count = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
-    throw new UsageError(`${name}: ${JSON.stringify(value)} is not a whole number of at least 1`);
+    throw new UsageError(`${name}: ${shown(value)} is not a whole number of at least 1`);
   }
+  if (count > max) throw new UsageError(`${name}: ${count} is more than ${max.toLocaleString('en-US')}`);
   return count;
+}
+
+/** A value as it can be quoted back in one line: nested values are only named, never serialised. */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** Reads a file named on the command line (`-` is standard input), as text. */
@@ -64,11 +79,43 @@ export function readInputFile(path: string, option: string): string {
   }
 }
 
-/** Parses JSON from the command line, naming the option it came from when it is not JSON. */
+/**
+ * How deeply JSON given to the CLI may nest. A schedule document needs 6 levels and a scenario 9; the
+ * limit keeps thousands of levels from reaching code that walks values recursively (a stack overflow).
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Parses JSON from the command line, naming the option it came from when it is not JSON or nests too deeply. */
 export function parseJsonOption(text: string, option: string): unknown {
+  const depth = nestingDepth(text, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH)
+    throw new UsageError(`${option}: JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new UsageError(`${option}: not valid JSON (${(error as Error).message})`);
   }
+}
+
+/** The deepest bracket nesting of JSON text, counted without parsing; stops once past `limit`. */
+function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }

@@ -3,7 +3,8 @@
 // fault and exits 1 with a one-line message (set DEBUG=1 for the stack).
 
 import { systemClock } from '../clock.js';
-import { runPreview } from './preview.js';
+import { MAX_JSON_DEPTH } from './arguments.js';
+import { MAX_PREVIEW_COUNT, runPreview } from './preview.js';
 import { UsageError } from './usage-error.js';
 import { runValidate } from './validate.js';
 
@@ -12,6 +13,9 @@ const USAGE = `usage:
   compute-scheduler preview --input FILE        (each line: {"schedule": <entry>, "from": ISO, "count": N})
   compute-scheduler validate --file schedules.json
   compute-scheduler simulate --scenario FILE
+
+  N is 1 to ${MAX_PREVIEW_COUNT.toLocaleString('en-US')} (default 10); instants run to 9999-12-31T23:59:59Z;
+  JSON nests at most ${MAX_JSON_DEPTH} levels.
 `;
 
 async function main(argv: string[]): Promise<number> {

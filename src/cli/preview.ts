@@ -1,5 +1,5 @@
 // `compute-scheduler preview`: the next occurrences of one schedule entry, one UTC instant a line, or a
-// JSON array per line of a batch file. Output is built in memory and written once: 300k lines stay fast.
+// JSON array per line of a batch file. Output is streamed in 64 KiB chunks: 300k lines stay fast and small.
 
 import {
   describe,
@@ -29,23 +29,25 @@ function entryFrom(value: unknown, where: string): ScheduleEntry {
   }
 }
 
-function instants(entry: ScheduleEntry, from: number, count: number): string[] {
-  const out: string[] = [];
-  for (const at of occurrences(entry, { after: from, limit: count, registeredAt: from }))
-    out.push(formatInstant(at));
-  return out;
-}
+/**
+ * Most occurrences one preview prints: a million lines is about 21 MB and a second of work; a larger count
+ * (a batch line's `1e12`) would otherwise run until memory runs out.
+ */
+export const MAX_PREVIEW_COUNT = 1_000_000;
 
-/** Writes one instant a line in chunks, so 300k lines never sit in memory at once. */
+/** Writes each instant through `line` in chunks, so a million lines never sit in memory at once. */
 function writeInstants(
   entry: ScheduleEntry,
   from: number,
   count: number,
   write: (text: string) => void,
+  line: (instant: string, first: boolean) => string,
 ): void {
   let chunk = '';
+  let first = true;
   for (const at of occurrences(entry, { after: from, limit: count, registeredAt: from })) {
-    chunk += `${formatInstant(at)}\n`;
+    chunk += line(formatInstant(at), first);
+    first = false;
     if (chunk.length >= 1 << 16) {
       write(chunk);
       chunk = '';
@@ -58,7 +60,7 @@ export function runPreview(args: string[], write: (text: string) => void): void 
   const { values, flags } = parseArguments(args, ['schedule', 'from', 'count', 'input'], ['describe']);
   const input = values.get('input');
   if (input !== undefined) {
-    write(previewBatch(readInputFile(input, '--input')));
+    previewBatch(readInputFile(input, '--input'), write);
     return;
   }
   const scheduleText = values.get('schedule');
@@ -68,13 +70,13 @@ export function runPreview(args: string[], write: (text: string) => void): void 
   if (fromText === undefined)
     throw new UsageError('--from is required: the instant after which to list occurrences');
   const from = parseInstantOption(fromText, '--from');
-  const count = parseCountOption(values.get('count') ?? '10', '--count');
+  const count = parseCountOption(values.get('count') ?? '10', '--count', MAX_PREVIEW_COUNT);
   if (flags.has('describe')) write(`${describe(entry)}\n`);
-  writeInstants(entry, from, count, write);
+  writeInstants(entry, from, count, write, (instant) => `${instant}\n`);
 }
 
 /** Every line is checked before anything is printed, so a bad line never leaves half an answer. */
-function previewBatch(text: string): string {
+function previewBatch(text: string, write: (text: string) => void): void {
   const jobs: { entry: ScheduleEntry; from: number; count: number }[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
@@ -87,8 +89,14 @@ function previewBatch(text: string): string {
     jobs.push({
       entry: entryFrom(schedule, `${where} /schedule`),
       from: parseInstantOption(from, `${where} /from`),
-      count: parseCountOption(count, `${where} /count`),
+      count: parseCountOption(count, `${where} /count`, MAX_PREVIEW_COUNT),
     });
   });
-  return jobs.map((job) => `${JSON.stringify(instants(job.entry, job.from, job.count))}\n`).join('');
+  for (const job of jobs) {
+    write('[');
+    writeInstants(job.entry, job.from, job.count, write, (instant, first) =>
+      first ? `"${instant}"` : `,"${instant}"`,
+    );
+    write(']\n');
+  }
 }

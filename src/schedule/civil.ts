@@ -1,6 +1,8 @@
 // Calendar arithmetic on "wall milliseconds" (a zone's local date and time counted as if it were UTC),
 // done with integer maths so that stepping through schedules never allocates a Date.
 
+import { ScheduleSyntaxError } from './errors.js';
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
@@ -64,24 +66,41 @@ export function ceilToMinute(ms: number): number {
   return Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
 }
 
+/**
+ * The last instant the product handles: 9999-12-31T23:59:59Z. Past it `YYYY-MM-DDTHH:MM:SSZ` has no year to
+ * print, so input beyond it is refused and no occurrence is produced after it.
+ */
+export const LAST_INSTANT_MS = 253_402_300_799_000;
+
 /** Parses `YYYY-MM-DDTHH:MM[:SS[.fff]]` with an optional `Z` or `±HH:MM`. */
 export interface ParsedDateTime {
   wall: number;
   /** Offset in ms when the text names one (`Z` is 0); undefined for a plain wall time. */
   offsetMs: number | undefined;
+  /** The fraction of a second written, in whole ms (schedules ignore it; instants keep it). */
+  fractionMs: number;
 }
 
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
-export function parseDateTime(text: string): ParsedDateTime | undefined {
+/**
+ * Reads a date-time strictly: a date that does not exist (2026-02-30) is refused, never rolled over into the
+ * next month as `Date.parse` does.
+ * @returns the parsed value, or the reason it is not one (naming the text, not the field)
+ */
+export function readDateTime(text: string): ParsedDateTime | { problem: string; malformed?: true } {
   const m = DATE_TIME.exec(text.trim());
-  if (!m) return undefined;
+  if (!m) return { problem: `"${text}" is not an ISO 8601 date-time`, malformed: true };
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) =>
     v === undefined ? 0 : Number(v),
   ) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  if (month < 1 || month > 12) return { problem: `"${text}" has no month ${m[2]}: months run 01–12` };
+  if (day < 1 || day > daysInMonth(year, month)) {
+    return { problem: `"${text}" is not a date: ${m[1]}-${m[2]} has ${daysInMonth(year, month)} days` };
+  }
+  if (hour > 23 || minute > 59 || second > 59)
+    return { problem: `"${text}" is not a time of day: it runs from 00:00:00 to 23:59:59` };
   let offsetMs: number | undefined;
   const zone = m[8];
   if (zone !== undefined) {
@@ -91,11 +110,36 @@ export function parseDateTime(text: string): ParsedDateTime | undefined {
       const sign = digits.startsWith('-') ? -1 : 1;
       const oh = Number(digits.slice(1, 3));
       const om = Number(digits.slice(3, 5));
-      if (oh > 14 || om > 59) return undefined;
+      if (oh > 14 || om > 59)
+        return { problem: `"${text}" has offset ${zone}; offsets run −14:00 to +14:00` };
       offsetMs = sign * (oh * HOUR_MS + om * MINUTE_MS);
     }
   }
-  return { wall: wallMs(year, month, day, hour, minute, second), offsetMs };
+  const wall = wallMs(year, month, day, hour, minute, second);
+  if (wall - (offsetMs ?? 0) > LAST_INSTANT_MS)
+    return { problem: `"${text}" is after 9999-12-31T23:59:59Z, the last instant handled` };
+  return { wall, offsetMs, fractionMs: m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)) };
+}
+
+export function parseDateTime(text: string): ParsedDateTime | undefined {
+  const read = readDateTime(text);
+  return 'problem' in read ? undefined : read;
+}
+
+/**
+ * An instant given as ISO 8601 with `Z` or an offset; a plain date-time is read as UTC. Strict: impossible
+ * dates and instants after 9999-12-31T23:59:59Z are refused. Every edge that takes an instant (CLI options,
+ * scenario files, HTTP query parameters) should read it here.
+ * @throws ScheduleSyntaxError with the reason; the caller names the field
+ */
+export function parseInstant(text: string): number {
+  const read = readDateTime(text);
+  if ('problem' in read) {
+    throw new ScheduleSyntaxError(
+      read.malformed ? `${read.problem} such as 2026-01-05T08:00:00Z` : read.problem,
+    );
+  }
+  return read.wall + read.fractionMs - (read.offsetMs ?? 0);
 }
 
 const two = (n: number): string => (n < 10 ? `0${n}` : String(n));

@@ -1,7 +1,7 @@
 // Turns a validated ScheduleEntry into something that answers "when next?" quickly: the cron expression
 // parsed once, the zone resolved once, start and end turned into instants. Cached per entry object.
 
-import { parseDateTime } from './civil.js';
+import { LAST_INSTANT_MS, readDateTime } from './civil.js';
 import { parseCron, type CronExpression } from './cron.js';
 import { nextCronInstant } from './cron-timing.js';
 import { ScheduleSyntaxError } from './errors.js';
@@ -40,19 +40,31 @@ export function parseTime(
   zone: TimeZone,
   field: string,
 ): { instant: number; wall: number; explicitOffset: boolean } {
-  const parsed = parseDateTime(text);
-  if (!parsed) {
+  const parsed = readDateTime(text);
+  if ('problem' in parsed) {
     throw new ScheduleSyntaxError(
-      `"${text}" is not an ISO 8601 date-time such as "2026-01-05T08:00:00" (wall time in the time zone) or "2026-01-05T16:00:00Z"`,
+      parsed.malformed
+        ? `${parsed.problem} such as "2026-01-05T08:00:00" (wall time in the time zone) or "2026-01-05T16:00:00Z"`
+        : parsed.problem,
       `/${field}`,
     );
   }
-  if (parsed.offsetMs !== undefined) {
-    const instant = parsed.wall - parsed.offsetMs;
-    return { instant, wall: instant + zone.offsetAt(instant), explicitOffset: true };
+  const explicitOffset = parsed.offsetMs !== undefined;
+  const instant = explicitOffset ? parsed.wall - parsed.offsetMs! : zone.instantOfWall(parsed.wall);
+  if (instant > LAST_INSTANT_MS) {
+    throw new ScheduleSyntaxError(
+      `"${text}" is after 9999-12-31T23:59:59Z in its time zone, the last instant handled`,
+      `/${field}`,
+    );
   }
-  return { instant: zone.instantOfWall(parsed.wall), wall: parsed.wall, explicitOffset: false };
+  return explicitOffset
+    ? { instant, wall: instant + zone.offsetAt(instant), explicitOffset }
+    : { instant, wall: parsed.wall, explicitOffset };
 }
+
+/** No occurrence after the last instant `YYYY-MM-DDTHH:MM:SSZ` can name. */
+const withinYears = (at: number | undefined): number | undefined =>
+  at !== undefined && at <= LAST_INSTANT_MS ? at : undefined;
 
 function zoneOf(id: string | undefined, pointer: string): TimeZone {
   if (id === undefined || id === '') return utc;
@@ -102,7 +114,7 @@ function compileCron(entry: ScheduleEntry): CompiledEntry {
     next(after) {
       // startTime is inclusive: an occurrence exactly at it fires.
       const from = start !== undefined && start - 1 > after ? start - 1 : after;
-      const found = nextCronInstant(cron, zone, from);
+      const found = withinYears(nextCronInstant(cron, zone, from));
       return found !== undefined && end !== undefined && found > end ? undefined : found;
     },
   };
@@ -148,6 +160,6 @@ function compileRecurrence(entry: ScheduleEntry): CompiledEntry {
     rule,
     startInstant,
     endInstant: undefined,
-    next: (after, registeredAt) => nextRecurrenceInstant(rule, after, registeredAt),
+    next: (after, registeredAt) => withinYears(nextRecurrenceInstant(rule, after, registeredAt)),
   };
 }

@@ -17,7 +17,7 @@ export { timeline, desiredStateAt, lastOccurrence } from './desired-state.js';
 export { findConflict, type Conflict } from './conflicts.js';
 export { describe, describeZone } from './describe.js';
 export { resolveTimeZone, suggestZones, type TimeZone } from './zones.js';
-export { formatInstant, parseDateTime } from './civil.js';
+export { formatInstant, parseDateTime, parseInstant, LAST_INSTANT_MS } from './civil.js';
 
 export interface OccurrencesOptions {
   /** Exclusive lower bound (UTC ms or a Date). */

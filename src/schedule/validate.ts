@@ -45,6 +45,13 @@ function typeName(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/** A value quoted back in a reason: scalars as JSON, anything nested only by its type (never walked). */
+function shown(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return typeName(value);
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 function checkKeys(value: Json, allowed: readonly string[], pointer: string, problems: Problems): void {
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
@@ -108,7 +115,7 @@ function integerList(
   const out: number[] = [];
   value.forEach((item, i) => {
     if (typeof item !== 'number' || !Number.isInteger(item))
-      problems.add(`${pointer}/${i}`, `must be an integer; got ${JSON.stringify(item)}`);
+      problems.add(`${pointer}/${i}`, `must be an integer; got ${shown(item)}`);
     else if (item < min || item > max || (min < 0 && item === 0)) {
       problems.add(`${pointer}/${i}`, `${item} is out of range ${min}–${max}${min < 0 ? ' (not 0)' : ''}`);
     } else out.push(item);
@@ -217,7 +224,7 @@ function parseRecurrence(rec: Json, pointer: string, problems: Problems): Schedu
   if (rec.interval === undefined || rec.interval === null) {
     problems.add(`${pointer}/interval`, 'required; a whole number of periods, such as 1');
   } else if (typeof rec.interval !== 'number' || !Number.isInteger(rec.interval)) {
-    problems.add(`${pointer}/interval`, `must be a whole number; got ${JSON.stringify(rec.interval)}`);
+    problems.add(`${pointer}/interval`, `must be a whole number; got ${shown(rec.interval)}`);
   } else {
     interval = rec.interval;
     const limit = frequency ? INTERVAL_LIMITS[frequency] : undefined;

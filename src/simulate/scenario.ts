@@ -1,6 +1,7 @@
 // A simulation scenario: a window of time, a fleet in the ARM emulator, targets with Azure ML schedules,
 // and faults. Parsed strictly, so a mistake in the file is named by its JSON pointer (CLI exit 2).
 
+import { parseInstant } from '../schedule/index.js';
 import { parseResourceId } from '../targets/resource-id.js';
 
 export interface ScenarioMachine {
@@ -63,13 +64,13 @@ function allowOnly(value: Record<string, unknown>, keys: string[], pointer: stri
 }
 
 function instant(value: unknown, pointer: string): number {
-  const ms =
-    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)
-      ? Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`)
-      : NaN;
-  if (!Number.isFinite(ms))
+  if (typeof value !== 'string')
     throw new ScenarioError(pointer, 'must be an ISO 8601 instant such as 2026-03-02T00:00:00Z');
-  return ms;
+  try {
+    return parseInstant(value);
+  } catch (error) {
+    throw new ScenarioError(pointer, error instanceof Error ? error.message : String(error));
+  }
 }
 
 function rate(value: unknown, pointer: string): number {
@@ -121,6 +122,7 @@ export function parseScenario(raw: unknown): Scenario {
   });
 
   if (!Array.isArray(doc.targets)) throw new ScenarioError('/targets', 'must be an array');
+  const targeted = new Map<string, number>();
   const targets = doc.targets.map((item, i): ScenarioTarget => {
     const pointer = `/targets/${i}`;
     const target = object(item, pointer);
@@ -128,6 +130,11 @@ export function parseScenario(raw: unknown): Scenario {
     const resourceId = resourceIdOf(target.resourceId, `${pointer}/resourceId`);
     if (!seen.has(resourceId.toLowerCase()))
       throw new ScenarioError(`${pointer}/resourceId`, 'is not in the fleet');
+    // A target registers one schedule document; two would silently replace each other.
+    const first = targeted.get(resourceId.toLowerCase());
+    if (first !== undefined)
+      throw new ScenarioError(`${pointer}/resourceId`, `is already a target at /targets/${first}`);
+    targeted.set(resourceId.toLowerCase(), i);
     if (target.schedules === undefined)
       throw new ScenarioError(`${pointer}/schedules`, 'required: {"computeStartStop": [...]}');
     return { resourceId, schedules: target.schedules };

@@ -143,6 +143,146 @@ describe('compute-scheduler preview', () => {
   });
 });
 
+describe('compute-scheduler refuses input it cannot answer, with exit 2 and never a stack trace', () => {
+  const file = (name: string, text: string): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const deep = (levels: number): string => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+  const expectRefused = (
+    result: { code: number; stdout: string; stderr: string },
+    ...phrases: string[]
+  ): void => {
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    for (const phrase of phrases) expect(result.stderr).toContain(phrase);
+    expect(result.stderr).not.toMatch(/\n\s+at |Maximum call stack|heap/);
+  };
+
+  it('a --count above 1,000,000, on the command line and on a batch line (1e12 used to exhaust memory)', async () => {
+    expectRefused(
+      await cli(
+        'preview',
+        '--schedule',
+        stopWeekdays,
+        '--from',
+        '2026-11-25T00:00:00Z',
+        '--count',
+        '1000001',
+      ),
+      '--count: 1000001 is more than 1,000,000',
+    );
+    const batch = file(
+      'batch.jsonl',
+      `{"schedule": ${stopWeekdays}, "from": "2026-11-25T00:00:00Z", "count": 1e12}\n`,
+    );
+    expectRefused(
+      await cli('preview', '--input', batch),
+      'line 1 /count: 1000000000000 is more than 1,000,000',
+    );
+  });
+
+  it('JSON nested thousands of levels deep, in every command that reads JSON', async () => {
+    const nested = deep(5000);
+    expectRefused(
+      await cli(
+        'validate',
+        '--file',
+        file(
+          'deep.json',
+          `{"computeStartStop": [{"triggerType": "Recurrence", "action": "Start", "recurrence": {"frequency": "Day", "interval": ${nested}}}]}`,
+        ),
+      ),
+      '--file: JSON nested more than 32 levels deep',
+    );
+    expectRefused(
+      await cli(
+        'preview',
+        '--input',
+        file(
+          'deep.jsonl',
+          `{"schedule": ${stopWeekdays}, "from": "2026-11-25T00:00:00Z", "count": ${nested}}\n`,
+        ),
+      ),
+      'line 1: JSON nested more than 32 levels deep',
+    );
+    expectRefused(
+      await cli('preview', '--schedule', nested, '--from', '2026-11-25T00:00:00Z'),
+      '--schedule: JSON nested more than 32 levels deep',
+    );
+    expectRefused(
+      await cli(
+        'simulate',
+        '--scenario',
+        file(
+          'deep.json',
+          `{"from": "2026-03-02T12:00:00Z", "to": "2026-03-03T12:00:00Z", "fleet": [], "targets": [{"schedules": ${nested}}]}`,
+        ),
+      ),
+      '--scenario: JSON nested more than 32 levels deep',
+    );
+  });
+
+  it('brackets inside JSON strings do not count as nesting', async () => {
+    const schedule = JSON.stringify({
+      triggerType: 'Cron',
+      action: 'Stop',
+      cron: { expression: '0 18 * * 1-5', timeZone: `UTC${'['.repeat(100)}` },
+    });
+    const result = await cli('preview', '--schedule', schedule, '--from', '2026-11-25T00:00:00Z');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/cron/timeZone');
+  });
+
+  it('a nested value where a number belongs, quoted back by its type only', async () => {
+    const schedule = JSON.stringify({
+      triggerType: 'Recurrence',
+      action: 'Start',
+      recurrence: { frequency: 'Day', interval: [[[1]]], schedule: { hours: [[8]], minutes: [0] } },
+    });
+    expectRefused(
+      await cli('preview', '--schedule', schedule, '--from', '2026-11-25T00:00:00Z'),
+      '/recurrence/interval: must be a whole number; got an array',
+      '/recurrence/schedule/hours/0: must be an integer; got an array',
+    );
+  });
+
+  it('a --from or a batch from that names a day the month does not have, instead of rolling it over', async () => {
+    expectRefused(
+      await cli('preview', '--schedule', stopWeekdays, '--from', '2026-02-30T00:00:00Z'),
+      '--from: "2026-02-30T00:00:00Z" is not a date: 2026-02 has 28 days',
+    );
+    const batch = file(
+      'batch.jsonl',
+      `{"schedule": ${stopWeekdays}, "from": "2026-04-31T00:00:00Z", "count": 1}\n`,
+    );
+    expectRefused(
+      await cli('preview', '--input', batch),
+      'line 1 /from: "2026-04-31T00:00:00Z" is not a date: 2026-04 has 30 days',
+    );
+  });
+
+  it('a --from after 9999-12-31T23:59:59Z, and prints no instant past it', async () => {
+    expectRefused(
+      await cli('preview', '--schedule', stopWeekdays, '--from', '9999-12-31T23:00:00-05:00'),
+      '--from: "9999-12-31T23:00:00-05:00" is after 9999-12-31T23:59:59Z',
+    );
+    const daily = JSON.stringify({ triggerType: 'Cron', action: 'Stop', cron: { expression: '0 8 * * *' } });
+    const { code, stdout } = await cli(
+      'preview',
+      '--schedule',
+      daily,
+      '--from',
+      '9999-12-30T00:00:00Z',
+      '--count',
+      '5',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toBe('9999-12-30T08:00:00Z\n9999-12-31T08:00:00Z\n');
+  });
+});
+
 describe('compute-scheduler validate', () => {
   const write = (doc: unknown): string => {
     const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'schedules.json');
@@ -228,6 +368,46 @@ describe('compute-scheduler simulate', () => {
       missed: 0,
     });
   }, 60_000);
+
+  const scenarioFile = (doc: unknown): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+  const stopAt18 = {
+    computeStartStop: [
+      { triggerType: 'Cron', action: 'Stop', cron: { expression: '0 18 * * *', timeZone: 'UTC' } },
+    ],
+  };
+
+  it('exits 2 for the same resource twice in targets (once in other letter case), naming both', async () => {
+    const { code, stdout, stderr } = await cli(
+      'simulate',
+      '--scenario',
+      scenarioFile({
+        from: '2026-03-02T12:00:00Z',
+        to: '2026-03-03T12:00:00Z',
+        fleet: [{ resourceId: vmId, state: 'running' }],
+        targets: [
+          { resourceId: vmId, schedules: stopAt18 },
+          { resourceId: vmId.toUpperCase(), schedules: stopAt18 },
+        ],
+      }),
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('scenario /targets/1/resourceId: is already a target at /targets/0');
+  });
+
+  it('exits 2 for a scenario date the month does not have, naming the field', async () => {
+    const { code, stderr } = await cli(
+      'simulate',
+      '--scenario',
+      scenarioFile({ from: '2026-02-29T00:00:00Z', to: '2026-03-03T12:00:00Z', fleet: [], targets: [] }),
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain('scenario /from: "2026-02-29T00:00:00Z" is not a date: 2026-02 has 28 days');
+  });
 
   it('exits 2 naming the field of a scenario mistake', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
