@@ -2,8 +2,10 @@
 // the named peers measured in the same run. Run on an idle machine; figures vary with load.
 
 import {
+  printConflictCheckBench,
   printPreviewProcessBench,
   printScheduleBench,
+  runConflictCheckBench,
   runPreviewProcessBench,
   runScheduleBench,
 } from './schedule.mjs';
@@ -14,6 +16,7 @@ if (!only || only === 'schedule') {
   printScheduleBench(runScheduleBench());
   printPreviewProcessBench(runPreviewProcessBench());
 }
+if (!only || only === 'schedule' || only === 'check') printConflictCheckBench(runConflictCheckBench());
 // Loaded on demand: these start Azurite and load the host, which the benches above do not need.
 if (!only || only === 'registration') {
   const { printRegistrationBench, runRegistrationBench } = await import('./registration.mjs');

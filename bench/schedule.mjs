@@ -133,3 +133,91 @@ export function printPreviewProcessBench(result) {
     `| ${result.medianMs.toFixed(0)} ms | ${result.lines} | ${result.nodeStartupMs.toFixed(0)} ms |`,
   );
 }
+
+// The registration check of a whole document (fields, never-fires, Start/Stop clashes), which every PUT and
+// preview runs: in-process median once warm, and the CPU of the first check in a fresh process (the zones'
+// offsets are worked out then).
+const NOW = Date.parse('2026-03-01T00:00:00Z');
+const minuteRecurrence = (action, interval, timeZone, startTime) => ({
+  triggerType: 'Recurrence',
+  action,
+  recurrence: { frequency: 'Minute', interval, timeZone, startTime },
+});
+const cronEntry = (action, expression, timeZone) => ({
+  triggerType: 'Cron',
+  action,
+  cron: { expression, timeZone },
+});
+const CHECK_DOCUMENTS = [
+  [
+    'four Minute recurrences, Pacific and Berlin, across the March change',
+    [
+      minuteRecurrence('Stop', 2, 'Pacific Standard Time', '2026-03-01T00:00:00'),
+      minuteRecurrence('Start', 2, 'Pacific Standard Time', '2026-03-01T00:01:00'),
+      minuteRecurrence('Stop', 4, 'W. Europe Standard Time', '2026-03-01T00:00:00'),
+      minuteRecurrence('Start', 4, 'W. Europe Standard Time', '2026-03-01T00:03:00'),
+    ],
+  ],
+  [
+    'four minute-level cron blocks, Pacific',
+    [
+      cronEntry('Stop', '* 0-7 * * *', 'Pacific Standard Time'),
+      cronEntry('Start', '* 8-11 * * *', 'Pacific Standard Time'),
+      cronEntry('Stop', '* 12-17 * * *', 'Pacific Standard Time'),
+      cronEntry('Start', '* 18-23 * * *', 'Pacific Standard Time'),
+    ],
+  ],
+  [
+    'Stop 18:00 Pacific weekdays, Start 08:00 Berlin Mon/Fri',
+    [
+      cronEntry('Stop', '0 18 * * 1-5', 'Pacific Standard Time'),
+      cronEntry('Start', '0 8 * * 1,5', 'W. Europe Standard Time'),
+    ],
+  ],
+  [
+    'Start 29 February 08:00, Stop February Mondays 08:00 (clash in 2044)',
+    [cronEntry('Start', '0 8 29 2 *', 'UTC'), cronEntry('Stop', '0 8 * 2 1', 'UTC')],
+  ],
+];
+
+function checkOnce(entries) {
+  try {
+    validateSchedules({ computeStartStop: entries }, { now: NOW });
+    return 'accepted';
+  } catch (error) {
+    if (!error.errors) throw error;
+    return 'refused';
+  }
+}
+
+export function runConflictCheckBench() {
+  const index = fileURLToPath(new URL('../dist/schedule/index.js', import.meta.url));
+  return CHECK_DOCUMENTS.map(([label, entries]) => {
+    const outcome = checkOnce(entries);
+    const samples = [];
+    for (let round = 0; round < 9; round++) {
+      const started = process.hrtime.bigint();
+      checkOnce(entries);
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    samples.sort((a, b) => a - b);
+    const cold = [];
+    for (let round = 0; round < 3; round++) {
+      const script = `import(${JSON.stringify(index)}).then((m) => { const before = process.cpuUsage();
+        try { m.validateSchedules({ computeStartStop: ${JSON.stringify(entries)} }, { now: ${NOW} }); } catch {}
+        const used = process.cpuUsage(before); console.log((used.user + used.system) / 1000); });`;
+      cold.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', script]).toString()));
+    }
+    cold.sort((a, b) => a - b);
+    return { label, outcome, warmMs: samples[4], coldCpuMs: cold[1] };
+  });
+}
+
+export function printConflictCheckBench(rows) {
+  console.log('\n## Registration check of a whole document (`validateSchedules`, clashes included)\n');
+  console.log('| document | outcome | warm, median of 9 | first in a fresh process, CPU (median of 3) |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.label} | ${r.outcome} | ${r.warmMs.toFixed(2)} ms | ${r.coldCpuMs.toFixed(1)} ms |`);
+  }
+}

@@ -1,5 +1,5 @@
 // `compute-scheduler validate --file schedules.json`: checks a whole computeStartStop document the way
-// registration does (fields, limits, Start/Stop clashes within a year).
+// registration does (fields, limits, Start/Stop clashes however far ahead they first meet).
 
 import type { Clock } from '../clock.js';
 import { describe, ScheduleValidationError, validateSchedules } from '../schedule/index.js';

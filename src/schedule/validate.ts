@@ -8,7 +8,6 @@ import { formatInstant } from './civil.js';
 import type { RecurrenceFrequency, ScheduleDocument, ScheduleEntry } from './types.js';
 
 export const DEFAULT_MAX_ENTRIES = 4;
-export const CONFLICT_HORIZON_MS = 366 * 86_400_000;
 
 /** Interval limits of Logic Apps recurrences, per frequency. */
 export const INTERVAL_LIMITS: Record<RecurrenceFrequency, number> = {
@@ -375,7 +374,7 @@ export function validateSchedules(doc: unknown, options: ValidateOptions = {}): 
   const from =
     options.now ??
     Math.min(...entries.map((e) => compileEntry(e).startInstant ?? Infinity), Date.UTC(2026, 0, 1));
-  const clash = findConflict(entries, from, CONFLICT_HORIZON_MS);
+  const clash = findConflict(entries, from);
   if (clash) {
     const first = entries[clash.first]!;
     const second = entries[clash.second]!;
