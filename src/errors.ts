@@ -103,6 +103,22 @@ export class StorageError extends SchedulerError {
   override readonly name = 'StorageError';
 }
 
+/**
+ * Storage did not answer (refused, reset, timed out) or answered that it is busy or failing: nothing is
+ * wrong with the request, and the same request may well succeed shortly. HTTP callers get 503.
+ */
+export class StorageUnavailableError extends SchedulerError {
+  readonly isUserError = false;
+  override readonly name = 'StorageUnavailableError';
+  /** When to try again. */
+  readonly retryAfterInMs: number;
+
+  constructor(message: string, retryAfterInMs: number) {
+    super(message);
+    this.retryAfterInMs = retryAfterInMs;
+  }
+}
+
 /** Turns anything thrown into an Error, so edges can log and map it uniformly. */
 export function ensureErrorType(error: unknown): Error {
   if (error instanceof Error) return error;

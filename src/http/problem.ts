@@ -12,6 +12,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   PreconditionFailedError,
+  StorageUnavailableError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
   ensureErrorType,
@@ -54,6 +55,7 @@ const mappings: [new (...args: never[]) => Error, Mapping][] = [
 ];
 
 const INTERNAL: Mapping = { status: 500, slug: 'internal', title: 'The scheduler failed' };
+const UNAVAILABLE: Mapping = { status: 503, slug: 'unavailable', title: 'Try again shortly' };
 
 export function problemType(slug: string): string {
   return `urn:compute-scheduler:problem:${slug}`;
@@ -66,6 +68,7 @@ export function problemResponse(
   instance?: string,
 ): HttpResponseInit {
   const error = ensureErrorType(thrown);
+  if (error instanceof StorageUnavailableError) return unavailableResponse(error, context, instance);
   const mapping = mappings.find(([type]) => error instanceof type)?.[1];
   const problem: Problem = mapping
     ? {
@@ -92,6 +95,33 @@ export function problemResponse(
   if (error instanceof MethodNotAllowedError) headers.Allow = error.allow.join(', ');
   if (error instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer realm="compute-scheduler"';
   return { status: problem.status, headers, body: JSON.stringify(problem) };
+}
+
+/** Ours, but passing: nothing was wrong with the request, and the same request may succeed after Retry-After. */
+function unavailableResponse(
+  error: StorageUnavailableError,
+  context: InvocationContext | undefined,
+  instance: string | undefined,
+): HttpResponseInit {
+  const retryAfterInSeconds = Math.max(1, Math.ceil(error.retryAfterInMs / 1000));
+  const problem: Problem = {
+    type: problemType(UNAVAILABLE.slug),
+    title: UNAVAILABLE.title,
+    status: UNAVAILABLE.status,
+    detail: `Storage is not answering. Nothing was changed, or the change is incomplete and safe to send again; try again in ${retryAfterInSeconds} s.`,
+    ...(instance ? { instance } : {}),
+    ...(context ? { invocationId: context.invocationId } : {}),
+  };
+  context?.warn('storage unavailable', error);
+  return {
+    status: problem.status,
+    headers: {
+      'Content-Type': PROBLEM_CONTENT_TYPE,
+      'Cache-Control': 'no-store',
+      'Retry-After': String(retryAfterInSeconds),
+    },
+    body: JSON.stringify(problem),
+  };
 }
 
 function fieldProblems(error: Error): { errors?: FieldProblem[] } {

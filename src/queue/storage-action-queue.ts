@@ -1,9 +1,10 @@
 // The `actions` queue on Azure Queue Storage. Bodies are base64 (the Functions queue trigger's default
 // messageEncoding); a retry's wait is the message's visibility timeout, so no function ever sleeps.
 
-import type { QueueServiceClient } from '@azure/storage-queue';
+import { RestError, type QueueSendMessageOptions, type QueueServiceClient } from '@azure/storage-queue';
 import { encodeActionMessage, type ActionMessage } from '../engine/action-message.js';
 import type { ActionQueue, SendOptions } from '../engine/ports.js';
+import { storageDeadlineSignal } from '../store/deadline.js';
 import type { OperationOptions } from '../store/ports.js';
 
 /** Queue Storage caps a message's initial invisibility at 7 days; our retries wait far less. */
@@ -17,11 +18,12 @@ export class StorageActionQueue implements ActionQueue {
 
   async send(message: ActionMessage, options: SendOptions = {}): Promise<void> {
     const delay = Math.min(Math.ceil((options.visibilityDelayInMs ?? 0) / 1000), MAX_VISIBILITY_SECONDS);
-    await this.service.getQueueClient(this.queueName).sendMessage(encodeActionMessage(message), {
+    const abortSignal = options.abortSignal ?? storageDeadlineSignal();
+    await sendCreatingQueue(this.service, this.queueName, encodeActionMessage(message), {
       ...(delay > 0 ? { visibilityTimeout: delay } : {}),
       // Messages must outlive any retry wait; -1 keeps them until they are handled.
       messageTimeToLive: -1,
-      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+      ...(abortSignal ? { abortSignal } : {}),
     });
   }
 
@@ -30,5 +32,25 @@ export class StorageActionQueue implements ActionQueue {
       messageTimeToLive: -1,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     });
+  }
+}
+
+/**
+ * Sends a message; should storage have lost the queue (an Azurite restarted in memory, an account
+ * recreated), creates it and sends once more instead of failing every send until someone provisions again.
+ */
+async function sendCreatingQueue(
+  service: QueueServiceClient,
+  queueName: string,
+  text: string,
+  options: QueueSendMessageOptions,
+): Promise<void> {
+  const queue = service.getQueueClient(queueName);
+  try {
+    await queue.sendMessage(text, options);
+  } catch (error) {
+    if (!(error instanceof RestError && error.code === 'QueueNotFound')) throw error;
+    await queue.createIfNotExists(options.abortSignal ? { abortSignal: options.abortSignal } : {});
+    await queue.sendMessage(text, options);
   }
 }

@@ -1,11 +1,23 @@
 // Builds the Table and Queue clients from validated settings, and turns storage failures into the
 // project's error family so repositories only ever throw errors the HTTP mapper understands.
 
-import { RestError, TableClient, TableServiceClient } from '@azure/data-tables';
+import type {
+  PipelinePolicy,
+  PipelineRequest,
+  PipelineResponse,
+  SendRequest,
+} from '@azure/core-rest-pipeline';
+import {
+  RestError,
+  TableClient,
+  TableServiceClient,
+  type TableServiceClientOptions,
+} from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { QueueServiceClient } from '@azure/storage-queue';
+import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { StorageConfig } from '../config.js';
-import { StorageError } from '../errors.js';
+import { StorageError, StorageUnavailableError } from '../errors.js';
+import { storageDeadlineSignal } from './deadline.js';
 import { storageNames, type StorageNames } from './keys.js';
 
 export interface StorageClients {
@@ -15,28 +27,127 @@ export interface StorageClients {
   queueService: QueueServiceClient;
 }
 
+/**
+ * A few quick retries for what storage drops or refuses: up to 200 + 400 + 800 ms of waiting, not the SDKs'
+ * defaults (800 ms doubling, or 4 s doubling for queues: 6 s and 28 s before a refused connection is
+ * reported). The tick runs again within a minute and queue messages come back by themselves; a person
+ * waiting on the API is cut off sooner still, by the request's deadline (see `withStorageDeadline`).
+ */
+export const STORAGE_RETRY = { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 800 } as const;
+
+/** How soon a caller refused because storage is unavailable may try again (the Retry-After header). */
+export const STORAGE_RETRY_AFTER_MS = 5_000;
+
 export function createStorageClients(storage: StorageConfig, prefix = ''): StorageClients {
   const names = storageNames(prefix);
+  // Tables everything relies on, created at start-up: if storage loses them (an Azurite restarted in memory,
+  // an account recreated), the first call that misses one creates it again. Due tables look after themselves.
+  const provisioned = new Set([names.targets, names.access, names.runs, names.checkpoints]);
+  const queueOptions: StoragePipelineOptions = {
+    retryOptions: {
+      maxTries: STORAGE_RETRY.maxRetries + 1,
+      retryDelayInMs: STORAGE_RETRY.retryDelayInMs,
+      maxRetryDelayInMs: STORAGE_RETRY.maxRetryDelayInMs,
+    },
+  };
+  let tableService: TableServiceClient;
+  let tableClient: (name: string, options: TableServiceClientOptions) => TableClient;
+  let queueService: QueueServiceClient;
+  let common: TableServiceClientOptions;
   if (storage.kind === 'connectionString') {
     const { connectionString } = storage;
     // The SDK allows plain HTTP only when told to; Azurite on custom ports speaks HTTP.
-    const options = { allowInsecureConnection: /tableendpoint=http:/i.test(connectionString) };
-    return {
-      names,
-      table: (name) => TableClient.fromConnectionString(connectionString, name, options),
-      tableService: TableServiceClient.fromConnectionString(connectionString, options),
-      queueService: QueueServiceClient.fromConnectionString(connectionString),
-    };
+    common = tableOptions({ allowInsecureConnection: /tableendpoint=http:/i.test(connectionString) });
+    tableService = TableServiceClient.fromConnectionString(connectionString, common);
+    tableClient = (name, options) => TableClient.fromConnectionString(connectionString, name, options);
+    queueService = QueueServiceClient.fromConnectionString(connectionString, queueOptions);
+  } else {
+    const credential: TokenCredential = storage.clientId
+      ? new ManagedIdentityCredential({ clientId: storage.clientId })
+      : new DefaultAzureCredential();
+    common = tableOptions({});
+    tableService = new TableServiceClient(storage.tableServiceUrl, credential, common);
+    tableClient = (name, options) => new TableClient(storage.tableServiceUrl, name, credential, options);
+    queueService = new QueueServiceClient(storage.queueServiceUrl, credential, queueOptions);
   }
-  const credential: TokenCredential = storage.clientId
-    ? new ManagedIdentityCredential({ clientId: storage.clientId })
-    : new DefaultAzureCredential();
   return {
     names,
-    table: (name) => new TableClient(storage.tableServiceUrl, name, credential),
-    tableService: new TableServiceClient(storage.tableServiceUrl, credential),
-    queueService: new QueueServiceClient(storage.queueServiceUrl, credential),
+    table: (name) =>
+      tableClient(
+        name,
+        provisioned.has(name)
+          ? tableOptions(common, { policy: recreateMissingTable(name, tableService), position: 'perCall' })
+          : common,
+      ),
+    tableService,
+    queueService,
   };
+}
+
+/** Every table client's options: our retries, the caller's deadline, and any policies of its own. */
+function tableOptions(
+  options: TableServiceClientOptions,
+  ...policies: NonNullable<TableServiceClientOptions['additionalPolicies']>
+): TableServiceClientOptions {
+  return {
+    ...options,
+    retryOptions: STORAGE_RETRY,
+    additionalPolicies: [
+      ...(options.additionalPolicies ?? [{ policy: deadlinePolicy, position: 'perCall' }]),
+      ...policies,
+    ],
+  };
+}
+
+/** Before the retry policy, so that its waits end at the deadline too. */
+const deadlinePolicy: PipelinePolicy = {
+  name: 'storageDeadline',
+  sendRequest(request, next) {
+    const deadline = storageDeadlineSignal();
+    if (deadline) {
+      request.abortSignal = request.abortSignal
+        ? AbortSignal.any([request.abortSignal as AbortSignal, deadline])
+        : deadline;
+    }
+    return next(request);
+  },
+};
+
+/** A request that finds its table gone creates the table and is sent once more. */
+function recreateMissingTable(tableName: string, service: TableServiceClient): PipelinePolicy {
+  const recreate = async (request: PipelineRequest, next: SendRequest) => {
+    await service.createTable(tableName); // TableAlreadyExists (another host was first) is success
+    return next(request);
+  };
+  return {
+    name: 'recreateMissingTable',
+    async sendRequest(request, next) {
+      let response: PipelineResponse;
+      try {
+        response = await next(request);
+      } catch (error) {
+        // The deserialization policy, nearer the wire than we are, has turned the 404 into an error.
+        if (isTableNotFound(error)) return recreate(request, next);
+        throw error;
+      }
+      // A batch answers 202 with each operation's own status inside; a missing table fails them all.
+      const batchFoundNoTable =
+        response.status === 202 &&
+        response.request.url.endsWith('/$batch') &&
+        (response.bodyAsText?.includes('TableNotFound') ?? false);
+      return batchFoundNoTable ? recreate(request, next) : response;
+    },
+  };
+}
+
+function isTableNotFound(error: unknown): boolean {
+  if (!(error instanceof RestError) || error.statusCode !== 404) return false;
+  const details = error.details as { errorCode?: unknown } | undefined;
+  return (
+    error.code === 'TableNotFound' ||
+    details?.errorCode === 'TableNotFound' ||
+    (error.response?.bodyAsText?.includes('"TableNotFound"') ?? false)
+  );
 }
 
 /**
@@ -57,14 +168,57 @@ export function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
 }
 
-/** Wraps an unexpected storage failure so it is reported as ours (500), with what storage said. */
-export function storageFailure(operation: string, error: unknown): StorageError {
+// Storage's own "busy, try later" answers (408 and 500 time-outs, 503 ServerBusy, 429), and gateways'.
+const UNAVAILABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Storage did not answer (refused, reset, timed out, cut off by a deadline) or said it cannot now. */
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof StorageUnavailableError) return true;
+  if (error instanceof Error && error.name === 'AbortError') return true;
+  if (!(error instanceof RestError)) return false;
+  return error.statusCode === undefined || UNAVAILABLE_STATUSES.has(error.statusCode);
+}
+
+/**
+ * The outage behind a failure, if storage being unavailable is what it comes to: the error itself or any
+ * error in its `cause` chain (repositories wrap what the SDK throws). Undefined for every other failure.
+ */
+export function storageOutage(error: unknown): StorageUnavailableError | undefined {
+  for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
+    if (current instanceof StorageUnavailableError) return current;
+    if (isUnavailable(current)) {
+      const outage = new StorageUnavailableError(
+        `store: storage is unavailable${describe(current)}`,
+        STORAGE_RETRY_AFTER_MS,
+      );
+      outage.cause = error;
+      return outage;
+    }
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+/** What storage said, in one line: ` (503 ServerBusy): message`, ` (ECONNREFUSED): message` or `: message`. */
+function describe(error: unknown): string {
   const status = statusOf(error);
   const code = error instanceof RestError ? error.code : undefined;
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  const wrapped = new StorageError(
-    `store: ${operation} failed${status ? ` (${status}${code ? ` ${code}` : ''})` : ''}: ${message}`,
-  );
+  const what = [status, code].filter((part) => part !== undefined).join(' ');
+  return `${what ? ` (${what})` : ''}: ${message}`;
+}
+
+/**
+ * Wraps an unexpected storage failure so it is reported as ours, with what storage said: a 503 when
+ * storage is unavailable, a 500 otherwise.
+ */
+export function storageFailure(operation: string, error: unknown): StorageError | StorageUnavailableError {
+  const wrapped = isUnavailable(error)
+    ? new StorageUnavailableError(
+        `store: ${operation} failed, storage is unavailable${describe(error)}`,
+        STORAGE_RETRY_AFTER_MS,
+      )
+    : new StorageError(`store: ${operation} failed${describe(error)}`);
   wrapped.cause = error;
   return wrapped;
 }

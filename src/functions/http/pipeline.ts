@@ -8,7 +8,15 @@ import { findOperation, type OperationId } from '../../http/operations.js';
 import { problemResponse } from '../../http/problem.js';
 import { readJsonBody, readParameters, validateBody, type ParameterValues } from '../../http/request.js';
 import { schemas } from '../../http/schemas.js';
+import { withStorageDeadline } from '../../store/deadline.js';
+import { storageOutage } from '../../store/tables.js';
 import type { Dependencies } from '../dependencies.js';
+
+/**
+ * How long storage may take for one request, retries included, before the caller gets a 503: within two
+ * seconds whatever storage does, with room for the rest of the request.
+ */
+export const STORAGE_BUDGET_PER_REQUEST_IN_MS = 1_500;
 
 export interface ApiCall {
   request: HttpRequest;
@@ -44,16 +52,10 @@ export function apiHandler(
         if (operation.requestBody.validatedBy === 'schema')
           validateBody(body, operation.requestBody.schema, schemas);
       }
-      return await handle({
-        request,
-        context,
-        principal,
-        parameters,
-        body,
-        targetId: request.params.id ?? '',
-      });
+      const call = { request, context, principal, parameters, body, targetId: request.params.id ?? '' };
+      return await withStorageDeadline(STORAGE_BUDGET_PER_REQUEST_IN_MS, () => handle(call));
     } catch (error) {
-      return problemResponse(error, context, instance);
+      return problemResponse(storageOutage(error) ?? error, context, instance);
     }
   };
 }
