@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { CronExpressionParser } from 'cron-parser';
 import { Cron } from 'croner';
 import { compileEntry } from '../dist/schedule/compile.js';
-import { validateEntry } from '../dist/schedule/index.js';
+import { validateEntry, validateSchedules } from '../dist/schedule/index.js';
 
 const CASES = [
   ['0 18 * * 1-5', 'America/Los_Angeles'],
