@@ -15,12 +15,16 @@ export interface ActionMessage {
   occurrenceAt: number;
   source: 'schedule' | 'manual';
   requestedBy?: string;
+  /** The registration a request was accepted for: it acts on that registration of the target only. */
+  registration?: string;
   /** Earlier occurrences in the same tick window, coalesced away: [instant, action]. */
   superseded?: [number, 'Start' | 'Stop'][];
   /** Failed attempts so far, carried across re-enqueues (dequeue counts restart with each new message). */
   attempt?: number;
   /** Throttled attempts so far: Azure asked us to wait, which is not a failure, so it has its own budget. */
   throttled?: number;
+  /** An earlier attempt may have called Azure before it died: read the machine before acting again. */
+  resumed?: true;
 }
 
 /** Queue messages the Functions queue trigger accepts must be base64 (host.json messageEncoding). */
@@ -29,29 +33,66 @@ export function encodeActionMessage(message: ActionMessage): string {
 }
 
 const ACTIONS = new Set(['Start', 'Stop', 'Restart']);
+const KINDS = new Set(['vm', 'pool', 'computeInstance']);
+const SOURCES = new Set(['schedule', 'manual']);
+
+/** A message no delivery can ever carry out: retrying it only delays the poison queue. */
+export class MalformedMessageError extends TypeError {
+  constructor(reason: string) {
+    super(`action message: ${reason}`);
+    this.name = 'MalformedMessageError';
+  }
+}
+
+const isInstant = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isCount = (v: unknown) =>
+  v === undefined || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
+const isOptionalText = (v: unknown) => v === undefined || typeof v === 'string';
 
 /**
  * The queue trigger hands handlers the decoded body: a parsed object when it was JSON, or a string.
  * Accept both, and base64 too, so messages from other senders and the local host read the same.
+ * Throws MalformedMessageError for anything that is not an action message of ours.
  */
 export function decodeActionMessage(body: unknown): ActionMessage {
   let value = body;
   if (typeof value === 'string') {
     const text = value.trim().startsWith('{') ? value : Buffer.from(value, 'base64').toString('utf8');
-    value = JSON.parse(text) as unknown;
+    try {
+      value = JSON.parse(text) as unknown;
+    } catch {
+      throw new MalformedMessageError('not JSON');
+    }
   }
-  if (typeof value !== 'object' || value === null) throw new TypeError('action message: not an object');
-  const m = value as Partial<ActionMessage>;
+  if (typeof value !== 'object' || value === null) throw new MalformedMessageError('not an object');
+  const m = value as Record<string, unknown>;
+  const superseded = m.superseded;
   if (
     m.v !== 1 ||
     typeof m.targetId !== 'string' ||
     typeof m.resourceId !== 'string' ||
     typeof m.kind !== 'string' ||
+    !KINDS.has(m.kind) ||
     typeof m.action !== 'string' ||
     !ACTIONS.has(m.action) ||
-    typeof m.occurrenceAt !== 'number'
+    !isInstant(m.occurrenceAt) ||
+    typeof m.source !== 'string' ||
+    !SOURCES.has(m.source) ||
+    !isOptionalText(m.requestedBy) ||
+    !isOptionalText(m.registration) ||
+    !isCount(m.attempt) ||
+    !isCount(m.throttled) ||
+    (m.resumed !== undefined && m.resumed !== true) ||
+    (superseded !== undefined &&
+      !(
+        Array.isArray(superseded) &&
+        superseded.every(
+          (s) =>
+            Array.isArray(s) && s.length === 2 && isInstant(s[0]) && (s[1] === 'Start' || s[1] === 'Stop'),
+        )
+      ))
   ) {
-    throw new TypeError('action message: missing or malformed fields');
+    throw new MalformedMessageError('missing or malformed fields');
   }
-  return m as ActionMessage;
+  return m as unknown as ActionMessage;
 }

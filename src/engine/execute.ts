@@ -1,6 +1,8 @@
-// Execute: carry out one action message. The run row (target + occurrence) is created only if absent
-// and claimed with a lease, so a redelivered or duplicated message never acts twice; the target's state
-// is read first, so "already there" is a recorded no-op; throttling and conflicts wait in the queue.
+// Execute: carry out one action message, in the order the target's desired states were asked for. Only
+// the target's latest desired state may act and only one run acts at a time (the `latest` row, claimed
+// under its ETag); the run row (target, occurrence) is created only if absent, so nothing acts twice; the
+// target's state is read first, so "already there" is a recorded no-op; throttling and conflicts wait in
+// the queue. The rules are in docs/invariants.md; the decision itself is `decideTurn`.
 
 import type { Clock } from '../clock.js';
 import {
@@ -13,17 +15,32 @@ import {
   TransientError,
   type ComputeGateway,
   type TargetAction,
+  type TargetState,
 } from '../compute/gateway.js';
-import { PreconditionFailedError } from '../errors.js';
-import type { Run, RunOutcome, Store, StoredRun } from '../store/ports.js';
+import { ConflictError, PreconditionFailedError } from '../errors.js';
+import type {
+  HistoryRef,
+  Run,
+  RunAction,
+  RunOutcome,
+  Store,
+  StoredLatestAction,
+  StoredRun,
+  StoredTarget,
+  TargetSchedule,
+} from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
 import type { ActionQueue } from './ports.js';
+import { decideTurn, newerDueOccurrence } from './turn.js';
 
 export interface RetryPolicy {
   /** Attempts (ARM calls that failed in a retryable way) before the message goes to the poison queue. */
   maxAttempts: number;
-  /** Throttled attempts (429) before giving up: waiting is what Azure asks for, so this budget is larger. */
-  maxThrottledAttempts: number;
+  /**
+   * How long after its occurrence a throttled run keeps retrying. Waiting is what Azure asks for, and a
+   * newer desired state supersedes the run anyway, so the budget is time, not a count of attempts.
+   */
+  maxThrottledAgeInMs: number;
   /** The longest a retry waits in the queue, whatever Retry-After says. */
   maxDelayInMs: number;
   /** Wait after a 409 (the machine was mid-transition). */
@@ -40,7 +57,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 8,
-  maxThrottledAttempts: 48,
+  maxThrottledAgeInMs: 24 * 3600_000,
   maxDelayInMs: 15 * 60_000,
   conflictDelayInMs: 30_000,
   transientDelayInMs: 15_000,
@@ -49,13 +66,18 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 export interface ExecuteDependencies {
-  store: Pick<Store, 'runs'>;
+  store: { runs: Store['runs']; targets: Pick<Store['targets'], 'getWithSchedule'> };
   gateway: ComputeGateway;
   actions: ActionQueue;
   clock: Clock;
   retry?: RetryPolicy;
-  /** How long a claim on a run keeps other deliveries away; longer than any one call. */
+  /**
+   * How long a claim on the target keeps other runs away: longer than any one invocation, so it only
+   * expires when the invocation holding it died.
+   */
   leaseInMs?: number;
+  /** How long a run waits in the queue before looking again when an older run holds the target. */
+  waitInMs?: number;
   /**
    * Wait for Azure to report the operation finished (default false). Starting a VM takes minutes: waiting
    * holds a function instance the whole time, so by default the run succeeds when Azure accepts the call,
@@ -82,6 +104,11 @@ export interface ExecuteReport {
   operation?: string;
 }
 
+const DEFAULT_LEASE_MS = 10 * 60_000;
+const DEFAULT_WAIT_MS = 5_000;
+/** Claims lost to a concurrent writer of the `latest` row before the message goes back to the queue. */
+const MAX_CLAIM_ATTEMPTS = 5;
+
 const FINAL: ReadonlySet<RunOutcome> = new Set([
   'succeeded',
   'skipped-already-there',
@@ -99,67 +126,53 @@ export async function execute(
   message: ActionMessage,
   delivery: Delivery,
 ): Promise<ExecuteReport> {
-  const retry = deps.retry ?? DEFAULT_RETRY_POLICY;
-  const now = deps.clock.now();
-  await recordSuperseded(deps, message, now);
-
-  const lease = { owner: delivery.messageId, until: now + (deps.leaseInMs ?? 10 * 60_000) };
-  // Created already claimed, as this delivery's first attempt: a new run costs one write, not two.
-  const fresh: Run = {
-    targetId: message.targetId,
-    occurrenceAt: message.occurrenceAt,
-    requestedAction: message.action,
-    source: message.source,
-    outcome: 'pending',
-    attempts: 1,
-    createdAt: now,
-    startedAt: now,
-    lease,
-    ...(message.requestedBy ? { requestedBy: message.requestedBy } : {}),
+  const registered = await deps.store.targets.getWithSchedule(message.targetId);
+  if (!registered || !belongsTo(message, registered.target)) return refuseUnregistered(deps, message);
+  const { target, schedule } = registered;
+  const history: HistoryRef = {
+    targetId: target.id,
+    ...(target.registration ? { registration: target.registration } : {}),
   };
-  const created = await deps.store.runs.createIfAbsent(fresh);
-  let run = created.run;
-  let resumed = false;
-  if (!created.created) {
-    if (isFinalOutcome(run.outcome)) return { outcome: run.outcome, duplicate: true };
-    if (run.lease && run.lease.owner !== delivery.messageId && run.lease.until > now) {
-      // Another delivery holds the run right now; if it dies, its own message comes back for it.
-      return { outcome: run.outcome, duplicate: true };
-    }
-    resumed = run.attempts > 0 && run.lease?.owner === delivery.messageId;
-    try {
-      run = await deps.store.runs.update({
-        ...run,
-        attempts: run.attempts + 1,
-        startedAt: run.startedAt ?? now,
-        lease,
-      });
-    } catch (error) {
-      if (error instanceof PreconditionFailedError) return { outcome: 'pending', duplicate: true };
-      throw error;
-    }
+  await recordSuperseded(deps, history, message);
+
+  const claim = await claimTurn(deps, history, schedule, message, delivery);
+  if (claim.kind !== 'claimed') return claim.report;
+
+  const run = await startRun(deps, history, message);
+  if (!run) {
+    await letGo(deps, claim.latest);
+    return { outcome: 'pending', duplicate: true };
+  }
+  if (isFinalOutcome(run.outcome)) {
+    await letGo(deps, claim.latest);
+    return { outcome: run.outcome, duplicate: true };
   }
 
-  const target = { resourceId: message.resourceId, kind: message.kind };
+  const machine = { resourceId: target.resourceId, kind: target.kind };
   try {
-    if (message.action !== 'Restart') {
+    const state = message.action === 'Restart' ? undefined : await readState(deps, machine, claim.resumed);
+    if (state && message.action !== 'Restart') {
       const desired = message.action === 'Start' ? 'Running' : 'Stopped';
-      const state = await deps.gateway.readState(target);
       const underway = message.action === 'Start' ? state.power === 'starting' : state.power === 'stopping';
       if (isInDesiredState(state, desired) || underway) {
-        // A crashed earlier attempt of this very message may have made the call: then it succeeded.
-        const outcome: RunOutcome = resumed ? 'succeeded' : 'skipped-already-there';
-        await finish(
-          deps,
-          run,
-          outcome,
-          resumed ? { note: 'completed by an earlier attempt' } : { note: `already ${state.raw}` },
-        );
+        // A crashed earlier attempt of this very run may have made the call: then it succeeded.
+        const outcome: RunOutcome = claim.resumed ? 'succeeded' : 'skipped-already-there';
+        await finish(deps, run, outcome, {
+          note: claim.resumed ? 'completed by an earlier attempt' : `already ${state.raw}`,
+        });
+        await letGo(deps, claim.latest);
         return { outcome, duplicate: false };
       }
     }
+    // Reading the machine took time: a newer occurrence may have fallen due meanwhile.
+    const newer = newerDueOccurrence(schedule, message.occurrenceAt, deps.clock.now());
+    if (newer) {
+      await finish(deps, run, 'superseded', { note: supersededNote(newer) });
+      await letGo(deps, claim.latest);
+      return { outcome: 'superseded', duplicate: false };
+    }
     const action = message.action.toLowerCase() as TargetAction;
-    const result = await deps.gateway.act(target, action, {
+    const result = await deps.gateway.act(machine, action, {
       waitForCompletion: deps.waitForCompletion ?? false,
     });
     const outcome: RunOutcome = result.outcome === 'alreadyInState' ? 'skipped-already-there' : 'succeeded';
@@ -170,20 +183,224 @@ export async function execute(
       ...(result.operation ? { operation: result.operation } : {}),
       ...(note ? { note } : {}),
     });
+    await letGo(deps, claim.latest);
     return { outcome, duplicate: false, ...(result.operation ? { operation: result.operation } : {}) };
   } catch (error) {
-    return await handleFailure(deps, retry, message, delivery, run, error);
+    // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew.
+    await letGo(deps, claim.latest).catch(() => undefined);
+    // An attempt that may have reached Azure stays in doubt on every retry after it.
+    const retried = claim.resumed ? { ...message, resumed: true as const } : message;
+    return await handleFailure(deps, retry(deps), retried, delivery, run, error);
+  }
+}
+
+const retry = (deps: ExecuteDependencies): RetryPolicy => deps.retry ?? DEFAULT_RETRY_POLICY;
+
+/**
+ * The machine's state before acting, or undefined when Azure throttled the read. Reads and writes have
+ * budgets of their own in ARM, and starting a running machine or deallocating a deallocated one changes
+ * nothing, so the latest desired state goes ahead without the read rather than waiting for it. A resumed
+ * run must read: an earlier attempt may already have made the call.
+ */
+async function readState(
+  deps: ExecuteDependencies,
+  machine: { resourceId: string; kind: StoredTarget['kind'] },
+  resumed: boolean,
+): Promise<TargetState | undefined> {
+  try {
+    return await deps.gateway.readState(machine);
+  } catch (error) {
+    if (error instanceof ThrottledError && !resumed) return undefined;
+    throw error;
+  }
+}
+
+/** A message acts only on the registered target it names: the same machine, and the same registration. */
+function belongsTo(message: ActionMessage, target: StoredTarget): boolean {
+  return (
+    target.resourceId.toLowerCase() === message.resourceId.toLowerCase() &&
+    target.kind === message.kind &&
+    (message.registration === undefined || message.registration === target.registration)
+  );
+}
+
+async function refuseUnregistered(deps: ExecuteDependencies, message: ActionMessage): Promise<ExecuteReport> {
+  // Only a request we accepted names its registration; a run of a registration that is gone is closed
+  // with the reason. Anything else names no history of ours and is only dropped.
+  if (message.registration !== undefined) {
+    const history = { targetId: message.targetId, registration: message.registration };
+    const now = deps.clock.now();
+    const { run, created } = await deps.store.runs.createIfAbsent({
+      ...runFields(history, message, now),
+      outcome: 'failed',
+      attempts: 0,
+      finishedAt: now,
+      note: 'the target is no longer registered',
+    });
+    if (!created && !isFinalOutcome(run.outcome)) {
+      await finish(deps, run, 'failed', { note: 'the target is no longer registered' }).catch(ignoreRace);
+    }
+  }
+  return { outcome: 'failed', duplicate: false };
+}
+
+function runFields(history: HistoryRef, message: ActionMessage, now: number) {
+  return {
+    ...history,
+    occurrenceAt: message.occurrenceAt,
+    requestedAction: message.action,
+    source: message.source,
+    createdAt: now,
+    ...(message.requestedBy ? { requestedBy: message.requestedBy } : {}),
+  };
+}
+
+type Claim =
+  { kind: 'claimed'; latest: StoredLatestAction; resumed: boolean } | { kind: 'done'; report: ExecuteReport };
+
+/**
+ * Takes the target for this run, if it is the latest desired state and no older run holds it. The claim
+ * is one conditional write of the `latest` row: a request or claim that got there first makes it fail,
+ * and the decision is taken again on what that writer left.
+ */
+async function claimTurn(
+  deps: ExecuteDependencies,
+  history: HistoryRef,
+  schedule: TargetSchedule,
+  message: ActionMessage,
+  delivery: Delivery,
+): Promise<Claim> {
+  for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
+    const now = deps.clock.now();
+    const latest = await deps.store.runs.getLatest(history);
+    const turn = decideTurn({
+      occurrenceAt: message.occurrenceAt,
+      messageId: delivery.messageId,
+      ...(latest ? { latest } : {}),
+      ...withNewer(newerDueOccurrence(schedule, message.occurrenceAt, now)),
+      now,
+    });
+    if (turn.kind === 'superseded') {
+      await settleSuperseded(deps, history, message, turn.by);
+      return { kind: 'done', report: { outcome: 'superseded', duplicate: false } };
+    }
+    if (turn.kind === 'duplicate') return { kind: 'done', report: { outcome: 'pending', duplicate: true } };
+    if (turn.kind === 'wait') {
+      // Not a failure and no Azure call: the older run finishes (or is found superseded) within its lease.
+      const delay = Math.max(1000, Math.min(turn.untilAt - now, deps.waitInMs ?? DEFAULT_WAIT_MS));
+      await deps.actions.send(message, { visibilityDelayInMs: delay });
+      return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
+    }
+    try {
+      const claimed = await deps.store.runs.putLatest(
+        {
+          ...history,
+          latestAt: message.occurrenceAt,
+          latestAction: message.action,
+          actor: {
+            at: message.occurrenceAt,
+            owner: delivery.messageId,
+            until: now + (deps.leaseInMs ?? DEFAULT_LEASE_MS),
+          },
+        },
+        latest ? { etag: latest.etag } : {},
+      );
+      return { kind: 'claimed', latest: claimed, resumed: turn.resumed || message.resumed === true };
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
+    }
+  }
+  // Busy with requests: look again shortly, through the queue.
+  const delay = deps.waitInMs ?? DEFAULT_WAIT_MS;
+  await deps.actions.send(message, { visibilityDelayInMs: delay });
+  return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
+}
+
+const withNewer = (newer: { at: number; action: RunAction } | undefined) =>
+  newer ? { newerDue: newer } : {};
+
+/** Gives the target back, unless someone else has already written the row (then it is not ours to clear). */
+async function letGo(deps: ExecuteDependencies, claimed: StoredLatestAction): Promise<void> {
+  const { etag, actor: _actor, ...rest } = claimed;
+  try {
+    await deps.store.runs.putLatest(rest, { etag });
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+    // A request moved `latest` on meanwhile; it kept our actor, so clear it if it is still ours.
+    const now = await deps.store.runs.getLatest(claimed);
+    if (now && now.actor?.at === claimed.actor?.at && now.actor?.owner === claimed.actor?.owner) {
+      const { etag: current, actor: _mine, ...latest } = now;
+      await deps.store.runs.putLatest(latest, { etag: current }).catch(ignoreRace);
+    }
+  }
+}
+
+function ignoreRace(error: unknown): void {
+  if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
+}
+
+/** Creates the run as this delivery's first attempt, or counts another attempt on an existing one. */
+async function startRun(
+  deps: ExecuteDependencies,
+  history: HistoryRef,
+  message: ActionMessage,
+): Promise<StoredRun | undefined> {
+  const now = deps.clock.now();
+  const fresh: Run = {
+    ...runFields(history, message, now),
+    outcome: 'pending',
+    attempts: 1,
+    startedAt: now,
+  };
+  const created = await deps.store.runs.createIfAbsent(fresh);
+  if (created.created || isFinalOutcome(created.run.outcome)) return created.run;
+  const run = created.run;
+  try {
+    return await deps.store.runs.update({
+      ...run,
+      attempts: run.attempts + 1,
+      startedAt: run.startedAt ?? now,
+    });
+  } catch (error) {
+    // We hold the target, so only a late writer of an older attempt can get here; the run is in hand.
+    if (error instanceof PreconditionFailedError) return undefined;
+    throw error;
+  }
+}
+
+function supersededNote(by: { at: number; action: RunAction }): string {
+  return `superseded by the ${by.action} at ${new Date(by.at).toISOString()}`;
+}
+
+/** Records a run that lost its turn; a run that already ended keeps its outcome. */
+async function settleSuperseded(
+  deps: ExecuteDependencies,
+  history: HistoryRef,
+  message: ActionMessage,
+  by: { at: number; action: RunAction },
+): Promise<void> {
+  const now = deps.clock.now();
+  const { run, created } = await deps.store.runs.createIfAbsent({
+    ...runFields(history, message, now),
+    outcome: 'superseded',
+    attempts: 0,
+    finishedAt: now,
+    note: supersededNote(by),
+  });
+  if (!created && !isFinalOutcome(run.outcome)) {
+    await finish(deps, run, 'superseded', { note: supersededNote(by) }).catch(ignoreRace);
   }
 }
 
 async function recordSuperseded(
   deps: ExecuteDependencies,
+  history: HistoryRef,
   message: ActionMessage,
-  now: number,
 ): Promise<void> {
+  const now = deps.clock.now();
   for (const [occurrenceAt, action] of message.superseded ?? []) {
     await deps.store.runs.createIfAbsent({
-      targetId: message.targetId,
+      ...history,
       occurrenceAt,
       requestedAction: action,
       source: message.source,
@@ -191,7 +408,7 @@ async function recordSuperseded(
       attempts: 0,
       createdAt: now,
       finishedAt: now,
-      note: `superseded by the ${message.action} at ${new Date(message.occurrenceAt).toISOString()}`,
+      note: supersededNote({ at: message.occurrenceAt, action: message.action }),
     });
   }
 }
@@ -202,8 +419,7 @@ async function finish(
   outcome: RunOutcome,
   extra: { note?: string; operation?: string; error?: { code: string; message: string } },
 ): Promise<void> {
-  const { lease: _lease, ...rest } = run;
-  await deps.store.runs.update({ ...rest, ...extra, outcome, finishedAt: deps.clock.now() });
+  await deps.store.runs.update({ ...run, ...extra, outcome, finishedAt: deps.clock.now() });
 }
 
 async function handleFailure(
@@ -241,7 +457,8 @@ async function handleFailure(
     ...(attempt > 0 ? { attempt } : {}),
     ...(throttledCount > 0 ? { throttled: throttledCount } : {}),
   };
-  if (attempt >= retry.maxAttempts || throttledCount >= retry.maxThrottledAttempts) {
+  const throttledTooLong = throttled && deps.clock.now() - message.occurrenceAt >= retry.maxThrottledAgeInMs;
+  if (attempt >= retry.maxAttempts || throttledTooLong) {
     await deps.actions.sendToPoison({ ...message, ...counts });
     const why = throttled ? `${throttledCount} throttled attempts` : `${attempt} failed attempts`;
     await finish(deps, run, 'poisoned', {
@@ -254,9 +471,8 @@ async function handleFailure(
     key: `${message.targetId}/${message.occurrenceAt}`,
     throttled: throttledCount,
   });
-  // Release the lease with the error recorded, then hand the wait to the queue: no sleeping in a function.
-  const { lease: _lease, ...rest } = run;
-  await deps.store.runs.update({ ...rest, error: asError });
+  // Record the error, then hand the wait to the queue: no sleeping in a function.
+  await deps.store.runs.update({ ...run, error: asError });
   const { superseded: _done, ...next } = message;
   await deps.actions.send({ ...next, ...counts }, { visibilityDelayInMs: delay });
   return { outcome: 'pending', duplicate: false, retryInMs: delay };

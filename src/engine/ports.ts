@@ -10,8 +10,11 @@ export interface SendOptions extends OperationOptions {
 
 export interface ActionQueue {
   send(message: ActionMessage, options?: SendOptions): Promise<void>;
-  /** Where messages go that ran out of retries (`actions-poison`). */
-  sendToPoison(message: ActionMessage, options?: OperationOptions): Promise<void>;
+  /**
+   * Where messages go that ran out of retries (`actions-poison`); a string is a body that was not an action
+   * message at all, kept as it came for someone to look at.
+   */
+  sendToPoison(message: ActionMessage | string, options?: OperationOptions): Promise<void>;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

@@ -2,7 +2,7 @@
 // `actions` queue. Each parses its trigger input, calls one use case and logs what it did.
 
 import type { InvocationContext, StorageQueueHandler, Timer, TimerHandler } from '@azure/functions';
-import { decodeActionMessage } from '../engine/action-message.js';
+import { decodeActionMessage, MalformedMessageError, type ActionMessage } from '../engine/action-message.js';
 import { execute } from '../engine/execute.js';
 import { tick } from '../engine/tick.js';
 import type { Dependencies } from './dependencies.js';
@@ -33,7 +33,18 @@ export function tickHandler(deps: Dependencies): TimerHandler {
 
 export function executeHandler(deps: Dependencies): StorageQueueHandler {
   return async (queueEntry: unknown, context: InvocationContext) => {
-    const message = decodeActionMessage(queueEntry);
+    let message: ActionMessage;
+    try {
+      message = decodeActionMessage(queueEntry);
+    } catch (error) {
+      if (!(error instanceof MalformedMessageError)) throw error;
+      // No delivery can ever carry it out: straight to the poison queue, not five retries first.
+      await deps.actions.sendToPoison(
+        typeof queueEntry === 'string' ? queueEntry : JSON.stringify(queueEntry),
+      );
+      context.warn(`${error.message}; moved to the poison queue`);
+      return;
+    }
     const metadata = context.triggerMetadata ?? {};
     const messageId = typeof metadata.id === 'string' ? metadata.id : context.invocationId;
     const dequeueCount =

@@ -259,6 +259,14 @@ export const operations: ApiOperation[] = [
         description: 'From the previous page.',
         schema: { type: 'string', maxLength: 4096 },
       },
+      {
+        name: 'registration',
+        in: 'query',
+        description:
+          'An earlier registration of the target (admins only; also after the target was deleted). ' +
+          'Default: the current one.',
+        schema: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+      },
     ],
     responses: { 200: { description: 'A page of runs.', schema: 'RunList' } },
   },

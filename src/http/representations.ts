@@ -23,6 +23,7 @@ export function targetJson(target: StoredTarget): Record<string, unknown> {
     owner: target.owner,
     ...(target.assignedTo !== undefined ? { assignedTo: target.assignedTo } : {}),
     createdAt: formatInstant(target.createdAt),
+    ...(target.registration ? { registration: target.registration } : {}),
     links: { self, schedules: `${self}/schedules`, timeline: `${self}/timeline`, runs: `${self}/runs` },
   };
 }

@@ -77,6 +77,10 @@ export const schemas: SchemaRegistry = {
       },
       assignedTo: { type: 'string' },
       createdAt: instant,
+      registration: {
+        type: 'string',
+        description: 'This registration of the machine; its run history starts afresh with each one.',
+      },
       links: {
         type: 'object',
         properties: {
@@ -286,6 +290,11 @@ export const schemas: SchemaRegistry = {
   RunList: {
     type: 'object',
     properties: {
+      registration: {
+        type: 'string',
+        description:
+          'The registration of the target these runs belong to (a new one after each registration).',
+      },
       value: { type: 'array', items: ref('Run') },
       continuationToken: { type: 'string' },
       nextLink: { type: 'string' },

@@ -27,8 +27,12 @@ export class StorageActionQueue implements ActionQueue {
     });
   }
 
-  async sendToPoison(message: ActionMessage, options: OperationOptions = {}): Promise<void> {
-    await this.service.getQueueClient(`${this.queueName}-poison`).sendMessage(encodeActionMessage(message), {
+  async sendToPoison(message: ActionMessage | string, options: OperationOptions = {}): Promise<void> {
+    const body =
+      typeof message === 'string'
+        ? Buffer.from(message, 'utf8').toString('base64')
+        : encodeActionMessage(message);
+    await this.service.getQueueClient(`${this.queueName}-poison`).sendMessage(body, {
       messageTimeToLive: -1,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     });

@@ -15,20 +15,16 @@ import {
   type DefinitionOf,
   type FunctionDefinition,
 } from '../functions/registry.js';
-import {
-  emulatorCredential,
-  seededRandom,
-  startArmEmulator,
-  type ArmEmulator,
-} from '../local/arm-emulator/index.js';
+import { emulatorCredential, startArmEmulator, type ArmEmulator } from '../local/arm-emulator/index.js';
 import { startAzurite } from '../local/azurite.js';
 import { HostCrash, QueuePoller } from '../local/host/queue-poller.js';
 import { invokeTimer } from '../local/host/timer-driver.js';
-import { occurrences, validateSchedules } from '../schedule/index.js';
+import { lastOccurrence, occurrences, validateSchedules, type DesiredState } from '../schedule/index.js';
 import { StorageActionQueue } from '../queue/storage-action-queue.js';
 import { provisionStorage } from '../store/index.js';
 import type { RunOutcome } from '../store/ports.js';
 import { parseResourceId } from '../targets/resource-id.js';
+import { historyOf } from '../engine/manual-actions.js';
 import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
 import { ScenarioError, type Scenario } from './scenario.js';
 import { VirtualDelayQueue } from './virtual-queue.js';
@@ -60,6 +56,13 @@ export interface SimulationResult {
   };
   duplicates: number;
   missed: number;
+  /**
+   * Targets whose final state is not the state their schedules want at `to` (a machine still on its way
+   * there, from an operation started in the last minutes, counts as there).
+   */
+  wrongFinal: number;
+  /** Azure calls made for an occurrence older than one already handed to the executor for that target. */
+  staleActions: number;
 }
 
 export interface SimulationOptions {
@@ -170,7 +173,6 @@ export async function simulate(
   options: SimulationOptions = {},
 ): Promise<SimulationResult> {
   const clock = new ManualClock(scenario.from);
-  const random = seededRandom(scenario.seed);
   const stops: (() => Promise<void>)[] = [];
   try {
     const azurite = await startAzurite({ ports: 'free' });
@@ -203,7 +205,8 @@ export async function simulate(
         maxRetryAfterInMs: 0,
       }),
       scenario.faults.crash,
-      random,
+      scenario.seed,
+      (targetId) => actions.newestSent(targetId),
     );
     const base = createDependencies(config, { clock });
     const actions = new VirtualDelayQueue(
@@ -245,6 +248,7 @@ export async function simulate(
       if (!inOutage(t)) {
         await actions.release();
         await invokeTimer(tick, () => undefined, t, t);
+        await actions.release();
         // Drain the queue in this minute: redeliveries after crashes come straight back.
         while ((await poller.pollOnce()) > 0) await actions.release();
       }
@@ -270,12 +274,15 @@ export async function simulate(
     options.onProgress?.(1);
     if (options.stats) options.stats.hostCrashes = gateway.crashes;
 
+    const final = scenario.fleet.map((m) => finalState(emulator, m.resourceId));
     return {
       calls: actionCalls(emulator),
-      final: scenario.fleet.map((m) => finalState(emulator, m.resourceId)),
+      final,
       runs: await countRuns(deps, [...targetIds.values()]),
       duplicates: [...gateway.actionsPerOccurrence.values()].filter((n) => n > 1).length,
       missed: await countMissed(deps, scenario, targetIds),
+      wrongFinal: countWrongFinal(scenario, final),
+      staleActions: gateway.staleActions,
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -310,7 +317,13 @@ function actionCalls(emulator: ArmEmulator): SimulationCall[] {
     if (resourceId && operation)
       calls.push({ at: new Date(request.at).toISOString(), resourceId, operation, status: request.status });
   }
-  return calls;
+  // Invocations run concurrently, so calls at one virtual instant reach the emulator in any order across
+  // targets; each target's own calls are in order. A stable sort by instant and target gives one order.
+  return calls.sort(
+    (a, b) =>
+      (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) ||
+      (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0),
+  );
 }
 
 function finalState(emulator: ArmEmulator, resourceId: string): SimulationResult['final'][number] {
@@ -327,10 +340,12 @@ function finalState(emulator: ArmEmulator, resourceId: string): SimulationResult
 }
 
 async function allRuns(deps: ReturnType<typeof createDependencies>, targetId: string) {
+  const target = await deps.store.targets.get(targetId);
+  if (!target) return [];
   const runs = [];
   let continuationToken: string | undefined;
   do {
-    const page = await deps.store.runs.list(targetId, {
+    const page = await deps.store.runs.list(historyOf(target), {
       maxPageSize: 1000,
       ...(continuationToken ? { continuationToken } : {}),
     });
@@ -386,6 +401,29 @@ async function countMissed(
     for (const at of due) if (!recorded.has(at)) missed++;
   }
   return missed;
+}
+
+/** Whether a final state is the desired one, or on its way there. */
+function reaches(final: SimulationResult['final'][number], desired: DesiredState): boolean {
+  const running = ['running', 'starting', 'Running', 'Starting', 'Restarting'];
+  const stopped = ['deallocated', 'deallocating', 'Stopped', 'Stopping'];
+  if (final.capacity !== undefined) return desired === 'Running' ? final.capacity > 0 : final.capacity === 0;
+  return (desired === 'Running' ? running : stopped).includes(final.state);
+}
+
+/** Targets not in the state their schedules want at `to`; a target with no occurrence yet wants nothing. */
+function countWrongFinal(scenario: Scenario, final: SimulationResult['final']): number {
+  const byId = new Map(final.map((f) => [f.resourceId.toLowerCase(), f]));
+  let wrong = 0;
+  for (const target of scenario.targets) {
+    const machine = byId.get(target.resourceId.toLowerCase());
+    const { computeStartStop } = validateSchedules(target.schedules, { now: scenario.from });
+    // Only what fell due after registration is the scheduler's to do.
+    const last = lastOccurrence(computeStartStop, scenario.to, scenario.from);
+    if (!machine || !last || last.at <= scenario.from) continue;
+    if (!reaches(machine, last.action === 'Start' ? 'Running' : 'Stopped')) wrong++;
+  }
+  return wrong;
 }
 
 /** The minutes a tick must run in: every occurrence of every schedule, and the end of every outage. */

@@ -4,13 +4,27 @@
 import type { TableEntity } from '@azure/data-tables';
 import type { ScheduleAction, ScheduleEntry } from '../schedule/types.js';
 import type { TargetKind } from '../targets/resource-id.js';
-import type { Checkpoint, DueEntry, Run, StoredRun, StoredTarget, Target, TargetSchedule } from './ports.js';
+import type {
+  Checkpoint,
+  DueEntry,
+  LatestAction,
+  Run,
+  RunAction,
+  StoredLatestAction,
+  StoredRun,
+  StoredTarget,
+  Target,
+  TargetSchedule,
+} from './ports.js';
 import {
   CHECKPOINT_PARTITION,
   SCHEDULE_ROW,
   TARGET_ROW,
+  LATEST_ROW,
   dueRowKey,
   entryRowKey,
+  historyOfPartitionKey,
+  historyPartitionKey,
   minuteBucket,
   runRowKey,
 } from './keys.js';
@@ -69,6 +83,7 @@ export function targetEntity(target: Target): Entity {
       ownerName: target.owner.name,
       assignedTo: target.assignedTo,
       createdAt: instant(target.createdAt),
+      registration: target.registration,
     }),
   };
 }
@@ -77,6 +92,7 @@ export function toTarget(entity: EntityResult): StoredTarget {
   const workspace = optionalText(entity, 'workspace');
   const ownerName = optionalText(entity, 'ownerName');
   const assignedTo = optionalText(entity, 'assignedTo');
+  const registration = optionalText(entity, 'registration');
   return {
     id: entity.partitionKey,
     resourceId: text(entity, 'resourceId'),
@@ -88,6 +104,7 @@ export function toTarget(entity: EntityResult): StoredTarget {
     owner: { id: text(entity, 'ownerId'), ...(ownerName !== undefined ? { name: ownerName } : {}) },
     ...(assignedTo !== undefined ? { assignedTo } : {}),
     createdAt: number(entity, 'createdAt'),
+    ...(registration !== undefined ? { registration } : {}),
     etag: etagOf(entity),
   };
 }
@@ -210,9 +227,10 @@ export function toDueEntry(entity: EntityResult): DueEntry {
 
 export function runEntity(run: Run): Entity {
   return {
-    partitionKey: run.targetId,
+    partitionKey: historyPartitionKey(run),
     rowKey: runRowKey(run.occurrenceAt),
     ...defined({
+      targetId: run.targetId,
       occurrenceAt: instant(run.occurrenceAt),
       requestedAction: run.requestedAction,
       source: run.source,
@@ -222,8 +240,6 @@ export function runEntity(run: Run): Entity {
       errorMessage: run.error?.message,
       note: run.note,
       operation: run.operation,
-      leaseOwner: run.lease?.owner,
-      leaseUntil: run.lease === undefined ? undefined : instant(run.lease.until),
       createdAt: instant(run.createdAt),
       startedAt: run.startedAt === undefined ? undefined : instant(run.startedAt),
       finishedAt: run.finishedAt === undefined ? undefined : instant(run.finishedAt),
@@ -239,10 +255,8 @@ export function toRun(entity: EntityResult): StoredRun {
   const requestedBy = optionalText(entity, 'requestedBy');
   const note = optionalText(entity, 'note');
   const operation = optionalText(entity, 'operation');
-  const leaseOwner = optionalText(entity, 'leaseOwner');
-  const leaseUntil = optionalNumber(entity, 'leaseUntil');
   return {
-    targetId: entity.partitionKey,
+    ...historyOfPartitionKey(entity.partitionKey),
     occurrenceAt: number(entity, 'occurrenceAt'),
     requestedAction: text(entity, 'requestedAction') as Run['requestedAction'],
     source: text(entity, 'source'),
@@ -253,13 +267,40 @@ export function toRun(entity: EntityResult): StoredRun {
       : {}),
     ...(note !== undefined ? { note } : {}),
     ...(operation !== undefined ? { operation } : {}),
-    ...(leaseOwner !== undefined && leaseUntil !== undefined
-      ? { lease: { owner: leaseOwner, until: leaseUntil } }
-      : {}),
     createdAt: number(entity, 'createdAt'),
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(requestedBy !== undefined ? { requestedBy } : {}),
+    etag: etagOf(entity),
+  };
+}
+
+export function latestActionEntity(latest: LatestAction): Entity {
+  return {
+    partitionKey: historyPartitionKey(latest),
+    rowKey: LATEST_ROW,
+    ...defined({
+      targetId: latest.targetId,
+      latestAt: instant(latest.latestAt),
+      latestAction: latest.latestAction,
+      actorAt: latest.actor === undefined ? undefined : instant(latest.actor.at),
+      actorOwner: latest.actor?.owner,
+      actorUntil: latest.actor === undefined ? undefined : instant(latest.actor.until),
+    }),
+  };
+}
+
+export function toLatestAction(entity: EntityResult): StoredLatestAction {
+  const actorAt = optionalNumber(entity, 'actorAt');
+  const actorOwner = optionalText(entity, 'actorOwner');
+  const actorUntil = optionalNumber(entity, 'actorUntil');
+  return {
+    ...historyOfPartitionKey(entity.partitionKey),
+    latestAt: number(entity, 'latestAt'),
+    latestAction: text(entity, 'latestAction') as RunAction,
+    ...(actorAt !== undefined && actorOwner !== undefined && actorUntil !== undefined
+      ? { actor: { at: actorAt, owner: actorOwner, until: actorUntil } }
+      : {}),
     etag: etagOf(entity),
   };
 }

@@ -110,6 +110,30 @@ export function runRowKey(occurrenceAt: number): string {
   return String(RUN_KEY_CEILING - occurrenceAt).padStart(13, '0');
 }
 
+/**
+ * The run table's partition for one registration of a target: `{targetId}_{registration}`, or the bare
+ * target id for targets registered before registrations were kept apart. A registration id is 16 hex digits.
+ */
+export function historyPartitionKey(history: { targetId: string; registration?: string }): string {
+  return history.registration ? `${history.targetId}_${history.registration}` : history.targetId;
+}
+
+export function historyOfPartitionKey(partitionKey: string): { targetId: string; registration?: string } {
+  const [targetId = partitionKey, registration] = partitionKey.split('_', 2);
+  return registration ? { targetId, registration } : { targetId };
+}
+
+/** Registration ids arrive in query strings; anything else cannot name a stored history. */
+export function isRegistrationId(value: string): boolean {
+  return /^[0-9a-f]{16}$/.test(value);
+}
+
+/**
+ * The row beside a history's runs that orders its actions (see `LatestAction`). Run rows are 13 digits, so
+ * a letter keeps it out of every run listing (`RowKey lt LATEST_ROW`).
+ */
+export const LATEST_ROW = 'latest';
+
 export const CHECKPOINT_PARTITION = 'checkpoint';
 
 /**

@@ -40,6 +40,11 @@ export interface Target {
   /** The principal id of the person the target was registered for, if an admin registered it. */
   assignedTo?: string;
   createdAt: number;
+  /**
+   * This registration of the machine: new each time it is registered, so a machine deleted and registered
+   * again starts a fresh run history. Absent on targets registered before histories were kept apart.
+   */
+  registration?: string;
 }
 
 export interface StoredTarget extends Target {
@@ -93,9 +98,17 @@ export type RunAction = ScheduleAction | 'Restart';
 export type RunOutcome =
   'pending' | 'succeeded' | 'skipped-already-there' | 'superseded' | 'failed' | 'poisoned';
 
-/** What happened for one target at one occurrence. (target, occurrenceAt) is the idempotency key. */
-export interface Run {
+/** Whose run history: a target as registered once. Runs of an earlier registration stay apart. */
+export interface HistoryRef {
   targetId: string;
+  registration?: string;
+}
+
+/**
+ * What happened for one target at one occurrence. (target, registration, occurrenceAt) is the idempotency
+ * key; manual requests get instants of their own, unique per target, so they never share a run.
+ */
+export interface Run extends HistoryRef {
   occurrenceAt: number;
   requestedAction: RunAction;
   /** Why the run exists: a schedule entry, a person's request, a pool's idle rule, … */
@@ -107,8 +120,6 @@ export interface Run {
   note?: string;
   /** The ARM operation called, e.g. "deallocate". */
   operation?: string;
-  /** Held by the delivery acting on the run, so a duplicate delivery keeps away until it expires. */
-  lease?: { owner: string; until: number };
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
@@ -117,6 +128,29 @@ export interface Run {
 
 export interface StoredRun extends Run {
   etag: string;
+}
+
+/**
+ * Per target history: the newest desired state asked for so far (by a due occurrence or a person) and the
+ * run acting on the target right now. Only the run at `latestAt` may call Azure, and only one run acts at a
+ * time, so an older action can never land after a newer one was judged (docs/invariants.md).
+ */
+export interface LatestAction extends HistoryRef {
+  /** The newest occurrence claimed or requested for the target (UTC ms). */
+  latestAt: number;
+  latestAction: RunAction;
+  /** The run acting now and the delivery holding it; after `until` another may take over. */
+  actor?: { at: number; owner: string; until: number };
+}
+
+export interface StoredLatestAction extends LatestAction {
+  etag: string;
+}
+
+/** A registration of a target that has a run history, for admins reading the history of earlier ones. */
+export interface RegistrationHistory extends HistoryRef {
+  latestAt: number;
+  latestAction: RunAction;
 }
 
 export interface Checkpoint {
@@ -140,6 +174,14 @@ export interface TargetRepository {
   indexAccess(target: Target, options?: OperationOptions): Promise<void>;
   /** Removes the target, its schedule and its due rows. Returns false when there was no such target. */
   delete(targetId: string, options?: OperationOptions): Promise<boolean>;
+  /**
+   * The target with its current schedule, in one read: what the executor checks a message against.
+   * Undefined when the target is not registered (or is being deleted).
+   */
+  getWithSchedule(
+    targetId: string,
+    options?: OperationOptions,
+  ): Promise<{ target: StoredTarget; schedule: TargetSchedule } | undefined>;
   listAll(options?: PageOptions): Promise<Page<StoredTarget>>;
   /** Targets the principal owns or is assigned. */
   listForPrincipal(principalId: string, options?: PageOptions): Promise<Page<StoredTarget>>;
@@ -175,11 +217,22 @@ export interface DueIndex {
 export interface RunRepository {
   /** Creates the run unless one exists for (target, occurrence); returns the stored run either way. */
   createIfAbsent(run: Run, options?: OperationOptions): Promise<{ run: StoredRun; created: boolean }>;
-  get(targetId: string, occurrenceAt: number, options?: OperationOptions): Promise<StoredRun | undefined>;
+  get(history: HistoryRef, occurrenceAt: number, options?: OperationOptions): Promise<StoredRun | undefined>;
   /** Throws PreconditionFailedError when `run.etag` is stale. */
   update(run: StoredRun, options?: OperationOptions): Promise<StoredRun>;
   /** Newest first. */
-  list(targetId: string, options?: PageOptions): Promise<Page<StoredRun>>;
+  list(history: HistoryRef, options?: PageOptions): Promise<Page<StoredRun>>;
+  getLatest(history: HistoryRef, options?: OperationOptions): Promise<StoredLatestAction | undefined>;
+  /**
+   * Without `etag`, creates the record (ConflictError if one exists); with it, replaces it only if it is
+   * unchanged since read (PreconditionFailedError otherwise).
+   */
+  putLatest(
+    latest: LatestAction,
+    options?: OperationOptions & { etag?: string },
+  ): Promise<StoredLatestAction>;
+  /** Every registration of the target that has runs, newest action first. */
+  listRegistrations(targetId: string, options?: OperationOptions): Promise<RegistrationHistory[]>;
 }
 
 export interface CheckpointRepository {

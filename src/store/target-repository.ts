@@ -4,9 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import { ConflictError, InvalidRequestError, PreconditionFailedError, StorageError } from '../errors.js';
-import type { OperationOptions, Page, PageOptions, StoredTarget, Target, TargetRepository } from './ports.js';
+import type {
+  OperationOptions,
+  Page,
+  PageOptions,
+  StoredTarget,
+  Target,
+  TargetRepository,
+  TargetSchedule,
+} from './ports.js';
 import { TARGET_ROW, isContinuationToken, principalPartitionKey } from './keys.js';
-import { scheduleHeaderEntity, targetEntity, toTarget, type EntityResult } from './entities.js';
+import { scheduleHeaderEntity, targetEntity, toSchedule, toTarget, type EntityResult } from './entities.js';
 import type { DueTables } from './due-index.js';
 import { readTargetPartition } from './target-partition.js';
 import { orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
@@ -31,7 +39,18 @@ export class TableTargetRepository implements TargetRepository {
     return entity ? toTarget(entity as EntityResult) : undefined;
   }
 
+  async getWithSchedule(
+    targetId: string,
+    options: OperationOptions = {},
+  ): Promise<{ target: StoredTarget; schedule: TargetSchedule } | undefined> {
+    const { target, header, entries } = await readTargetPartition(this.tables.targets, targetId, options);
+    if (!target || !header || header.deleting) return undefined;
+    return { target, schedule: toSchedule(targetId, header, entries) };
+  }
+
   async create(target: Target, options: OperationOptions = {}): Promise<StoredTarget> {
+    // Every registration gets a history of its own (see `Target.registration`).
+    target = { ...target, registration: target.registration ?? newRevision() };
     // Index access first: if we stop half-way the owner still finds the target once it exists, and a
     // row pointing at a target that was never created is skipped when listing.
     await this.indexAccess(target, options);

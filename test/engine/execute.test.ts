@@ -12,7 +12,7 @@ import {
 } from '../../src/compute/gateway.js';
 import type { ActionMessage } from '../../src/engine/action-message.js';
 import { execute, type ExecuteDependencies } from '../../src/engine/execute.js';
-import { FakeGateway, MemoryActionQueue, MemoryRuns } from './fakes.js';
+import { FakeGateway, MemoryActionQueue, MemoryRuns, MemoryTargets } from './fakes.js';
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const stop: ActionMessage = {
@@ -27,6 +27,7 @@ const stop: ActionMessage = {
 
 describe('execute', () => {
   let runs: MemoryRuns;
+  let targets: MemoryTargets;
   let gateway: FakeGateway;
   let actions: MemoryActionQueue;
   let clock: ManualClock;
@@ -34,11 +35,13 @@ describe('execute', () => {
 
   beforeEach(() => {
     runs = new MemoryRuns();
+    targets = new MemoryTargets();
+    targets.add('t1', VM);
     gateway = new FakeGateway();
     gateway.states.set(VM, 'running');
     actions = new MemoryActionQueue();
     clock = new ManualClock('2026-11-25T02:00:03Z');
-    deps = { store: { runs }, gateway, actions, clock };
+    deps = { store: { runs, targets }, gateway, actions, clock };
   });
 
   const onlyRun = () => {
@@ -52,7 +55,8 @@ describe('execute', () => {
     expect(report).toMatchObject({ outcome: 'succeeded', duplicate: false });
     expect(gateway.calls).toEqual([{ resourceId: VM, action: 'stop' }]);
     expect(onlyRun()).toMatchObject({ outcome: 'succeeded', attempts: 1, operation: 'deallocate' });
-    expect(onlyRun().lease).toBeUndefined();
+    // The target is free again for the next run.
+    expect((await runs.getLatest({ targetId: 't1' }))?.actor).toBeUndefined();
   });
 
   it('records a no-op without calling Azure when the VM is already stopped', async () => {
@@ -71,15 +75,11 @@ describe('execute', () => {
   });
 
   it('a duplicate message keeps away while another delivery holds the run', async () => {
-    await runs.createIfAbsent({
+    await runs.putLatest({
       targetId: 't1',
-      occurrenceAt: stop.occurrenceAt,
-      requestedAction: 'Stop',
-      source: 'schedule',
-      outcome: 'pending',
-      attempts: 1,
-      createdAt: clock.now(),
-      lease: { owner: 'other', until: clock.now() + 60_000 },
+      latestAt: stop.occurrenceAt,
+      latestAction: 'Stop',
+      actor: { at: stop.occurrenceAt, owner: 'other', until: clock.now() + 60_000 },
     });
     const report = await execute(deps, stop, { messageId: 'm2', dequeueCount: 1 });
     expect(report.duplicate).toBe(true);
@@ -87,7 +87,13 @@ describe('execute', () => {
   });
 
   it('after a crash between the call and the record, the redelivery sees the effect and does not call again', async () => {
-    // The first delivery claimed the run and called Azure, then died before recording the outcome.
+    // The first delivery claimed the target and the run and called Azure, then died before recording it.
+    await runs.putLatest({
+      targetId: 't1',
+      latestAt: stop.occurrenceAt,
+      latestAction: 'Stop',
+      actor: { at: stop.occurrenceAt, owner: 'm1', until: clock.now() + 600_000 },
+    });
     await runs.createIfAbsent({
       targetId: 't1',
       occurrenceAt: stop.occurrenceAt,
@@ -96,7 +102,6 @@ describe('execute', () => {
       outcome: 'pending',
       attempts: 1,
       createdAt: clock.now(),
-      lease: { owner: 'm1', until: clock.now() + 600_000 },
     });
     gateway.states.set(VM, 'stopping');
     const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 2 });
@@ -122,7 +127,7 @@ describe('execute', () => {
       { message: { ...stop, throttled: 1 }, visibilityDelayInMs: report.retryInMs },
     ]);
     expect(onlyRun()).toMatchObject({ outcome: 'pending', attempts: 1, error: { code: 'ThrottledError' } });
-    expect(onlyRun().lease).toBeUndefined();
+    expect((await runs.getLatest({ targetId: 't1' }))?.actor).toBeUndefined();
 
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1_200_000 }),
@@ -136,13 +141,15 @@ describe('execute', () => {
       const found: number[] = [];
       for (let i = 0; i < 200; i++) {
         const r = new MemoryRuns();
+        const t = new MemoryTargets();
+        t.add(`t${i}`, VM);
         const g = new FakeGateway();
         g.states.set(VM, 'running');
         g.failures.push(
           new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1000 }),
         );
         const message = { ...stop, targetId: `t${i}`, throttled: throttledBefore };
-        const report = await execute({ ...deps, store: { runs: r }, gateway: g }, message, {
+        const report = await execute({ ...deps, store: { runs: r, targets: t }, gateway: g }, message, {
           messageId: `m${i}`,
           dequeueCount: 1,
         });
@@ -168,23 +175,33 @@ describe('execute', () => {
     expect(await delays(5)).toEqual(sixth);
   });
 
-  it('throttling has its own, larger budget: waiting is what Azure asks for, not a failure', async () => {
+  it('throttling has its own budget, in time: a throttled run keeps its place for a day', async () => {
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 30_000 }),
     );
     const report = await execute(
       deps,
-      { ...stop, attempt: 7, throttled: 20 },
+      { ...stop, attempt: 7, throttled: 200 },
       { messageId: 'm1', dequeueCount: 1 },
     );
     expect(report.outcome).toBe('pending');
-    expect(actions.sent[0]?.message).toMatchObject({ attempt: 7, throttled: 21 });
+    expect(actions.sent[0]?.message).toMatchObject({ attempt: 7, throttled: 201 });
+    clock.set('2026-11-26T02:00:00Z');
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 30_000 }),
     );
-    const last = await execute(deps, { ...stop, throttled: 47 }, { messageId: 'm2', dequeueCount: 1 });
+    const last = await execute(deps, { ...stop, throttled: 300 }, { messageId: 'm2', dequeueCount: 1 });
     expect(last.outcome).toBe('poisoned');
-    expect(onlyRun().note).toMatch(/gave up after 48 throttled attempts/);
+    expect(onlyRun().note).toMatch(/gave up after 301 throttled attempts/);
+  });
+
+  it('a throttled read does not hold the latest state back: the action goes ahead without it', async () => {
+    gateway.readFailures.push(
+      new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 30_000 }),
+    );
+    const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    expect(report.outcome).toBe('succeeded');
+    expect(gateway.calls).toEqual([{ resourceId: VM, action: 'stop' }]);
   });
 
   it('a 409 waits the conflict delay, then the retry succeeds', async () => {

@@ -11,15 +11,23 @@ import type {
 } from '../../src/compute/gateway.js';
 import type { ActionMessage } from '../../src/engine/action-message.js';
 import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
+import { historyPartitionKey } from '../../src/store/keys.js';
 import type {
   Checkpoint,
   CheckpointRepository,
   DueEntry,
   DueIndex,
+  HistoryRef,
+  LatestAction,
   Page,
+  RegistrationHistory,
   Run,
   RunRepository,
+  StoredLatestAction,
   StoredRun,
+  StoredTarget,
+  TargetRepository,
+  TargetSchedule,
 } from '../../src/store/ports.js';
 
 let etagCounter = 0;
@@ -27,10 +35,11 @@ const nextEtag = (): string => `W/"${++etagCounter}"`;
 
 export class MemoryRuns implements RunRepository {
   readonly rows = new Map<string, StoredRun>();
-  private key = (targetId: string, at: number): string => `${targetId}|${at}`;
+  readonly latest = new Map<string, StoredLatestAction>();
+  private key = (history: HistoryRef, at: number): string => `${historyPartitionKey(history)}|${at}`;
 
   createIfAbsent(run: Run): Promise<{ run: StoredRun; created: boolean }> {
-    const key = this.key(run.targetId, run.occurrenceAt);
+    const key = this.key(run, run.occurrenceAt);
     const existing = this.rows.get(key);
     if (existing) return Promise.resolve({ run: { ...existing }, created: false });
     const stored = { ...run, etag: nextEtag() };
@@ -38,13 +47,13 @@ export class MemoryRuns implements RunRepository {
     return Promise.resolve({ run: { ...stored }, created: true });
   }
 
-  get(targetId: string, occurrenceAt: number): Promise<StoredRun | undefined> {
-    const row = this.rows.get(this.key(targetId, occurrenceAt));
+  get(history: HistoryRef, occurrenceAt: number): Promise<StoredRun | undefined> {
+    const row = this.rows.get(this.key(history, occurrenceAt));
     return Promise.resolve(row ? { ...row } : undefined);
   }
 
   update(run: StoredRun): Promise<StoredRun> {
-    const key = this.key(run.targetId, run.occurrenceAt);
+    const key = this.key(run, run.occurrenceAt);
     const existing = this.rows.get(key);
     if (!existing || existing.etag !== run.etag)
       return Promise.reject(new PreconditionFailedError('run changed'));
@@ -53,15 +62,84 @@ export class MemoryRuns implements RunRepository {
     return Promise.resolve({ ...stored });
   }
 
-  list(targetId: string): Promise<Page<StoredRun>> {
+  list(history: HistoryRef): Promise<Page<StoredRun>> {
     const items = [...this.rows.values()]
-      .filter((r) => r.targetId === targetId)
+      .filter((r) => historyPartitionKey(r) === historyPartitionKey(history))
       .sort((a, b) => b.occurrenceAt - a.occurrenceAt);
     return Promise.resolve({ items });
   }
 
+  getLatest(history: HistoryRef): Promise<StoredLatestAction | undefined> {
+    const row = this.latest.get(historyPartitionKey(history));
+    return Promise.resolve(row ? structuredClone(row) : undefined);
+  }
+
+  putLatest(latest: LatestAction, options: { etag?: string } = {}): Promise<StoredLatestAction> {
+    const key = historyPartitionKey(latest);
+    const existing = this.latest.get(key);
+    if (options.etag === undefined && existing) return Promise.reject(new ConflictError('latest exists'));
+    if (options.etag !== undefined && existing?.etag !== options.etag)
+      return Promise.reject(new PreconditionFailedError('latest changed'));
+    const stored = { ...structuredClone(latest), etag: nextEtag() };
+    this.latest.set(key, stored);
+    return Promise.resolve(structuredClone(stored));
+  }
+
+  listRegistrations(targetId: string): Promise<RegistrationHistory[]> {
+    return Promise.resolve(
+      [...this.latest.values()]
+        .filter((l) => l.targetId === targetId)
+        .map(({ targetId: id, registration, latestAt, latestAction }) => ({
+          targetId: id,
+          ...(registration ? { registration } : {}),
+          latestAt,
+          latestAction,
+        })),
+    );
+  }
+
   all(): StoredRun[] {
     return [...this.rows.values()].sort((a, b) => a.occurrenceAt - b.occurrenceAt);
+  }
+}
+
+/** Registered targets with their schedules: what the executor checks a message against. */
+export class MemoryTargets implements Pick<TargetRepository, 'getWithSchedule'> {
+  readonly targets = new Map<string, { target: StoredTarget; schedule: TargetSchedule }>();
+
+  /** Registers a VM (or another kind) with the given schedule entries. */
+  add(
+    targetId: string,
+    resourceId: string,
+    options: { kind?: StoredTarget['kind']; schedule?: Partial<TargetSchedule>; registration?: string } = {},
+  ): StoredTarget {
+    const target: StoredTarget = {
+      id: targetId,
+      resourceId,
+      kind: options.kind ?? 'vm',
+      subscriptionId: 's',
+      resourceGroup: 'rg',
+      name: resourceId.split('/').pop() ?? 'vm',
+      owner: { id: 'owner' },
+      createdAt: 0,
+      ...(options.registration ? { registration: options.registration } : {}),
+      etag: nextEtag(),
+    };
+    const schedule: TargetSchedule = {
+      targetId,
+      entries: [],
+      revision: 'r1',
+      registeredAt: 0,
+      updatedAt: 0,
+      ...options.schedule,
+    };
+    this.targets.set(targetId, { target, schedule });
+    return target;
+  }
+
+  getWithSchedule(targetId: string) {
+    const found = this.targets.get(targetId);
+    return Promise.resolve(found ? structuredClone(found) : undefined);
   }
 }
 
@@ -143,7 +221,8 @@ export class MemoryActionQueue implements ActionQueue {
     return Promise.resolve();
   }
 
-  sendToPoison(message: ActionMessage): Promise<void> {
+  sendToPoison(message: ActionMessage | string): Promise<void> {
+    if (typeof message === 'string') return Promise.resolve();
     this.poison.push(structuredClone(message));
     return Promise.resolve();
   }

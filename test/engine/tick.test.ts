@@ -9,7 +9,14 @@ import type { SendOptions } from '../../src/engine/ports.js';
 import { tick } from '../../src/engine/tick.js';
 import { validateEntry, type ScheduleEntry } from '../../src/schedule/index.js';
 import type { DueEntry } from '../../src/store/ports.js';
-import { FakeGateway, MemoryActionQueue, MemoryCheckpoints, MemoryDueIndex, MemoryRuns } from './fakes.js';
+import {
+  FakeGateway,
+  MemoryActionQueue,
+  MemoryCheckpoints,
+  MemoryDueIndex,
+  MemoryRuns,
+  MemoryTargets,
+} from './fakes.js';
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const stopAt18 = validateEntry({
@@ -88,8 +95,10 @@ describe('tick', () => {
     const gateway = new FakeGateway();
     gateway.states.set(VM.replace('vm1', 't1'), 'running');
     const runs = new MemoryRuns();
+    const targets = new MemoryTargets();
+    targets.add('t1', VM.replace('vm1', 't1'), { schedule: { entries: [stopAt18] } });
     for (const [i, { message }] of actions.sent.entries()) {
-      await execute({ store: { runs }, gateway, actions, clock }, message, {
+      await execute({ store: { runs, targets }, gateway, actions, clock }, message, {
         messageId: `m${i}`,
         dequeueCount: 1,
       });
@@ -124,7 +133,9 @@ describe('tick', () => {
     const gateway = new FakeGateway();
     gateway.states.set(VM.replace('vm1', 't1'), 'running');
     const runs = new MemoryRuns();
-    await execute({ store: { runs }, gateway, actions, clock }, message, {
+    const targets = new MemoryTargets();
+    targets.add('t1', VM.replace('vm1', 't1'), { schedule: { entries: [stopAt18, startAt8] } });
+    await execute({ store: { runs, targets }, gateway, actions, clock }, message, {
       messageId: 'm1',
       dequeueCount: 1,
     });

@@ -43,19 +43,60 @@ describe('run repository', () => {
       note: 'the VM is gone',
       operation: 'deallocate',
     });
-    expect(done.lease).toBeUndefined();
-    const leased = await store.runs.update({
-      ...done,
-      lease: { owner: 'message-1', until: Date.parse('2026-11-25T18:10:00Z') },
-    });
-    expect(leased.lease).toEqual({ owner: 'message-1', until: Date.parse('2026-11-25T18:10:00Z') });
-    expect((await store.runs.update({ ...leased, lease: undefined })).lease).toBeUndefined();
     await expect(store.runs.update(stored)).rejects.toBeInstanceOf(PreconditionFailedError);
-    const page = await store.runs.list('a'.repeat(32));
+    const page = await store.runs.list({ targetId: 'a'.repeat(32) });
     expect(page.items.map((r) => new Date(r.occurrenceAt).toISOString())).toEqual([
       '2026-11-26T18:00:00.000Z',
       '2026-11-25T18:00:00.000Z',
     ]);
+  });
+});
+
+describe('run histories', () => {
+  const target = 'b'.repeat(32);
+
+  it('keeps each registration of a target apart, and lists the registrations that have runs', async () => {
+    const { store } = await freshStorage();
+    const first = { targetId: target, registration: '0123456789abcdef' };
+    const second = { targetId: target, registration: 'fedcba9876543210' };
+    await store.runs.createIfAbsent({ ...run('2026-11-25T18:00:00Z'), ...first });
+    await store.runs.putLatest({
+      ...first,
+      latestAt: Date.parse('2026-11-25T18:00:00Z'),
+      latestAction: 'Stop',
+    });
+    await store.runs.createIfAbsent({ ...run('2026-11-26T08:00:00Z'), ...second, requestedAction: 'Start' });
+    await store.runs.putLatest({
+      ...second,
+      latestAt: Date.parse('2026-11-26T08:00:00Z'),
+      latestAction: 'Start',
+    });
+    // A neighbouring target's history is not ours, however its id sorts.
+    await store.runs.putLatest({ targetId: 'c'.repeat(32), latestAt: 1, latestAction: 'Stop' });
+
+    expect((await store.runs.list(second)).items.map((r) => r.requestedAction)).toEqual(['Start']);
+    expect((await store.runs.list(first)).items.map((r) => r.requestedAction)).toEqual(['Stop']);
+    expect(await store.runs.listRegistrations(target)).toEqual([
+      { ...second, latestAt: Date.parse('2026-11-26T08:00:00Z'), latestAction: 'Start' },
+      { ...first, latestAt: Date.parse('2026-11-25T18:00:00Z'), latestAction: 'Stop' },
+    ]);
+  });
+
+  it('writes the latest row only once without an ETag, then only under its ETag', async () => {
+    const { store } = await freshStorage();
+    const history = { targetId: target, registration: '0123456789abcdef' };
+    const created = await store.runs.putLatest({ ...history, latestAt: 1, latestAction: 'Stop' });
+    await expect(
+      store.runs.putLatest({ ...history, latestAt: 2, latestAction: 'Start' }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    const claimed = await store.runs.putLatest(
+      { ...history, latestAt: 2, latestAction: 'Start', actor: { at: 2, owner: 'm1', until: 99 } },
+      { etag: created.etag },
+    );
+    expect(await store.runs.getLatest(history)).toEqual(claimed);
+    await expect(
+      store.runs.putLatest({ ...history, latestAt: 3, latestAction: 'Stop' }, { etag: created.etag }),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
   });
 });
 

@@ -50,10 +50,11 @@ export function actionHandlers(deps: Dependencies) {
       );
     }),
     listRuns: apiHandler(deps, 'listRuns', async ({ principal, targetId, parameters, request }) => {
-      const { continuationToken, maxPageSize } = parameters;
-      const { page } = await listRuns(useCaseDeps, principal, targetId, {
+      const { continuationToken, maxPageSize, registration } = parameters;
+      const { history, page } = await listRuns(useCaseDeps, principal, targetId, {
         ...(typeof continuationToken === 'string' ? { continuationToken } : {}),
         ...(typeof maxPageSize === 'number' ? { maxPageSize } : {}),
+        ...(typeof registration === 'string' ? { registration } : {}),
       });
       let nextLink: string | undefined;
       if (page.continuationToken) {
@@ -63,6 +64,7 @@ export function actionHandlers(deps: Dependencies) {
         nextLink = next.href;
       }
       return jsonResponse(200, {
+        ...(history.registration ? { registration: history.registration } : {}),
         value: page.items.map(runJson),
         ...(page.continuationToken ? { continuationToken: page.continuationToken, nextLink } : {}),
       });

@@ -1,5 +1,6 @@
 // Injected failures: 500s, 429s, slow answers, dropped connections and operations that end Failed.
-// Draws come from a seeded generator in a fixed order per request, so a seed replays the same faults.
+// Each draw is fixed by the seed, the request (method and path) and how many such requests came before,
+// so a seed replays the same faults even when concurrent callers reach the emulator in another order.
 
 export interface FaultRequest {
   method: string;
@@ -8,7 +9,7 @@ export interface FaultRequest {
 }
 
 export interface FaultOptions {
-  /** Seed for the random source; the same seed and request order give the same faults. Default 1. */
+  /** Seed for the draws; the same seed and the same requests per resource give the same faults. Default 1. */
   seed?: number;
   /** Share of requests answered 500 InternalServerError (0–1). */
   serverErrorRate?: number;
@@ -46,9 +47,25 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A number in [0, 1) fixed by the seed and the key (FNV-1a, then a murmur-style finaliser). */
+export function keyedUnit(seed: number, key: string): number {
+  let hash = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return (hash >>> 0) / 2 ** 32;
+}
+
 export class FaultInjector {
   private options: FaultOptions = {};
-  private random: () => number = seededRandom(1);
+  /** Requests seen per method and path since the last `configure`. */
+  private readonly seen = new Map<string, number>();
 
   constructor(options: FaultOptions = {}) {
     this.configure(options);
@@ -62,7 +79,17 @@ export class FaultInjector {
       }
     }
     this.options = { ...options };
-    this.random = seededRandom(options.seed ?? 1);
+    this.seen.clear();
+  }
+
+  /** The draws for one request: fixed by the seed, the request and its count among its kind. */
+  private drawsFor(kind: string, request: FaultRequest): () => number {
+    const key = `${kind} ${request.method.toUpperCase()} ${request.path.toLowerCase()}`;
+    const count = (this.seen.get(key) ?? 0) + 1;
+    this.seen.set(key, count);
+    const seed = this.options.seed ?? 1;
+    let draw = 0;
+    return () => keyedUnit(seed, `${key}#${count}/${draw++}`);
   }
 
   /**
@@ -71,10 +98,11 @@ export class FaultInjector {
    */
   forRequest(request: FaultRequest): RequestFault[] {
     const { options } = this;
-    const drop = this.random() < (options.dropConnectionRate ?? 0);
-    const serverError = this.random() < (options.serverErrorRate ?? 0);
-    const throttle = this.random() < (options.throttleRate ?? 0);
-    const slow = this.random() < (options.slowRate ?? 0);
+    const random = this.drawsFor('request', request);
+    const drop = random() < (options.dropConnectionRate ?? 0);
+    const serverError = random() < (options.serverErrorRate ?? 0);
+    const throttle = random() < (options.throttleRate ?? 0);
+    const slow = random() < (options.slowRate ?? 0);
     if (options.appliesTo && !options.appliesTo(request)) return [];
     const faults: RequestFault[] = [];
     if (slow) faults.push({ kind: 'slow', delayInMs: options.slowDelayInMs ?? 2000 });
@@ -88,7 +116,7 @@ export class FaultInjector {
 
   /** Whether an operation started by this request should end Failed. */
   operationFails(request: FaultRequest): boolean {
-    const fails = this.random() < (this.options.operationFailureRate ?? 0);
+    const fails = this.drawsFor('operation', request)() < (this.options.operationFailureRate ?? 0);
     if (this.options.appliesTo && !this.options.appliesTo(request)) return false;
     return fails;
   }

@@ -12,7 +12,7 @@ export type {
 export { ArmError } from './arm-error.js';
 export { emulatorCredential, type EmulatorIdentity } from './caller.js';
 export type { EventGridOptions, ResourceEvent, ResourceEventType } from './event-grid.js';
-export { seededRandom, type FaultOptions, type FaultRequest } from './faults.js';
+export { keyedUnit, seededRandom, type FaultOptions, type FaultRequest } from './faults.js';
 export {
   defaultTransitionDurations,
   type ComputeInstanceOptions,

@@ -1,0 +1,63 @@
+// Whose turn it is to act on a target: the pure rule behind "only the latest desired state may act, one run
+// at a time" (docs/invariants.md, invariant 3). No I/O: the executor reads the facts and obeys the answer.
+
+import { nextOccurrence } from '../schedule/index.js';
+import type { LatestAction, RunAction, TargetSchedule } from '../store/ports.js';
+
+export type Turn =
+  /** This run is the latest and nobody else acts: claim the target and act. */
+  | { kind: 'act'; resumed: boolean }
+  /** A newer desired state exists: record this run `superseded`, never call Azure for it. */
+  | { kind: 'superseded'; by: { at: number; action: RunAction } }
+  /** Another delivery of this very run is acting right now: leave it to that one. */
+  | { kind: 'duplicate' }
+  /** An older run still holds the target (it was the latest when it claimed): come back after it. */
+  | { kind: 'wait'; untilAt: number };
+
+export interface TurnFacts {
+  /** The message's occurrence (the run's instant). */
+  occurrenceAt: number;
+  /** The queue message id of this delivery. */
+  messageId: string;
+  /** The history's ordering row, if any run or request has written it yet. */
+  latest?: Pick<LatestAction, 'latestAt' | 'latestAction' | 'actor'>;
+  /** The newest due occurrence of the target's current schedule after this run's instant, if any. */
+  newerDue?: { at: number; action: RunAction };
+  now: number;
+}
+
+export function decideTurn(facts: TurnFacts): Turn {
+  const { occurrenceAt, latest, newerDue, now } = facts;
+  if (newerDue && newerDue.at > occurrenceAt) return { kind: 'superseded', by: newerDue };
+  if (latest && latest.latestAt > occurrenceAt) {
+    return { kind: 'superseded', by: { at: latest.latestAt, action: latest.latestAction } };
+  }
+  const actor = latest?.actor;
+  if (actor && actor.at === occurrenceAt) {
+    // An earlier delivery of this run claimed the target and may have called Azure before it died or let go
+    // of its message: whoever continues must treat "already there" as that call's success.
+    if (actor.until > now && actor.owner !== facts.messageId) return { kind: 'duplicate' };
+    return { kind: 'act', resumed: true };
+  }
+  if (actor && actor.until > now) return { kind: 'wait', untilAt: actor.until };
+  return { kind: 'act', resumed: false };
+}
+
+/**
+ * The first occurrence of the schedule's enabled entries in (after, now]: a desired state newer than a run
+ * at `after`. Undefined when the run is still the schedule's latest word.
+ */
+export function newerDueOccurrence(
+  schedule: Pick<TargetSchedule, 'entries' | 'registeredAt'> | undefined,
+  after: number,
+  now: number,
+): { at: number; action: RunAction } | undefined {
+  let newer: { at: number; action: RunAction } | undefined;
+  for (const entry of schedule?.entries ?? []) {
+    const at = nextOccurrence(entry, after, schedule?.registeredAt);
+    if (at !== undefined && at <= now && (newer === undefined || at < newer.at)) {
+      newer = { at, action: entry.action };
+    }
+  }
+  return newer;
+}
