@@ -29,9 +29,10 @@ export function addDemoFleet(emulator: ArmEmulator): void {
 }
 
 /**
- * A cron entry at the wall-clock minute `minutesFromNow` ahead in `timeZone`, on today's date only (and so
- * on the same date next year): a daily entry at, say, 02:30 would land in next spring's daylight-saving gap,
- * where a Start and a Stop of the same hour fire at the same instant and registration rightly refuses them.
+ * A cron entry at the wall-clock minute `minutesFromNow` ahead in `timeZone`, on today's date only (it ends
+ * a day later): a daily entry at, say, 02:30 would land in next spring's daylight-saving gap, and even a
+ * yearly one lands in it in the year its date is the gap's Sunday, where a Start and a Stop of the same hour
+ * fire at the same instant and registration rightly refuses them.
  */
 function inMinutes(
   action: 'Start' | 'Stop',
@@ -54,6 +55,7 @@ function onDateAt(action: 'Start' | 'Stop', timeZone: string, at: number): Sched
     cron: {
       expression: `${wall.getUTCMinutes()} ${wall.getUTCHours()} ${wall.getUTCDate()} ${wall.getUTCMonth() + 1} *`,
       timeZone,
+      endTime: new Date(at + 86_400_000).toISOString().replace('.000Z', 'Z'),
     },
   };
 }
