@@ -1,19 +1,21 @@
 // Generates openapi.json (OpenAPI 3.1) from the operation table and the schemas that validate requests,
 // so the published contract is the enforced one.
 
-import { MAX_BODY_BYTES, ROUTE_PREFIX, operations, type ApiOperation } from './operations.js';
+import { MAX_PRINCIPAL_ID_LENGTH } from '../auth/principal.js';
+import { MAX_BODY_BYTES, MAX_BODY_DEPTH, ROUTE_PREFIX, operations, type ApiOperation } from './operations.js';
 import { ref } from './schema.js';
 import { schemas } from './schemas.js';
 
 const PROBLEMS: Record<number, string> = {
-  400: 'The request is invalid; `errors` points at each field.',
-  401: 'No authenticated principal.',
+  400: `The request is invalid (bodies nest at most ${MAX_BODY_DEPTH} levels deep); \`errors\` points at each field.`,
+  401: `No authenticated principal, or one whose id is longer than ${MAX_PRINCIPAL_ID_LENGTH} characters.`,
   403: 'The target belongs to someone else.',
   404: 'No such target.',
   405: 'The route does not take this method.',
   413: `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`,
   415: 'The body is not JSON.',
   500: 'The scheduler failed.',
+  503: 'Storage is not answering; try again after Retry-After seconds.',
 };
 
 export function openApiDocument(version = '0.1.0'): Record<string, unknown> {
@@ -74,6 +76,9 @@ function describeOperation(operation: ApiOperation): Record<string, unknown> {
   for (const status of problemStatuses(operation)) {
     responses[status] ??= {
       description: PROBLEMS[status],
+      ...(status === 503
+        ? { headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } } }
+        : {}),
       content: { 'application/problem+json': { schema: ref('Problem') } },
     };
   }
@@ -111,5 +116,7 @@ function problemStatuses(operation: ApiOperation): number[] {
   if (operation.parameters?.some((p) => p.in !== 'path') || operation.requestBody) statuses.push(400);
   if (operation.route.includes('{id}')) statuses.push(403, 404);
   if (operation.requestBody) statuses.push(413, 415);
+  // Everything under targets reads or writes storage; preview and this document do not.
+  if (operation.route.startsWith('targets')) statuses.push(503);
   return statuses.sort((a, b) => a - b);
 }

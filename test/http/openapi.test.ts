@@ -64,6 +64,7 @@ describe('openapi.json', () => {
       '413',
       '415',
       '500',
+      '503',
     ]);
     expect(doc.paths['/openapi.json']?.get?.security).toEqual([]);
   });
