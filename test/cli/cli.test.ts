@@ -337,7 +337,7 @@ describe('compute-scheduler simulate', () => {
   const vmId =
     '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1';
 
-  it('prints one JSON document with calls, final states, runs, duplicates and missed', async () => {
+  it('prints one JSON document with calls, final states, runs, duplicates, missed, wrong finals and stale actions', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
     writeFileSync(
       file,
@@ -366,6 +366,8 @@ describe('compute-scheduler simulate', () => {
       runs: { succeeded: 1, skipped: 0, superseded: 0, failed: 0, poisoned: 0, pending: 0 },
       duplicates: 0,
       missed: 0,
+      wrongFinal: 0,
+      staleActions: 0,
     });
   }, 60_000);
 
