@@ -104,7 +104,7 @@ export class MemoryRuns implements RunRepository {
 }
 
 /** Registered targets with their schedules: what the executor checks a message against. */
-export class MemoryTargets implements Pick<TargetRepository, 'getWithSchedule'> {
+export class MemoryTargets implements Pick<TargetRepository, 'getWithSchedule' | 'get'> {
   readonly targets = new Map<string, { target: StoredTarget; schedule: TargetSchedule }>();
 
   /** Registers a VM (or another kind) with the given schedule entries. */
@@ -135,6 +135,10 @@ export class MemoryTargets implements Pick<TargetRepository, 'getWithSchedule'> 
     };
     this.targets.set(targetId, { target, schedule });
     return target;
+  }
+
+  get(targetId: string): Promise<StoredTarget | undefined> {
+    return Promise.resolve(structuredClone(this.targets.get(targetId)?.target));
   }
 
   getWithSchedule(targetId: string) {
