@@ -80,9 +80,9 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   for await (const row of deps.store.due.listDue(readFrom, until)) rows.push(row);
   report.dueRows = rows.length;
 
-  // Occurrences per target in (max(from, windowStart), until]; older ones fell outside the catch-up window.
+  // Occurrences per target in (readFrom, until] that are inside the catch-up window [windowStart, until]:
+  // an outage of exactly the window still catches up its first minute. Older ones fell outside.
   const byTarget = new Map<string, { rows: DueEntry[]; occurrences: DueOccurrence[] }>();
-  const actFrom = Math.max(readFrom, windowStart);
   const concurrency = deps.concurrency ?? 32;
   const current = new Set<DueEntry>();
   await forEachLimited(rows, concurrency, async (row) => {
@@ -98,7 +98,8 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
       at !== undefined && at <= until;
       at = nextOccurrence(row.entry, at, row.registeredAt)
     ) {
-      if (at > actFrom) group.occurrences.push({ at, entryIndex: row.entryIndex, action: row.action });
+      if (at > readFrom && at >= windowStart)
+        group.occurrences.push({ at, entryIndex: row.entryIndex, action: row.action });
     }
   }
 

@@ -109,6 +109,35 @@ describe('tick', () => {
     ]);
   });
 
+  it('after an outage of exactly the catch-up window, still records the occurrence at its first minute', async () => {
+    // The last tick read up to 01:59; the host was down from 02:00 for exactly 24 hours.
+    const startAt3 = validateEntry({
+      triggerType: 'Cron',
+      action: 'Start',
+      cron: { expression: '0 3 * * *', timeZone: 'UTC' },
+    });
+    const stopAt2 = validateEntry({
+      triggerType: 'Cron',
+      action: 'Stop',
+      cron: { expression: '0 2 * * *', timeZone: 'UTC' },
+    });
+    due.put(dueRow(stopAt2, 0, '2026-11-25T02:00:00Z'));
+    due.put(dueRow(startAt3, 1, '2026-11-25T03:00:00Z'));
+    clock.set('2026-11-26T02:00:00Z');
+    const report = await tick(deps());
+    expect(report.enqueued).toBe(1);
+    const message = actions.sent[0]!.message;
+    expect([message.action, new Date(message.occurrenceAt).toISOString()]).toEqual([
+      'Stop',
+      '2026-11-26T02:00:00.000Z',
+    ]);
+    // Each occurrence of the outage gets its run row, the first minute's included.
+    expect(message.superseded?.map(([at, action]) => [new Date(at).toISOString(), action])).toEqual([
+      ['2026-11-25T02:00:00.000Z', 'Stop'],
+      ['2026-11-25T03:00:00.000Z', 'Start'],
+    ]);
+  });
+
   it('after an outage across a stop, catches the stop up', async () => {
     due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
     clock.set('2026-11-25T05:00:00Z'); // three hours later
