@@ -6,7 +6,8 @@
 // (or any read) leaves storage exactly as it was. Real handlers, real Azurite.
 
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
 import {
   operations,
   type ApiOperation,
@@ -418,8 +419,17 @@ let before: StorageSnapshot;
 const aimed = new Map<string, number>();
 const succeeded = new Map<string, number>();
 
+let azurite: RunningAzurite;
+
 beforeAll(async () => {
-  api = await testApi();
+  // An Azurite of its own: every request is followed by a look at all of storage, which on the shared one
+  // would queue behind every other test file (Azurite is single-threaded) and wade through their tables.
+  azurite = await startAzurite({ ports: 'free' });
+  api = await testApi({ AzureWebJobsStorage: azurite.connectionString });
+});
+
+afterAll(async () => {
+  await azurite?.stop();
 });
 
 /** Registers the fleet's machines again (earlier deletes may have removed them), each with a schedule. */
