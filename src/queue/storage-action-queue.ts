@@ -32,7 +32,7 @@ export class StorageActionQueue implements ActionQueue {
       typeof message === 'string'
         ? Buffer.from(message, 'utf8').toString('base64')
         : encodeActionMessage(message);
-    await this.service.getQueueClient(`${this.queueName}-poison`).sendMessage(body, {
+    await sendCreatingQueue(this.service, `${this.queueName}-poison`, body, {
       messageTimeToLive: -1,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     });

@@ -5,7 +5,9 @@
 // once storage is back, the app recreates its tables and queues and carries on without a restart.
 
 import { performance } from 'node:perf_hooks';
+import functions from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tickHandler } from '../../src/functions/scheduler.js';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
 import { designSchedule, testApi, vmId, type ApiResult, type TestApi } from '../support/api.js';
 import { StorageProxy } from '../support/storage-proxy.js';
@@ -115,5 +117,38 @@ describe('when storage comes back empty', () => {
     const rows: unknown[] = [];
     for await (const row of runs.listEntities()) rows.push(row);
     expect(rows).toHaveLength(2);
+  });
+
+  it('runs the tick and the poison queue again after a restart, due index included', async () => {
+    const created = await api.call('POST', '/api/targets', {
+      body: { resourceId: vmId('vm-after-restart') },
+    });
+    const put = await api.call('PUT', `/api/targets/${created.json.id}/schedules`, { body: designSchedule });
+    expect(put.status, put.text).toBe(200);
+    const tick = tickHandler(api.deps);
+    const context = () => new functions.InvocationContext({ invocationId: 'tick', functionName: 'tick' });
+    const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+    await tick(timer, context()); // sets the checkpoint at 2026-11-25T21:00Z
+
+    // Storage restarts empty; the schedule is written again and the process still believes in its hour tables.
+    await azurite.stop();
+    azurite = await startAzurite({ ports: 'free' });
+    proxy.forwardTo(azurite.endpoints);
+    expect(
+      (await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-after-restart') } })).status,
+    ).toBe(201);
+    expect(
+      (await api.call('PUT', `/api/targets/${created.json.id}/schedules`, { body: designSchedule })).status,
+    ).toBe(200);
+    await tick(timer, context());
+    // 18:00 Pacific on Wednesday 25 November is 02:00 UTC on the 26th: the Stop is due, and is sent.
+    api.clock.set('2026-11-26T02:00:30Z');
+    await tick(timer, context());
+    const actions = api.clients.queueService.getQueueClient(api.clients.names.queues.actions);
+    expect((await actions.getProperties()).approximateMessagesCount).toBe(1);
+
+    await api.deps.actions.sendToPoison('a message no delivery can carry out');
+    const poison = api.clients.queueService.getQueueClient(`${api.clients.names.queues.actions}-poison`);
+    expect((await poison.getProperties()).approximateMessagesCount).toBe(1);
   });
 });
