@@ -13,6 +13,7 @@ import type {
   PageOptions,
   RegistrationHistory,
   RunRepository,
+  StoredLatestAction,
   StoredRun,
   StoredTarget,
   Target,
@@ -47,8 +48,10 @@ async function targetFor(
 }
 
 const MINUTE_MS = 60_000;
-/** Concurrent requests on one target take turns at the `latest` row; this many lost turns is a 409. */
+/** Concurrent requests on one target: this many instants found taken, or writes lost, is a 409. */
 const MAX_REQUEST_ATTEMPTS = 100;
+/** Requests in the same moment spread over this many milliseconds, so they rarely meet on one instant. */
+const SAME_TIME_SPREAD_MS = 250;
 
 /**
  * Queues a person's start, stop or restart as a run of its own. Its instant is unique within the target's
@@ -65,18 +68,10 @@ export async function requestAction(
 ): Promise<AcceptedAction> {
   const target = await targetFor(deps, principal, targetId);
   const history = historyOf(target);
-  const occurrenceAt = await takeInstant(deps, history, action);
+  const latest = await deps.runs.getLatest(history);
   // Record the run first, so the caller can follow it at once; the executor adopts the pending row.
-  await deps.runs.createIfAbsent({
-    ...history,
-    occurrenceAt,
-    requestedAction: action,
-    source: 'manual',
-    outcome: 'pending',
-    attempts: 0,
-    createdAt: deps.clock.now(),
-    requestedBy: principal.id,
-  });
+  const occurrenceAt = await recordAtFreeInstant(deps, history, action, principal.id, latest?.latestAt);
+  await advanceLatest(deps, history, occurrenceAt, action, latest);
   const message: ActionMessage = {
     v: 1,
     targetId: target.id,
@@ -97,35 +92,61 @@ export function historyOf(target: Target): HistoryRef {
 }
 
 /**
- * Moves the history's `latest` row on to a new instant for this request: now, or one millisecond after the
- * latest request when that is later (requests in the same millisecond), never a whole minute (those are
- * the schedules'). The conditional write makes concurrent requests take distinct instants, in order.
+ * Creates the request's pending run at an instant of its own, after the latest request and never a whole
+ * minute (those are the schedules'). Requests that arrive together have no order of their own, so each
+ * takes a random millisecond of the next `SAME_TIME_SPREAD_MS` and steps on only if it was taken (the run
+ * row is created only if absent): no request waits for another, and one that follows a finished request
+ * always comes after it.
  */
-async function takeInstant(
+async function recordAtFreeInstant(
   deps: ManualActionDependencies,
   history: HistoryRef,
   action: RequestedAction,
+  requestedBy: string,
+  latestAt: number | undefined,
 ): Promise<number> {
-  for (let attempt = 1; attempt <= MAX_REQUEST_ATTEMPTS; attempt++) {
-    const latest = await deps.runs.getLatest(history);
-    let at = Math.max(deps.clock.now(), (latest?.latestAt ?? -1) + 1);
+  let at = Math.max(deps.clock.now(), (latestAt ?? -1) + 1) + Math.floor(Math.random() * SAME_TIME_SPREAD_MS);
+  for (let attempt = 1; attempt <= MAX_REQUEST_ATTEMPTS; attempt++, at++) {
     if (at % MINUTE_MS === 0) at += 1;
+    const { created } = await deps.runs.createIfAbsent({
+      ...history,
+      occurrenceAt: at,
+      requestedAction: action,
+      source: 'manual',
+      outcome: 'pending',
+      attempts: 0,
+      createdAt: deps.clock.now(),
+      requestedBy,
+    });
+    if (created) return at;
+  }
+  throw new ConflictError(
+    `target ${history.targetId} is taking too many requests at once; try again shortly`,
+  );
+}
+
+/**
+ * Moves the history's `latest` row on to this request, unless a later one got there first: from then on,
+ * every older run is superseded. The run acting now, if any, keeps the target until it is done.
+ */
+async function advanceLatest(
+  deps: ManualActionDependencies,
+  history: HistoryRef,
+  at: number,
+  action: RequestedAction,
+  latest: StoredLatestAction | undefined,
+): Promise<void> {
+  for (let attempt = 1; attempt <= MAX_REQUEST_ATTEMPTS; attempt++) {
+    if (latest && latest.latestAt >= at) return;
     try {
       await deps.runs.putLatest(
-        {
-          ...history,
-          latestAt: at,
-          latestAction: action,
-          // The run acting now, if any, keeps the target until it is done.
-          ...(latest?.actor ? { actor: latest.actor } : {}),
-        },
+        { ...history, latestAt: at, latestAction: action, ...(latest?.actor ? { actor: latest.actor } : {}) },
         latest ? { etag: latest.etag } : {},
       );
-      return at;
+      return;
     } catch (error) {
       if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
-      // Another request got there first: step aside for a moment so a crowd does not collide in lockstep.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 20)));
+      latest = await deps.runs.getLatest(history);
     }
   }
   throw new ConflictError(

@@ -43,6 +43,7 @@ export type OperationId =
   | 'previewSchedules'
   | 'requestAction'
   | 'listRuns'
+  | 'listRegistrations'
   | 'getOpenApi';
 
 export interface ApiOperation {
@@ -269,6 +270,21 @@ export const operations: ApiOperation[] = [
       },
     ],
     responses: { 200: { description: 'A page of runs.', schema: 'RunList' } },
+  },
+  {
+    operationId: 'listRegistrations',
+    method: 'GET',
+    route: 'targets/{id}/registrations',
+    summary:
+      'Admins: every registration of a target that has a run history, the current one and those before a ' +
+      'delete, to read with GET /targets/{id}/runs?registration=…',
+    tag: 'Actions',
+    authLevel: 'function',
+    requiresPrincipal: true,
+    parameters: [targetId],
+    responses: {
+      200: { description: 'The registrations, newest action first.', schema: 'RegistrationList' },
+    },
   },
   {
     operationId: 'previewSchedules',

@@ -301,6 +301,26 @@ export const schemas: SchemaRegistry = {
     },
     required: ['value'],
   },
+  RegistrationList: {
+    type: 'object',
+    properties: {
+      current: { type: 'string', description: 'The registration in force, if the target is registered.' },
+      value: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            registration: { type: 'string', description: 'Absent for a history older than registrations.' },
+            latestAction: { type: 'string', enum: ['Start', 'Stop', 'Restart'] },
+            latestAt: instant,
+            links: { type: 'object', properties: { runs: { type: 'string' } } },
+          },
+          required: ['latestAction', 'latestAt', 'links'],
+        },
+      },
+    },
+    required: ['value'],
+  },
   ActionAccepted: {
     type: 'object',
     properties: {

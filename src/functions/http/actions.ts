@@ -2,7 +2,7 @@
 
 import type { HttpHandler } from '@azure/functions';
 import type { RequestedAction } from '../../engine/action-message.js';
-import { listRuns, requestAction } from '../../engine/manual-actions.js';
+import { listRegistrations, listRuns, requestAction } from '../../engine/manual-actions.js';
 import { InvalidRequestError } from '../../errors.js';
 import { runJson, targetPath } from '../../http/representations.js';
 import { formatInstant } from '../../schedule/index.js';
@@ -67,6 +67,19 @@ export function actionHandlers(deps: Dependencies) {
         ...(history.registration ? { registration: history.registration } : {}),
         value: page.items.map(runJson),
         ...(page.continuationToken ? { continuationToken: page.continuationToken, nextLink } : {}),
+      });
+    }),
+    listRegistrations: apiHandler(deps, 'listRegistrations', async ({ principal, targetId }) => {
+      const { current, histories } = await listRegistrations(useCaseDeps, principal, targetId);
+      const runs = `${targetPath(targetId)}/runs`;
+      return jsonResponse(200, {
+        ...(current ? { current } : {}),
+        value: histories.map((h) => ({
+          ...(h.registration ? { registration: h.registration } : {}),
+          latestAction: h.latestAction,
+          latestAt: formatInstant(h.latestAt),
+          links: { runs: h.registration ? `${runs}?registration=${h.registration}` : runs },
+        })),
       });
     }),
   } satisfies Record<string, HttpHandler>;
