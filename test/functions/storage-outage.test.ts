@@ -5,7 +5,7 @@
 // once storage is back, the app recreates its tables and queues and carries on without a restart.
 
 import { performance } from 'node:perf_hooks';
-import functions from '@azure/functions';
+import functions, { type Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickHandler } from '../../src/functions/scheduler.js';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
@@ -127,7 +127,11 @@ describe('when storage comes back empty', () => {
     expect(put.status, put.text).toBe(200);
     const tick = tickHandler(api.deps);
     const context = () => new functions.InvocationContext({ invocationId: 'tick', functionName: 'tick' });
-    const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+    const timer: Timer = {
+      isPastDue: false,
+      schedule: { adjustForDST: false },
+      scheduleStatus: { last: '', next: '', lastUpdated: '' },
+    };
     await tick(timer, context()); // sets the checkpoint at 2026-11-25T21:00Z
 
     // Storage restarts empty; the schedule is written again and the process still believes in its hour tables.
