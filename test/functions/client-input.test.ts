@@ -5,6 +5,7 @@
 // now a 400 (401 for the caller's identity) problem document naming the field, and storage is untouched.
 
 import { beforeAll, describe, expect, it } from 'vitest';
+import { operations } from '../../src/http/operations.js';
 import { admin, alice, designSchedule, testApi, vmId, type ApiResult, type TestApi } from '../support/api.js';
 import { storageSnapshot } from '../support/snapshot.js';
 
@@ -66,6 +67,14 @@ describe('continuation tokens whose fields have the wrong JSON types', () => {
       expect(res.status, path).toBe(400);
       expect(res.json.errors[0].parameter, path).toBe('continuationToken');
     }
+  });
+
+  it('knows every list route that takes one', () => {
+    const paging = operations.filter((o) => o.parameters?.some((p) => p.name === 'continuationToken'));
+    expect(paging.map((o) => `${o.method} /api/${o.route}`).sort()).toEqual([
+      'GET /api/targets',
+      'GET /api/targets/{id}/runs',
+    ]);
   });
 
   it('still follows the tokens storage issues', async () => {
