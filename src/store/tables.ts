@@ -28,15 +28,17 @@ export interface StorageClients {
 }
 
 /**
- * A few quick retries for what storage drops or refuses: up to 200 + 400 + 800 ms of waiting, not the SDKs'
- * defaults (800 ms doubling, or 4 s doubling for queues: 6 s and 28 s before a refused connection is
- * reported). The tick runs again within a minute and queue messages come back by themselves; a person
- * waiting on the API is cut off sooner still, by the request's deadline (see `withStorageDeadline`).
+ * A few quick retries for what storage drops or refuses, waiting at most 200 + 400 + 800 ms in all, where
+ * the SDKs' defaults (800 ms doubling for tables, 4 s growing for queues) reported a refused connection only
+ * after 6 s and 16 s. The tick runs again within a minute and queue messages come back by themselves; a
+ * person waiting on the API is cut off sooner still, by the request's deadline (see `withStorageDeadline`).
  */
 export const STORAGE_RETRY = { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 800 } as const;
 
 /** How soon a caller refused because storage is unavailable may try again (the Retry-After header). */
 export const STORAGE_RETRY_AFTER_MS = 5_000;
+
+type TablePolicies = NonNullable<TableServiceClientOptions['additionalPolicies']>;
 
 export function createStorageClients(storage: StorageConfig, prefix = ''): StorageClients {
   const names = storageNames(prefix);
@@ -53,20 +55,19 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
   let tableService: TableServiceClient;
   let tableClient: (name: string, options: TableServiceClientOptions) => TableClient;
   let queueService: QueueServiceClient;
-  let common: TableServiceClientOptions;
+  let base: TableServiceClientOptions = {};
   if (storage.kind === 'connectionString') {
     const { connectionString } = storage;
     // The SDK allows plain HTTP only when told to; Azurite on custom ports speaks HTTP.
-    common = tableOptions({ allowInsecureConnection: /tableendpoint=http:/i.test(connectionString) });
-    tableService = TableServiceClient.fromConnectionString(connectionString, common);
+    base = { allowInsecureConnection: /tableendpoint=http:/i.test(connectionString) };
+    tableService = TableServiceClient.fromConnectionString(connectionString, tableOptions(base));
     tableClient = (name, options) => TableClient.fromConnectionString(connectionString, name, options);
     queueService = QueueServiceClient.fromConnectionString(connectionString, queueOptions);
   } else {
     const credential: TokenCredential = storage.clientId
       ? new ManagedIdentityCredential({ clientId: storage.clientId })
       : new DefaultAzureCredential();
-    common = tableOptions({});
-    tableService = new TableServiceClient(storage.tableServiceUrl, credential, common);
+    tableService = new TableServiceClient(storage.tableServiceUrl, credential, tableOptions(base));
     tableClient = (name, options) => new TableClient(storage.tableServiceUrl, name, credential, options);
     queueService = new QueueServiceClient(storage.queueServiceUrl, credential, queueOptions);
   }
@@ -75,27 +76,27 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
     table: (name) =>
       tableClient(
         name,
-        provisioned.has(name)
-          ? tableOptions(common, { policy: recreateMissingTable(name, tableService), position: 'perCall' })
-          : common,
+        tableOptions(
+          base,
+          provisioned.has(name)
+            ? [{ policy: recreateMissingTable(name, tableService), position: 'perCall' }]
+            : [],
+        ),
       ),
     tableService,
     queueService,
   };
 }
 
-/** Every table client's options: our retries, the caller's deadline, and any policies of its own. */
+/** Every table client's options: our retries, the caller's deadline, and the client's own policies. */
 function tableOptions(
-  options: TableServiceClientOptions,
-  ...policies: NonNullable<TableServiceClientOptions['additionalPolicies']>
+  base: TableServiceClientOptions,
+  policies: TablePolicies = [],
 ): TableServiceClientOptions {
   return {
-    ...options,
+    ...base,
     retryOptions: STORAGE_RETRY,
-    additionalPolicies: [
-      ...(options.additionalPolicies ?? [{ policy: deadlinePolicy, position: 'perCall' }]),
-      ...policies,
-    ],
+    additionalPolicies: [{ policy: deadlinePolicy, position: 'perCall' }, ...policies],
   };
 }
 
