@@ -108,7 +108,7 @@ function unavailableResponse(
     type: problemType(UNAVAILABLE.slug),
     title: UNAVAILABLE.title,
     status: UNAVAILABLE.status,
-    detail: `Storage is not answering. Nothing was changed, or the change is incomplete and safe to send again; try again in ${retryAfterInSeconds} s.`,
+    detail: `Storage is not answering; try again in ${retryAfterInSeconds} s.`,
     ...(instance ? { instance } : {}),
     ...(context ? { invocationId: context.invocationId } : {}),
   };
