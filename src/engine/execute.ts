@@ -149,8 +149,12 @@ export async function execute(
   }
 
   const machine = { resourceId: target.resourceId, kind: target.kind };
+  // Whether an earlier attempt may have called Azure and nobody has looked since: until a read settles
+  // it, no attempt may act without reading first.
+  let inDoubt = claim.resumed;
   try {
     const state = message.action === 'Restart' ? undefined : await readState(deps, machine, claim.resumed);
+    if (state) inDoubt = false;
     if (state && message.action !== 'Restart') {
       const desired = message.action === 'Start' ? 'Running' : 'Stopped';
       const underway = message.action === 'Start' ? state.power === 'starting' : state.power === 'stopping';
@@ -188,8 +192,8 @@ export async function execute(
   } catch (error) {
     // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew.
     await letGo(deps, claim.latest).catch(() => undefined);
-    // An attempt that may have reached Azure stays in doubt on every retry after it.
-    const retried = claim.resumed ? { ...message, resumed: true as const } : message;
+    const { resumed: _settled, ...settled } = message;
+    const retried = inDoubt ? { ...settled, resumed: true as const } : settled;
     return await handleFailure(deps, retry(deps), retried, delivery, run, error);
   }
 }

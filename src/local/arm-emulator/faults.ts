@@ -2,6 +2,8 @@
 // Each draw is fixed by the seed, the request (method and path) and how many such requests came before,
 // so a seed replays the same faults even when concurrent callers reach the emulator in another order.
 
+import { createHash } from 'node:crypto';
+
 export interface FaultRequest {
   method: string;
   /** Path without the query string, as sent. */
@@ -47,19 +49,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** A number in [0, 1) fixed by the seed and the key (FNV-1a, then a murmur-style finaliser). */
+/**
+ * A number in [0, 1) fixed by the seed and the key. SHA-256, not a small hash: keys differ only in a
+ * counter, and a weak mix turns neighbouring counts into runs of the same fault.
+ */
 export function keyedUnit(seed: number, key: string): number {
-  let hash = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return (hash >>> 0) / 2 ** 32;
+  return createHash('sha256').update(`${seed}:${key}`).digest().readUInt32BE(0) / 2 ** 32;
 }
 
 export class FaultInjector {
