@@ -4,7 +4,7 @@
 import { RestError, type QueueSendMessageOptions, type QueueServiceClient } from '@azure/storage-queue';
 import { encodeActionMessage, type ActionMessage } from '../engine/action-message.js';
 import type { ActionQueue, SendOptions } from '../engine/ports.js';
-import { storageDeadlineSignal } from '../store/deadline.js';
+import { storageCallSignal } from '../store/storage-budget.js';
 import type { OperationOptions } from '../store/ports.js';
 
 /** Queue Storage caps a message's initial invisibility at 7 days; our retries wait far less. */
@@ -18,7 +18,7 @@ export class StorageActionQueue implements ActionQueue {
 
   async send(message: ActionMessage, options: SendOptions = {}): Promise<void> {
     const delay = Math.min(Math.ceil((options.visibilityDelayInMs ?? 0) / 1000), MAX_VISIBILITY_SECONDS);
-    const abortSignal = options.abortSignal ?? storageDeadlineSignal();
+    const abortSignal = options.abortSignal ?? storageCallSignal();
     await sendCreatingQueue(this.service, this.queueName, encodeActionMessage(message), {
       ...(delay > 0 ? { visibilityTimeout: delay } : {}),
       // Messages must outlive any retry wait; -1 keeps them until they are handled.

@@ -17,7 +17,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { StorageConfig } from '../config.js';
 import { StorageError, StorageUnavailableError } from '../errors.js';
-import { storageDeadlineSignal } from './deadline.js';
+import { storageCallSignal } from './storage-budget.js';
 import { storageNames, type StorageNames } from './keys.js';
 
 export interface StorageClients {
@@ -31,7 +31,7 @@ export interface StorageClients {
  * A few quick retries for what storage drops or refuses, waiting at most 200 + 400 + 800 ms in all, where
  * the SDKs' defaults (800 ms doubling for tables, 4 s growing for queues) reported a refused connection only
  * after 6 s and 16 s. The tick runs again within a minute and queue messages come back by themselves; a
- * person waiting on the API is cut off sooner still, by the request's deadline (see `withStorageDeadline`).
+ * person waiting on the API is cut off sooner still, by each call's budget (see `withStorageBudget`).
  */
 export const STORAGE_RETRY = { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 800 } as const;
 
@@ -88,7 +88,7 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
   };
 }
 
-/** Every table client's options: our retries, the caller's deadline, and the client's own policies. */
+/** Every table client's options: our retries, the caller's budget, and the client's own policies. */
 function tableOptions(
   base: TableServiceClientOptions,
   policies: TablePolicies = [],
@@ -96,19 +96,19 @@ function tableOptions(
   return {
     ...base,
     retryOptions: STORAGE_RETRY,
-    additionalPolicies: [{ policy: deadlinePolicy, position: 'perCall' }, ...policies],
+    additionalPolicies: [{ policy: budgetPolicy, position: 'perCall' }, ...policies],
   };
 }
 
-/** Before the retry policy, so that its waits end at the deadline too. */
-const deadlinePolicy: PipelinePolicy = {
-  name: 'storageDeadline',
+/** Before the retry policy, so that its waits count against the call's budget too. */
+const budgetPolicy: PipelinePolicy = {
+  name: 'storageCallBudget',
   sendRequest(request, next) {
-    const deadline = storageDeadlineSignal();
-    if (deadline) {
+    const spent = storageCallSignal();
+    if (spent) {
       request.abortSignal = request.abortSignal
-        ? AbortSignal.any([request.abortSignal as AbortSignal, deadline])
-        : deadline;
+        ? AbortSignal.any([request.abortSignal as AbortSignal, spent])
+        : spent;
     }
     return next(request);
   },
@@ -172,7 +172,7 @@ export function statusOf(error: unknown): number | undefined {
 // Storage's own "busy, try later" answers (408 and 500 time-outs, 503 ServerBusy, 429), and gateways'.
 const UNAVAILABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Storage did not answer (refused, reset, timed out, cut off by a deadline) or said it cannot now. */
+/** Storage did not answer (refused, reset, timed out, out of its budget) or said it cannot now. */
 function isUnavailable(error: unknown): boolean {
   if (error instanceof StorageUnavailableError) return true;
   if (error instanceof Error && error.name === 'AbortError') return true;

@@ -8,15 +8,15 @@ import { findOperation, type OperationId } from '../../http/operations.js';
 import { problemResponse } from '../../http/problem.js';
 import { readJsonBody, readParameters, validateBody, type ParameterValues } from '../../http/request.js';
 import { schemas } from '../../http/schemas.js';
-import { withStorageDeadline } from '../../store/deadline.js';
+import { withStorageBudget } from '../../store/storage-budget.js';
 import { storageOutage } from '../../store/tables.js';
 import type { Dependencies } from '../dependencies.js';
 
 /**
- * How long storage may take for one request, retries included, before the caller gets a 503: within two
- * seconds whatever storage does, with room for the rest of the request.
+ * How long each storage call of a request may take, retries included, before the caller gets a 503: when
+ * storage stops answering, the answer still comes within two seconds.
  */
-export const STORAGE_BUDGET_PER_REQUEST_IN_MS = 1_500;
+export const STORAGE_BUDGET_PER_CALL_IN_MS = 1_500;
 
 export interface ApiCall {
   request: HttpRequest;
@@ -53,7 +53,7 @@ export function apiHandler(
           validateBody(body, operation.requestBody.schema, schemas);
       }
       const call = { request, context, principal, parameters, body, targetId: request.params.id ?? '' };
-      return await withStorageDeadline(STORAGE_BUDGET_PER_REQUEST_IN_MS, () => handle(call));
+      return await withStorageBudget(STORAGE_BUDGET_PER_CALL_IN_MS, () => handle(call));
     } catch (error) {
       return problemResponse(storageOutage(error) ?? error, context, instance);
     }
