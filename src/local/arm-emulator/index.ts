@@ -15,12 +15,12 @@ export type { EventGridOptions, ResourceEvent, ResourceEventType } from './event
 export { keyedUnit, seededRandom, type FaultOptions, type FaultRequest } from './faults.js';
 export {
   defaultTransitionDurations,
-  type ComputeInstanceOptions,
   type DurationsOption,
-  type ScaleSetOptions,
   type TransitionDurations,
-  type VirtualMachineOptions,
-} from './fleet.js';
+} from './fleet/durations.js';
+export type { ComputeInstanceOptions } from './fleet/compute-instances.js';
+export type { ScaleSetOptions } from './fleet/scale-sets.js';
+export type { VirtualMachineOptions } from './fleet/virtual-machines.js';
 export type { ComputeInstanceState, VmPowerState } from './power-states.js';
 export {
   documentedThrottlingLimits,

@@ -1,14 +1,10 @@
 // The JSON Azure returns for each emulated resource, its instance view and operation status, in the
 // shapes the SDKs deserialize (Compute api-version 2026-03-01, Machine Learning 2022-10-01).
 
-import {
-  shownInstancePower,
-  shownVmPower,
-  type ComputeInstance,
-  type Operation,
-  type ScaleSet,
-  type VirtualMachine,
-} from './fleet.js';
+import type { ComputeInstance } from './fleet/compute-instances.js';
+import type { Operation } from './fleet/operations.js';
+import { shownInstancePower, type ScaleSet } from './fleet/scale-sets.js';
+import { shownVmPower, type VirtualMachine } from './fleet/virtual-machines.js';
 import type { VmPowerState } from './power-states.js';
 
 interface InstanceViewStatus {

@@ -3,7 +3,9 @@
 
 import { ArmError } from './arm-error.js';
 import type { Caller } from './caller.js';
-import type { Fleet, FleetAction, Operation, Resource } from './fleet.js';
+import type { Fleet, FleetAction } from './fleet/fleet.js';
+import type { Operation } from './fleet/operations.js';
+import type { Resource } from './fleet/resource.js';
 import * as json from './representations.js';
 import type { ComputePolicy } from './throttling.js';
 

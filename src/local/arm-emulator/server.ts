@@ -1,36 +1,36 @@
-// The emulator's HTTPS front door and its control API for tests and the simulator. Each request goes
-// through the same gates as in Azure, in order: authentication, injected faults, throttling, then the route.
+// The emulator's HTTPS front door and its control API for tests and the simulator. Each request passes
+// the same gates as in Azure, in order (see `gatesInOrder`), then the route answers it.
 
 import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../clock.js';
-import { ArmError } from './arm-error.js';
 import { createServerCertificate } from './certificate.js';
-import { callerFromAuthorization, callerFromIdentity, type EmulatorIdentity } from './caller.js';
+import { callerFromIdentity, type EmulatorIdentity } from './caller.js';
+import { fleetAction, resourceState, type ResourceAction, type ResourceState } from './control.js';
 import {
   EventGridPublisher,
   resourceEvent,
   type EventGridOptions,
   type ResourceEvent,
 } from './event-grid.js';
-import { FaultInjector, type FaultOptions, type RequestFault } from './faults.js';
-import {
-  defaultTransitionDurations,
-  Fleet,
-  resolveDurations,
-  shownInstancePower,
-  shownVmPower,
-  type ComputeInstanceOptions,
-  type DurationsOption,
-  type FleetAction,
-  type OperationStatus,
-  type ScaleSetOptions,
-  type VirtualMachineOptions,
-} from './fleet.js';
-import type { ComputeInstanceState, VmPowerState } from './power-states.js';
-import { provisioningState } from './representations.js';
+import { FaultInjector, type FaultOptions } from './faults.js';
+import type { ComputeInstanceOptions } from './fleet/compute-instances.js';
+import { defaultTransitionDurations, resolveDurations, type DurationsOption } from './fleet/durations.js';
+import { Fleet } from './fleet/fleet.js';
+import type { OperationStatus } from './fleet/operations.js';
+import type { ScaleSetOptions } from './fleet/scale-sets.js';
+import type { VirtualMachineOptions } from './fleet/virtual-machines.js';
+import { answer } from './gates/answer.js';
+import { answerErrors } from './gates/answer-errors.js';
+import { authenticate } from './gates/authenticate.js';
+import { chain, headerValue, type Exchange, type Gate, type GateNotes, type Next } from './gates/gate.js';
+import { injectFaults } from './gates/inject-faults.js';
+import { readBody } from './gates/read-body.js';
+import { route } from './gates/route.js';
+import { settleFirst } from './gates/settle.js';
+import { throttle } from './gates/throttle.js';
 import { ArmRoutes, type ArmResponse } from './routes.js';
 import { documentedThrottlingLimits, Throttle, type ThrottlingLimits } from './throttling.js';
 
@@ -60,7 +60,7 @@ export interface ArmEmulatorOptions {
   pollRetryAfterInSeconds?: number;
 }
 
-export interface RequestLogEntry {
+export interface RequestLogEntry extends GateNotes {
   /** Clock time the request arrived. */
   at: number;
   method: string;
@@ -71,32 +71,9 @@ export interface RequestLogEntry {
   status: number;
   /** Real time spent answering. */
   durationInMs: number;
-  fault?: RequestFault['kind'];
-  /** The bucket that refused a 429, e.g. `VMStartRestartPowerOffPerResource`. */
-  throttledBy?: string;
 }
 
-export type ResourceState =
-  | {
-      kind: 'vm';
-      id: string;
-      powerState: VmPowerState;
-      provisioningState: string;
-      tags: Record<string, string>;
-    }
-  | {
-      kind: 'pool';
-      id: string;
-      capacity: number;
-      /** Instances by the power state they show, e.g. `{ running: 2, starting: 1 }`. */
-      instances: Partial<Record<VmPowerState, number>>;
-      provisioningState: string;
-      tags: Record<string, string>;
-    }
-  | { kind: 'computeInstance'; id: string; state: ComputeInstanceState; tags: Record<string, string> };
-
-/** What a person or another tool can do to a resource behind the scheduler's back. */
-export type ResourceAction = 'start' | 'stop' | 'deallocate' | 'powerOff' | 'restart' | 'delete' | 'scale';
+export type { ResourceAction, ResourceState } from './control.js';
 
 export interface ArmEmulator {
   /** Base URL, e.g. `https://127.0.0.1:51234`: the SDK clients' `endpoint`. */
@@ -161,9 +138,9 @@ class RunningArmEmulator implements ArmEmulator {
   private baseUrl = '';
   private readonly clock: Clock;
   private readonly fleet: Fleet;
-  private readonly routes: ArmRoutes;
-  private readonly throttle: Throttle | undefined;
   private readonly faults: FaultInjector;
+  /** Every gate a request passes, and the route's answer after them: built once. */
+  private readonly passGates: Next;
   private readonly publisher: EventGridPublisher;
   private readonly log: RequestLogEntry[] = [];
   private readonly settleAutomatically: boolean;
@@ -176,17 +153,13 @@ class RunningArmEmulator implements ArmEmulator {
     this.settleAutomatically = options.settleAutomatically ?? options.clock === undefined;
     this.publisher = new EventGridPublisher(options.eventGrid);
     this.faults = new FaultInjector(options.faults);
-    this.throttle =
-      options.throttling === false
-        ? undefined
-        : new Throttle(options.throttling ?? documentedThrottlingLimits);
     this.fleet = new Fleet({
       clock: this.clock,
       location: options.location ?? 'westeurope',
       durations: resolveDurations(defaultTransitionDurations, options.transitionDurationsInMs),
       onFinished: (finished) => this.publisher.publish(resourceEvent(finished)),
     });
-    this.routes = new ArmRoutes({
+    const routes = new ArmRoutes({
       fleet: this.fleet,
       baseUrl: () => this.baseUrl,
       listPageSize: options.listPageSize ?? 50,
@@ -194,6 +167,24 @@ class RunningArmEmulator implements ArmEmulator {
       operationFails: (request) =>
         this.faults.operationFails({ method: request.method, path: request.url.pathname }),
     });
+    this.passGates = chain(this.gatesInOrder(options, routes), answer);
+  }
+
+  /**
+   * ARM's order: a refusal reads the body first (413) and lets time catch up; then 401 before any injected
+   * fault, faults before the route is known (404, 405), and the route before its buckets are charged (429).
+   */
+  private gatesInOrder(options: ArmEmulatorOptions, routes: ArmRoutes): Gate[] {
+    const throttling = options.throttling ?? documentedThrottlingLimits;
+    return [
+      answerErrors,
+      readBody(MAX_BODY_BYTES),
+      settleFirst(this.fleet),
+      authenticate,
+      injectFaults(this.faults),
+      route(routes),
+      ...(throttling === false ? [] : [throttle(new Throttle(throttling), this.clock)]),
+    ];
   }
 
   get url(): string {
@@ -235,35 +226,7 @@ class RunningArmEmulator implements ArmEmulator {
 
   stateOf(id: string): ResourceState | undefined {
     const resource = this.fleet.find(id);
-    if (!resource) return undefined;
-    const tags = { ...resource.tags };
-    switch (resource.kind) {
-      case 'vm':
-        return {
-          kind: 'vm',
-          id: resource.id,
-          powerState: shownVmPower(resource),
-          provisioningState: provisioningState(resource),
-          tags,
-        };
-      case 'pool': {
-        const instances: Partial<Record<VmPowerState, number>> = {};
-        for (const instance of resource.instances) {
-          const power = shownInstancePower(instance);
-          instances[power] = (instances[power] ?? 0) + 1;
-        }
-        return {
-          kind: 'pool',
-          id: resource.id,
-          capacity: resource.capacity,
-          instances,
-          provisioningState: provisioningState(resource),
-          tags,
-        };
-      }
-      case 'computeInstance':
-        return { kind: 'computeInstance', id: resource.id, state: resource.state, tags };
-    }
+    return resource && resourceState(resource);
   }
 
   perform(
@@ -325,98 +288,16 @@ class RunningArmEmulator implements ArmEmulator {
     await this.publisher.flush();
   }
 
-  /** One request, through authentication, faults, throttling and the route, into the request log. */
+  /** One request, through the gates, answered (or dropped) and written to the request log. */
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedAt = performance.now();
-    const method = (request.method ?? 'GET').toUpperCase();
-    const url = new URL(request.url ?? '/', this.baseUrl);
-    const entry: RequestLogEntry = {
-      at: this.clock.now(),
-      method,
-      path: url.pathname,
-      query: url.search,
-      status: 0,
-      durationInMs: 0,
-    };
-    const correlationId = headerValue(request, 'x-ms-client-request-id') ?? randomUUID();
-    let rateHeaders: Record<string, string> = {};
+    const exchange = this.exchangeFor(request);
     try {
-      const text = await readBody(request);
-      this.fleet.settle();
-      const caller = callerFromAuthorization(headerValue(request, 'authorization'));
-      if (!caller) {
-        throw new ArmError(
-          401,
-          'AuthenticationFailed',
-          "Authentication failed. The 'Authorization' header is missing.",
-        );
-      }
-      for (const fault of this.faults.forRequest({ method, path: url.pathname })) {
-        entry.fault = fault.kind;
-        if (fault.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayInMs));
-        if (fault.kind === 'dropConnection') {
-          request.socket.destroy();
-          return;
-        }
-        if (fault.kind === 'serverError') {
-          throw new ArmError(
-            500,
-            'InternalServerError',
-            'The server encountered an internal error (injected fault).',
-          );
-        }
-        if (fault.kind === 'throttle') {
-          throw new ArmError(429, 'TooManyRequests', 'Too many requests (injected fault).', {
-            headers: { 'retry-after': String(fault.retryAfterInSeconds) },
-          });
-        }
-      }
-      const route = this.routes.resolve(method, url);
-      if (this.throttle) {
-        const outcome = this.throttle.charge(
-          {
-            subscriptionId: route.subscriptionId,
-            principalId: caller.principalId,
-            write: route.write,
-            compute: route.compute,
-          },
-          this.clock.now(),
-        );
-        rateHeaders = outcome.headers;
-        if (!outcome.allowed) {
-          entry.throttledBy = outcome.bucket;
-          throw throttled(
-            outcome.layer,
-            outcome.bucket,
-            outcome.limit,
-            outcome.retryAfterInSeconds,
-            route.subscriptionId,
-          );
-        }
-      }
-      const body = parseBody(text);
-      this.send(
-        response,
-        route.handle({ method, url, body, caller, correlationId }),
-        correlationId,
-        rateHeaders,
-      );
-    } catch (error) {
-      const armError =
-        error instanceof ArmError
-          ? error
-          : new ArmError(
-              500,
-              'InternalServerError',
-              `ARM emulator fault: ${error instanceof Error ? error.message : String(error)}`,
-            );
-      this.send(
-        response,
-        { status: armError.status, body: armError.toBody(), headers: armError.headers },
-        correlationId,
-        rateHeaders,
-      );
+      const answer = await this.passGates(exchange);
+      if (answer === 'dropConnection') request.socket.destroy();
+      else send(response, answer, exchange);
     } finally {
+      const entry = exchange.log;
       entry.status = response.headersSent ? response.statusCode : 0;
       entry.durationInMs = performance.now() - startedAt;
       this.log.push(entry);
@@ -424,24 +305,26 @@ class RunningArmEmulator implements ArmEmulator {
     }
   }
 
-  private send(
-    response: ServerResponse,
-    answer: ArmResponse,
-    correlationId: string,
-    rateHeaders: Record<string, string>,
-  ): void {
-    const payload = answer.body === undefined ? '' : JSON.stringify(answer.body);
-    const headers: Record<string, string> = {
-      'x-ms-request-id': randomUUID(),
-      'x-ms-correlation-request-id': correlationId,
-      'x-ms-client-request-id': correlationId,
-      ...rateHeaders,
-      ...answer.headers,
-      'content-length': String(Buffer.byteLength(payload)),
+  private exchangeFor(request: IncomingMessage): Exchange & { log: RequestLogEntry } {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const url = new URL(request.url ?? '/', this.baseUrl);
+    const log: RequestLogEntry = {
+      at: this.clock.now(),
+      method,
+      path: url.pathname,
+      query: url.search,
+      status: 0,
+      durationInMs: 0,
     };
-    if (payload) headers['content-type'] = 'application/json; charset=utf-8';
-    response.writeHead(answer.status, headers);
-    response.end(payload);
+    return {
+      method,
+      url,
+      headers: request.headers,
+      body: request as AsyncIterable<Buffer>,
+      correlationId: headerValue(request.headers, 'x-ms-client-request-id') ?? randomUUID(),
+      answerHeaders: {},
+      log,
+    };
   }
 
   /** With the system clock, wake up when the next operation is due so its event goes out on time. */
@@ -465,86 +348,18 @@ class RunningArmEmulator implements ArmEmulator {
   }
 }
 
-function fleetAction(
-  kind: 'vm' | 'pool' | 'computeInstance',
-  action: ResourceAction,
-  capacity?: number,
-): FleetAction {
-  if (action === 'delete') return { kind, action };
-  if (
-    kind === 'vm' &&
-    (action === 'start' || action === 'deallocate' || action === 'powerOff' || action === 'restart')
-  ) {
-    return { kind, action };
-  }
-  if (kind === 'pool') {
-    if (action === 'scale') return { kind, action: 'update', capacity };
-    if (action === 'start' || action === 'deallocate' || action === 'powerOff' || action === 'restart') {
-      return { kind, action };
-    }
-  }
-  if (kind === 'computeInstance' && (action === 'start' || action === 'stop' || action === 'restart')) {
-    return { kind, action };
-  }
-  throw new Error(`arm-emulator: a ${kind} cannot '${action}'`);
-}
-
-function throttled(
-  layer: 'arm' | 'compute',
-  bucket: string,
-  limit: number,
-  retryAfterInSeconds: number,
-  subscriptionId: string,
-): ArmError {
-  const headers = { 'retry-after': String(retryAfterInSeconds) };
-  if (layer === 'arm') {
-    return new ArmError(
-      429,
-      'SubscriptionRequestsThrottled',
-      `Number of requests for subscription '${subscriptionId}' exceeded the limit of ${limit} (${bucket}). ` +
-        `Please try again after '${retryAfterInSeconds}' seconds.`,
-      { headers },
-    );
-  }
-  return new ArmError(
-    429,
-    'OperationNotAllowed',
-    'The server rejected the request because too many requests have been received for this subscription.',
-    {
-      headers,
-      details: [
-        {
-          code: 'TooManyRequests',
-          target: bucket,
-          message: JSON.stringify({ operationGroup: bucket, allowedRequestCount: limit }),
-        },
-      ],
-    },
-  );
-}
-
-function headerValue(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new ArmError(413, 'RequestEntityTooLarge', 'The request body is too large.');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ArmError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
-  }
+/** Writes an answer with ARM's request ids and the headers the gates added for every answer. */
+function send(response: ServerResponse, answer: ArmResponse, exchange: Exchange): void {
+  const payload = answer.body === undefined ? '' : JSON.stringify(answer.body);
+  const headers: Record<string, string> = {
+    'x-ms-request-id': randomUUID(),
+    'x-ms-correlation-request-id': exchange.correlationId,
+    'x-ms-client-request-id': exchange.correlationId,
+    ...exchange.answerHeaders,
+    ...answer.headers,
+    'content-length': String(Buffer.byteLength(payload)),
+  };
+  if (payload) headers['content-type'] = 'application/json; charset=utf-8';
+  response.writeHead(answer.status, headers);
+  response.end(payload);
 }

@@ -1,0 +1,207 @@
+// Emulated scale sets (the scheduler's pools): what one is, how it is added, and what start, deallocate,
+// power off, restart and capacity changes do to its instances, each instance on its own time.
+
+import { randomUUID } from 'node:crypto';
+import { operationNotAllowed } from '../arm-error.js';
+import { planVmAction, type VmAction, type VmPowerState } from '../power-states.js';
+import { defaultFailure, failureFor, type ActionContext, type Operation } from './operations.js';
+import { COMPUTE_PROVIDER, type ResourceBase, type ResourceKind, type ResourceOptions } from './resource.js';
+import type { VmPowerStateOption } from './virtual-machines.js';
+
+export interface ScaleSetInstance {
+  instanceId: string;
+  power: VmPowerState;
+  /** Absent `from` means the instance is being created by a scale-out. */
+  transition?: { from?: VmPowerState; through: VmPowerState; to: VmPowerState; endsAt: number };
+  /** Set while a scale-in deletes the instance. */
+  removalEndsAt?: number;
+}
+
+export interface ScaleSet extends ResourceBase {
+  kind: 'pool';
+  uniqueId: string;
+  vmSize: string;
+  capacity: number;
+  instances: ScaleSetInstance[];
+  nextInstanceId: number;
+  /** Capacity before a scale that is in progress, restored when it fails. */
+  capacityBefore?: number;
+  failedWith?: string;
+}
+
+export interface ScaleSetOptions extends ResourceOptions {
+  capacity: number;
+  /** Power state of the existing instances. Default running. */
+  powerState?: VmPowerStateOption;
+  vmSize?: string;
+}
+
+/** A PATCH: the new capacity and tags, each left as it is when absent. */
+export interface ScaleSetUpdate {
+  capacity?: number;
+  tags?: Record<string, string>;
+}
+
+export const scaleSetKind: ResourceKind<ScaleSet> = {
+  type: `${COMPUTE_PROVIDER}/virtualMachineScaleSets`,
+  provider: COMPUTE_PROVIDER,
+  busy: (pool) => `another operation (${pool.busyWith?.operationName}) is in progress`,
+  conflict: operationNotAllowed,
+};
+
+/** Refuses a capacity no scale set can have, before anything else is checked. */
+export function checkCapacity(capacity: number): void {
+  if (!Number.isInteger(capacity) || capacity < 0) {
+    throw new RangeError(`arm-emulator: scale set capacity must be a whole number ≥ 0, not ${capacity}`);
+  }
+}
+
+export function newScaleSet(base: ResourceBase, options: ScaleSetOptions): ScaleSet {
+  const power = options.powerState ?? 'running';
+  return {
+    ...base,
+    kind: 'pool',
+    uniqueId: randomUUID(),
+    vmSize: options.vmSize ?? 'Standard_NC4as_T4_v3',
+    capacity: options.capacity,
+    instances: Array.from({ length: options.capacity }, (_, index) => ({
+      instanceId: String(index),
+      power,
+    })),
+    nextInstanceId: options.capacity,
+  };
+}
+
+/** Start, deallocate, power off or restart every instance; a restart with none running is a 409. */
+export function beginScaleSetAction(pool: ScaleSet, action: VmAction, context: ActionContext): Operation {
+  const now = context.clock.now();
+  const duration = pool.durations[action];
+  const live = liveInstances(pool);
+  const changing = live.flatMap((instance) => {
+    const plan = planVmAction(instance.power, action, pool.parsed.name);
+    return plan.change === 'transition' ? [{ instance, plan }] : [];
+  });
+  if (action === 'restart' && live.length > 0 && changing.length === 0) {
+    throw operationNotAllowed(
+      `Operation 'restart' is not allowed on scale set '${pool.parsed.name}' since no instance is running.`,
+    );
+  }
+  const failure = failureFor(pool, context.origin, () => defaultFailure(pool, action));
+  const op = context.operations.start({
+    resource: pool,
+    operationName: `${scaleSetKind.type}/${action}/action`,
+    category: 'action',
+    durationInMs: changing.length > 0 ? duration : 0,
+    origin: context.origin,
+    failure,
+  });
+  for (const { instance, plan } of changing) {
+    instance.transition = {
+      from: instance.power,
+      through: plan.through,
+      to: plan.to,
+      endsAt: now + duration,
+    };
+  }
+  op.finish = () => {
+    finishInstances(pool);
+    pool.failedWith = undefined;
+  };
+  op.rollBack = () => {
+    rollBackInstances(pool);
+    pool.failedWith = failure?.code;
+  };
+  return op;
+}
+
+/** PATCH: capacity changes one instance at a time across the scale duration; tags replace the old ones. */
+export function beginScale(pool: ScaleSet, update: ScaleSetUpdate, context: ActionContext): Operation {
+  const now = context.clock.now();
+  const live = liveInstances(pool);
+  const target = update.capacity ?? pool.capacity;
+  const duration = target === live.length ? 0 : pool.durations.scale;
+  const failure = failureFor(pool, context.origin, () => defaultFailure(pool, 'start'));
+  const op = context.operations.start({
+    resource: pool,
+    operationName: `${scaleSetKind.type}/write`,
+    category: 'write',
+    durationInMs: duration,
+    origin: context.origin,
+    failure,
+  });
+  if (update.tags) pool.tags = { ...update.tags };
+  pool.capacityBefore = pool.capacity;
+  pool.capacity = target;
+  stepCapacity(pool, live, target - live.length, { from: now, durationInMs: duration });
+  op.finish = () => {
+    finishInstances(pool);
+    pool.capacityBefore = undefined;
+    pool.failedWith = undefined;
+  };
+  op.rollBack = () => {
+    rollBackInstances(pool);
+    pool.capacity = pool.instances.length;
+    pool.capacityBefore = undefined;
+    pool.failedWith = failure?.code;
+  };
+  return op;
+}
+
+/** Spreads `change` instance creations (or removals, when negative) evenly across the scale's duration. */
+function stepCapacity(
+  pool: ScaleSet,
+  live: ScaleSetInstance[],
+  change: number,
+  over: { from: number; durationInMs: number },
+): void {
+  const steps = Math.abs(change);
+  for (let step = 0; step < steps; step++) {
+    const endsAt = over.from + Math.round((over.durationInMs * (step + 1)) / steps);
+    if (change > 0) {
+      pool.instances.push({
+        instanceId: String(pool.nextInstanceId++),
+        power: 'starting',
+        transition: { through: 'starting', to: 'running', endsAt },
+      });
+    } else {
+      // Scale-in removes the newest instances first, like Azure's default scale-in policy.
+      const instance = live[live.length - 1 - step];
+      if (instance) instance.removalEndsAt = endsAt;
+    }
+  }
+}
+
+/** Instances that are not being removed by a scale-in. */
+function liveInstances(pool: ScaleSet): ScaleSetInstance[] {
+  return pool.instances.filter((i) => i.removalEndsAt === undefined);
+}
+
+/** Applies instance changes that are due; the operation itself finishes when the last one is. */
+export function settleInstances(pool: ScaleSet, now: number): void {
+  pool.instances = pool.instances.filter((i) => i.removalEndsAt === undefined || i.removalEndsAt > now);
+  for (const instance of pool.instances) {
+    if (instance.transition && instance.transition.endsAt <= now) {
+      instance.power = instance.transition.to;
+      instance.transition = undefined;
+    }
+  }
+}
+
+function finishInstances(pool: ScaleSet): void {
+  settleInstances(pool, Number.POSITIVE_INFINITY);
+}
+
+function rollBackInstances(pool: ScaleSet): void {
+  // Instances still being created vanish, removals are called off, others go back to where they were.
+  pool.instances = pool.instances.filter((i) => !(i.transition && i.transition.from === undefined));
+  for (const instance of pool.instances) {
+    instance.removalEndsAt = undefined;
+    if (instance.transition?.from !== undefined) instance.power = instance.transition.from;
+    instance.transition = undefined;
+  }
+}
+
+/** The power state a scale-set instance shows right now. */
+export function shownInstancePower(instance: ScaleSetInstance): VmPowerState {
+  return instance.transition?.through ?? instance.power;
+}
