@@ -499,7 +499,7 @@ describe('fuzzing every route', () => {
           fc.pre(res !== undefined);
           await check(request, res);
         }),
-        { numRuns: operation.requestBody ? 260 : 180 },
+        { numRuns: operation.requestBody ? 220 : 150 },
       );
     },
   );

@@ -39,6 +39,7 @@ describe('the function registry', () => {
         'POST /api/preview',
         'POST /api/targets/{id}/actions/{action}',
         'GET /api/targets/{id}/runs',
+        'GET /api/targets/{id}/registrations',
         'GET /api/openapi.json',
       ].sort(),
     );
