@@ -6,13 +6,8 @@
 
 import type { Clock } from '../clock.js';
 import {
-  AccessDeniedError,
-  ComputeError,
   isInDesiredState,
-  TargetConflictError,
-  TargetNotFoundError,
   ThrottledError,
-  TransientError,
   type ComputeGateway,
   type TargetAction,
   type TargetState,
@@ -31,39 +26,10 @@ import type {
 } from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
 import type { ActionQueue } from './ports.js';
+import { afterFailure, DEFAULT_RETRY_POLICY, describeError, type RetryPolicy } from './retry.js';
 import { decideTurn, newerDueOccurrence } from './turn.js';
 
-export interface RetryPolicy {
-  /** Attempts (ARM calls that failed in a retryable way) before the message goes to the poison queue. */
-  maxAttempts: number;
-  /**
-   * How long after its occurrence a throttled run keeps retrying. Waiting is what Azure asks for, and a
-   * newer desired state supersedes the run anyway, so the budget is time, not a count of attempts.
-   */
-  maxThrottledAgeInMs: number;
-  /** The longest a retry waits in the queue, whatever Retry-After says. */
-  maxDelayInMs: number;
-  /** Wait after a 409 (the machine was mid-transition). */
-  conflictDelayInMs: number;
-  /** First wait after a transient fault; doubles per attempt. */
-  transientDelayInMs: number;
-  /**
-   * Throttled retries come back over a window after Retry-After that starts this wide and doubles with
-   * each throttled attempt, up to `maxThrottleSpreadInMs`.
-   */
-  throttleSpreadInMs: number;
-  maxThrottleSpreadInMs: number;
-}
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 8,
-  maxThrottledAgeInMs: 24 * 3600_000,
-  maxDelayInMs: 15 * 60_000,
-  conflictDelayInMs: 30_000,
-  transientDelayInMs: 15_000,
-  throttleSpreadInMs: 1000,
-  maxThrottleSpreadInMs: 5 * 60_000,
-};
+export { DEFAULT_RETRY_POLICY, type RetryPolicy };
 
 export interface ExecuteDependencies {
   store: { runs: Store['runs']; targets: Pick<Store['targets'], 'getWithSchedule'> };
@@ -148,57 +114,81 @@ export async function execute(
     return { outcome: run.outcome, duplicate: true };
   }
 
-  const machine = { resourceId: target.resourceId, kind: target.kind };
   // Whether an earlier attempt may have called Azure and nobody has looked since: until a read settles
   // it, no attempt may act without reading first.
-  let inDoubt = claim.resumed;
+  const doubt = { inDoubt: claim.resumed };
   try {
-    const state = message.action === 'Restart' ? undefined : await readState(deps, machine, claim.resumed);
-    if (state) inDoubt = false;
-    if (state && message.action !== 'Restart') {
-      const desired = message.action === 'Start' ? 'Running' : 'Stopped';
-      const underway = message.action === 'Start' ? state.power === 'starting' : state.power === 'stopping';
-      if (isInDesiredState(state, desired) || underway) {
-        // A crashed earlier attempt of this very run may have made the call: then it succeeded.
-        const outcome: RunOutcome = claim.resumed ? 'succeeded' : 'skipped-already-there';
-        await finish(deps, run, outcome, {
-          note: claim.resumed ? 'completed by an earlier attempt' : `already ${state.raw}`,
-        });
-        await letGo(deps, claim.latest);
-        return { outcome, duplicate: false };
-      }
-    }
-    // Reading the machine took time: a newer occurrence may have fallen due meanwhile.
-    const newer = newerDueOccurrence(schedule, message.occurrenceAt, deps.clock.now());
-    if (newer) {
-      await finish(deps, run, 'superseded', { note: supersededNote(newer) });
-      await letGo(deps, claim.latest);
-      return { outcome: 'superseded', duplicate: false };
-    }
-    const action = message.action.toLowerCase() as TargetAction;
-    const result = await deps.gateway.act(machine, action, {
-      waitForCompletion: deps.waitForCompletion ?? false,
-    });
-    const outcome: RunOutcome = result.outcome === 'alreadyInState' ? 'skipped-already-there' : 'succeeded';
-    const note =
-      result.note ??
-      (result.outcome === 'accepted' ? 'accepted by Azure; completion not awaited' : undefined);
-    await finish(deps, run, outcome, {
-      ...(result.operation ? { operation: result.operation } : {}),
-      ...(note ? { note } : {}),
-    });
+    const done = await carryOut(deps, { target, schedule, message, resumed: claim.resumed, doubt });
+    const { outcome, ...extra } = done;
+    await finish(deps, run, outcome, extra);
     await letGo(deps, claim.latest);
-    return { outcome, duplicate: false, ...(result.operation ? { operation: result.operation } : {}) };
+    return { outcome, duplicate: false, ...(done.operation ? { operation: done.operation } : {}) };
   } catch (error) {
     // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew.
     await letGo(deps, claim.latest).catch(() => undefined);
     const { resumed: _settled, ...settled } = message;
-    const retried = inDoubt ? { ...settled, resumed: true as const } : settled;
-    return await handleFailure(deps, retry(deps), retried, delivery, run, error);
+    const retried = doubt.inDoubt ? { ...settled, resumed: true as const } : settled;
+    return await handleFailure(deps, retried, delivery, run, error);
   }
 }
 
-const retry = (deps: ExecuteDependencies): RetryPolicy => deps.retry ?? DEFAULT_RETRY_POLICY;
+interface Done {
+  outcome: RunOutcome;
+  note?: string;
+  operation?: string;
+}
+
+/** Reads the machine, and calls Azure unless it is already there or a newer occurrence fell due. */
+async function carryOut(
+  deps: ExecuteDependencies,
+  run: {
+    target: StoredTarget;
+    schedule: TargetSchedule;
+    message: ActionMessage;
+    resumed: boolean;
+    doubt: { inDoubt: boolean };
+  },
+): Promise<Done> {
+  const { target, schedule, message } = run;
+  const machine = { resourceId: target.resourceId, kind: target.kind };
+  const state = message.action === 'Restart' ? undefined : await readState(deps, machine, run.resumed);
+  if (state) run.doubt.inDoubt = false;
+  const judged = judgeState(message.action, state, run.resumed);
+  if (judged) return judged;
+  // Reading the machine took time: a newer occurrence may have fallen due meanwhile.
+  const newer = newerDueOccurrence(schedule, message.occurrenceAt, deps.clock.now());
+  if (newer) return { outcome: 'superseded', note: supersededNote(newer) };
+  const action = message.action.toLowerCase() as TargetAction;
+  const result = await deps.gateway.act(machine, action, {
+    waitForCompletion: deps.waitForCompletion ?? false,
+  });
+  const note =
+    result.note ?? (result.outcome === 'accepted' ? 'accepted by Azure; completion not awaited' : undefined);
+  return {
+    outcome: result.outcome === 'alreadyInState' ? 'skipped-already-there' : 'succeeded',
+    ...(result.operation ? { operation: result.operation } : {}),
+    ...(note ? { note } : {}),
+  };
+}
+
+/**
+ * What the state read settles on its own: a machine already in the wanted state (or on its way there) is
+ * a recorded no-op, or, when an earlier attempt of this run may have made the call, that call's success.
+ * Undefined: the call is still to be made (or the state could not be read).
+ */
+export function judgeState(
+  action: RunAction,
+  state: TargetState | undefined,
+  resumed: boolean,
+): Done | undefined {
+  if (!state || action === 'Restart') return undefined;
+  const desired = action === 'Start' ? 'Running' : 'Stopped';
+  const underway = action === 'Start' ? state.power === 'starting' : state.power === 'stopping';
+  if (!isInDesiredState(state, desired) && !underway) return undefined;
+  return resumed
+    ? { outcome: 'succeeded', note: 'completed by an earlier attempt' }
+    : { outcome: 'skipped-already-there', note: `already ${state.raw}` };
+}
 
 /**
  * The machine's state before acting, or undefined when Azure throttled the read. Reads and writes have
@@ -428,94 +418,32 @@ async function finish(
 
 async function handleFailure(
   deps: ExecuteDependencies,
-  retry: RetryPolicy,
   message: ActionMessage,
   delivery: Delivery,
   run: StoredRun,
   error: unknown,
 ): Promise<ExecuteReport> {
-  const asError = { code: errorCode(error), message: error instanceof Error ? error.message : String(error) };
-  if (
-    error instanceof TargetNotFoundError ||
-    error instanceof AccessDeniedError ||
-    (error instanceof ComputeError && !error.retryable)
-  ) {
-    // Retrying cannot help: record it and let the message go.
-    await finish(deps, run, 'failed', { error: asError });
-    return { outcome: 'failed', duplicate: false };
-  }
-  if (!(error instanceof ComputeError)) {
-    // Not a fault of Azure's that we understand: let the host redeliver; on the last delivery, say why.
-    if (delivery.dequeueCount >= (delivery.maxDequeueCount ?? 5)) {
-      await finish(deps, run, 'poisoned', {
-        error: asError,
-        note: `gave up after ${delivery.dequeueCount} deliveries`,
-      });
-    }
-    throw error;
-  }
-  const throttled = error instanceof ThrottledError;
-  const attempt = (message.attempt ?? 0) + (throttled ? 0 : 1);
-  const throttledCount = (message.throttled ?? 0) + (throttled ? 1 : 0);
-  const counts = {
-    ...(attempt > 0 ? { attempt } : {}),
-    ...(throttledCount > 0 ? { throttled: throttledCount } : {}),
-  };
-  const throttledTooLong = throttled && deps.clock.now() - message.occurrenceAt >= retry.maxThrottledAgeInMs;
-  if (attempt >= retry.maxAttempts || throttledTooLong) {
-    await deps.actions.sendToPoison({ ...message, ...counts });
-    const why = throttled ? `${throttledCount} throttled attempts` : `${attempt} failed attempts`;
-    await finish(deps, run, 'poisoned', {
-      error: asError,
-      note: `gave up after ${why}; the message is in the poison queue`,
-    });
-    return { outcome: 'poisoned', duplicate: false };
-  }
-  const delay = retryDelay(retry, error, Math.max(attempt, 1), {
-    key: `${message.targetId}/${message.occurrenceAt}`,
-    throttled: throttledCount,
+  const next = afterFailure(error, message, {
+    policy: deps.retry ?? DEFAULT_RETRY_POLICY,
+    now: deps.clock.now(),
+    delivery,
   });
-  // Record the error, then hand the wait to the queue: no sleeping in a function.
-  await deps.store.runs.update({ ...run, error: asError });
-  const { superseded: _done, ...next } = message;
-  await deps.actions.send({ ...next, ...counts }, { visibilityDelayInMs: delay });
-  return { outcome: 'pending', duplicate: false, retryInMs: delay };
-}
-
-function retryDelay(
-  policy: RetryPolicy,
-  error: ComputeError,
-  attempt: number,
-  run: { key: string; throttled: number },
-): number {
-  let delay: number;
-  if (error instanceof ThrottledError) {
-    // Every call throttled in the same second was told the same Retry-After: coming back together they
-    // would meet the same empty bucket. Spread them over a window that widens with each throttled attempt,
-    // at a point fixed by the run, so a redelivered message keeps its place.
-    const spread = Math.min(
-      policy.throttleSpreadInMs * 2 ** Math.min(run.throttled - 1, 30),
-      policy.maxThrottleSpreadInMs,
-    );
-    delay = error.retryAfterInMs + Math.floor(spread * unitInterval(`${run.key}/${run.throttled}`));
-  } else if (error instanceof TargetConflictError) delay = policy.conflictDelayInMs;
-  else if (error instanceof TransientError && error.retryAfterInMs !== undefined)
-    delay = error.retryAfterInMs;
-  else delay = policy.transientDelayInMs * 2 ** (attempt - 1);
-  return Math.min(Math.max(delay, 1000), policy.maxDelayInMs);
-}
-
-/** A number in [0, 1) fixed by `text` (FNV-1a): jitter that is the same on every host and every replay. */
-function unitInterval(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
+  const recorded = { error: describeError(error) };
+  switch (next.kind) {
+    case 'failed':
+      await finish(deps, run, 'failed', recorded);
+      return { outcome: 'failed', duplicate: false };
+    case 'redeliver':
+      if (next.lastDelivery) await finish(deps, run, 'poisoned', { ...recorded, note: next.note });
+      throw error;
+    case 'poison':
+      await deps.actions.sendToPoison(next.message);
+      await finish(deps, run, 'poisoned', { ...recorded, note: next.note });
+      return { outcome: 'poisoned', duplicate: false };
+    default:
+      // A retry. Record the error, then hand the wait to the queue: no sleeping in a function.
+      await deps.store.runs.update({ ...run, ...recorded });
+      await deps.actions.send(next.message, { visibilityDelayInMs: next.delayInMs });
+      return { outcome: 'pending', duplicate: false, retryInMs: next.delayInMs };
   }
-  return (hash >>> 0) / 2 ** 32;
-}
-
-function errorCode(error: unknown): string {
-  if (error instanceof ComputeError) return error.code ?? error.name;
-  return error instanceof Error ? error.name : 'Error';
 }
