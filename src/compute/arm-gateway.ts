@@ -105,9 +105,9 @@ export class ArmComputeGateway implements ComputeGateway {
     return this.withDeadline(target.resourceId, options.abortSignal, (context) => this.read(parsed, context));
   }
 
-  async act(target: Target, action: TargetAction, options: ActOptions = {}): Promise<ActResult> {
+  async act(target: Target, action: TargetAction, options: ActOptions): Promise<ActResult> {
     const parsed = parseTarget(target);
-    const wait = options.waitForCompletion ?? true;
+    const wait = options.waitForCompletion;
     return this.withDeadline(target.resourceId, options.abortSignal, async (context) => {
       try {
         return await this.perform(parsed, target, action, wait, context);

@@ -58,13 +58,16 @@ export interface ReadStateOptions {
 
 export interface ActOptions {
   abortSignal?: AbortSignal;
-  /** Wait until Azure reports the operation finished. Default true. */
-  waitForCompletion?: boolean;
+  /**
+   * Wait until Azure reports the operation finished, or only until it accepted the call. No default: the
+   * caller decides (the executor from `SCHEDULER_WAIT_FOR_COMPLETION`, see `ExecuteOptions`).
+   */
+  waitForCompletion: boolean;
 }
 
 export interface ComputeGateway {
   readState(target: Target, options?: ReadStateOptions): Promise<TargetState>;
-  act(target: Target, action: TargetAction, options?: ActOptions): Promise<ActResult>;
+  act(target: Target, action: TargetAction, options: ActOptions): Promise<ActResult>;
 }
 
 /** Whether a target is where a schedule wants it: Running means running; Stopped means no longer billing. */

@@ -26,6 +26,7 @@ import type {
 } from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
 import type { ActionQueue } from './ports.js';
+import type { ExecuteOptions } from './options.js';
 import { afterFailure, DEFAULT_RETRY_POLICY, describeError, type RetryPolicy } from './retry.js';
 import { decideTurn, newerDueOccurrence } from './turn.js';
 
@@ -36,28 +37,14 @@ export interface ExecuteDependencies {
   gateway: ComputeGateway;
   actions: ActionQueue;
   clock: Clock;
-  retry?: RetryPolicy;
-  /**
-   * How long a claim on the target keeps other runs away: longer than any one invocation, so it only
-   * expires when the invocation holding it died.
-   */
-  leaseInMs?: number;
-  /** How long a run waits in the queue before looking again when an older run holds the target. */
-  waitInMs?: number;
-  /**
-   * Wait for Azure to report the operation finished (default false). Starting a VM takes minutes: waiting
-   * holds a function instance the whole time, so by default the run succeeds when Azure accepts the call,
-   * and a later read (a redelivery, the next occurrence, the timeline) sees where the machine ended up.
-   */
-  waitForCompletion?: boolean;
+  /** Resolved once with `resolveExecuteOptions`. */
+  options: ExecuteOptions;
 }
 
 export interface Delivery {
   /** The queue message id: stays the same across redeliveries of one message. */
   messageId: string;
   dequeueCount: number;
-  /** The host's maxDequeueCount: on the last delivery an unexpected fault poisons the run. */
-  maxDequeueCount?: number;
 }
 
 export interface ExecuteReport {
@@ -70,8 +57,6 @@ export interface ExecuteReport {
   operation?: string;
 }
 
-const DEFAULT_LEASE_MS = 10 * 60_000;
-const DEFAULT_WAIT_MS = 5_000;
 /** Claims lost to a concurrent writer of the `latest` row before the message goes back to the queue. */
 const MAX_CLAIM_ATTEMPTS = 5;
 
@@ -160,7 +145,7 @@ async function carryOut(
   if (newer) return { outcome: 'superseded', note: supersededNote(newer) };
   const action = message.action.toLowerCase() as TargetAction;
   const result = await deps.gateway.act(machine, action, {
-    waitForCompletion: deps.waitForCompletion ?? false,
+    waitForCompletion: deps.options.waitForCompletion,
   });
   const note =
     result.note ?? (result.outcome === 'accepted' ? 'accepted by Azure; completion not awaited' : undefined);
@@ -281,7 +266,7 @@ async function claimTurn(
     if (turn.kind === 'duplicate') return { kind: 'done', report: { outcome: 'pending', duplicate: true } };
     if (turn.kind === 'wait') {
       // Not a failure and no Azure call: the older run finishes (or is found superseded) within its lease.
-      const delay = Math.max(1000, Math.min(turn.untilAt - now, deps.waitInMs ?? DEFAULT_WAIT_MS));
+      const delay = Math.max(1000, Math.min(turn.untilAt - now, deps.options.waitInMs));
       await deps.actions.send(message, { visibilityDelayInMs: delay });
       return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
     }
@@ -294,7 +279,7 @@ async function claimTurn(
           actor: {
             at: message.occurrenceAt,
             owner: delivery.messageId,
-            until: now + (deps.leaseInMs ?? DEFAULT_LEASE_MS),
+            until: now + deps.options.leaseInMs,
           },
         },
         latest ? { etag: latest.etag } : {},
@@ -305,7 +290,7 @@ async function claimTurn(
     }
   }
   // Busy with requests: look again shortly, through the queue.
-  const delay = deps.waitInMs ?? DEFAULT_WAIT_MS;
+  const delay = deps.options.waitInMs;
   await deps.actions.send(message, { visibilityDelayInMs: delay });
   return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
 }
@@ -424,9 +409,9 @@ async function handleFailure(
   error: unknown,
 ): Promise<ExecuteReport> {
   const next = afterFailure(error, message, {
-    policy: deps.retry ?? DEFAULT_RETRY_POLICY,
+    policy: deps.options.retry,
     now: deps.clock.now(),
-    delivery,
+    delivery: { ...delivery, maxDequeueCount: deps.options.maxDequeueCount },
   });
   const recorded = { error: describeError(error) };
   switch (next.kind) {

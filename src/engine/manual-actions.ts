@@ -71,7 +71,6 @@ export async function requestAction(
   const latest = await deps.runs.getLatest(history);
   // Record the run first, so the caller can follow it at once; the executor adopts the pending row.
   const occurrenceAt = await recordAtFreeInstant(deps, history, action, principal.id, latest?.latestAt);
-  await advanceLatest(deps, history, occurrenceAt, action, latest);
   const message: ActionMessage = {
     v: 1,
     targetId: target.id,
@@ -83,8 +82,26 @@ export async function requestAction(
     requestedBy: principal.id,
     ...(target.registration ? { registration: target.registration } : {}),
   };
-  await deps.actions.send(message);
+  try {
+    await advanceLatest(deps, history, occurrenceAt, action, latest);
+    await deps.actions.send(message);
+  } catch (error) {
+    // The caller is told it failed and may ask again: the run must not wait for ever as if it were queued.
+    await closeUnqueued(deps, history, occurrenceAt).catch(() => undefined);
+    throw error;
+  }
   return { target, occurrenceAt, action };
+}
+
+async function closeUnqueued(deps: ManualActionDependencies, history: HistoryRef, at: number): Promise<void> {
+  const run = await deps.runs.get(history, at);
+  if (run?.outcome !== 'pending') return;
+  await deps.runs.update({
+    ...run,
+    outcome: 'failed',
+    note: 'not queued: storage did not answer; the request was refused and may be sent again',
+    finishedAt: deps.clock.now(),
+  });
 }
 
 export function historyOf(target: Target): HistoryRef {

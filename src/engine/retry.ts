@@ -56,7 +56,7 @@ export type AfterFailure =
 export function afterFailure(
   error: unknown,
   message: ActionMessage,
-  context: { policy: RetryPolicy; now: number; delivery: { dequeueCount: number; maxDequeueCount?: number } },
+  context: { policy: RetryPolicy; now: number; delivery: { dequeueCount: number; maxDequeueCount: number } },
 ): AfterFailure {
   const { policy, delivery } = context;
   if (
@@ -67,7 +67,7 @@ export function afterFailure(
     return { kind: 'failed' };
   }
   if (!(error instanceof ComputeError)) {
-    const lastDelivery = delivery.dequeueCount >= (delivery.maxDequeueCount ?? 5);
+    const lastDelivery = delivery.dequeueCount >= delivery.maxDequeueCount;
     return { kind: 'redeliver', lastDelivery, note: `gave up after ${delivery.dequeueCount} deliveries` };
   }
   const throttled = error instanceof ThrottledError;

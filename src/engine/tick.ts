@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.js';
 import { ConflictError, PreconditionFailedError } from '../errors.js';
 import type { Checkpoint, DueEntry, Store } from '../store/ports.js';
-import { ARM_WRITES, type CallBudget } from './pacing.js';
+import type { TickOptions } from './options.js';
 import { forEachLimited, type ActionQueue } from './ports.js';
 import { planTick, type TickWindow } from './tick-plan.js';
 
@@ -18,14 +18,8 @@ export interface TickDependencies {
   store: Pick<Store, 'due' | 'checkpoints'>;
   actions: ActionQueue;
   clock: Clock;
-  catchUpWindowInMs: number;
-  /** Storage calls in flight at once. */
-  concurrency?: number;
-  /**
-   * Each subscription's ARM write budget, which the tick's messages are spread over (default: Azure's
-   * documented 200 at once, then 10 a second); `false` sends every message at once.
-   */
-  pacing?: CallBudget | false;
+  /** Resolved once with `resolveTickOptions`. */
+  options: TickOptions;
 }
 
 export interface TickReport {
@@ -54,7 +48,7 @@ export interface TickReport {
 export async function tick(deps: TickDependencies): Promise<TickReport> {
   const startedAt = deps.clock.now();
   const until = Math.floor(startedAt / MINUTE_MS) * MINUTE_MS;
-  const windowStart = until - deps.catchUpWindowInMs;
+  const windowStart = until - deps.options.catchUpWindowInMs;
   const checkpoint = await deps.store.checkpoints.get(TICK_CHECKPOINT);
   // First tick ever: look back over the catch-up window, so no row is left behind the checkpoint.
   const from = checkpoint ? checkpoint.value : windowStart;
@@ -74,11 +68,11 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   // late rows are found there, and a run row stops anything being done twice.
   const window = { readFrom: from - LATE_WRITE_GRACE_MS, windowStart, until };
   const rows = await readDue(deps, window);
-  const plan = planTick(rows, await currentRows(deps, rows), window, deps.pacing ?? ARM_WRITES);
+  const plan = planTick(rows, await currentRows(deps, rows), window, deps.options.pacing);
   report.dueRows = rows.length;
   report.superseded = plan.superseded;
   report.spreadOverInMs = plan.spreadOverInMs;
-  await forEachLimited(plan.targets, deps.concurrency ?? 32, async (target) => {
+  await forEachLimited(plan.targets, deps.options.concurrency, async (target) => {
     // Enqueue before moving the rows: a crash in between repeats the message (deduped by the run row),
     // where the other order could lose it.
     if (target.message) {
@@ -107,7 +101,7 @@ async function readDue(deps: TickDependencies, window: TickWindow): Promise<DueE
 /** The rows that still belong to their target's current schedule (a crash may leave a replaced one's). */
 async function currentRows(deps: TickDependencies, rows: DueEntry[]): Promise<Set<DueEntry>> {
   const current = new Set<DueEntry>();
-  await forEachLimited(rows, deps.concurrency ?? 32, async (row) => {
+  await forEachLimited(rows, deps.options.concurrency, async (row) => {
     if (await deps.store.due.isCurrent(row)) current.add(row);
   });
   return current;

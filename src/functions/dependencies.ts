@@ -5,6 +5,12 @@ import { systemClock, type Clock } from '../clock.js';
 import { ArmComputeGateway } from '../compute/arm-gateway.js';
 import type { ComputeGateway } from '../compute/gateway.js';
 import type { Config } from '../config.js';
+import {
+  resolveExecuteOptions,
+  resolveTickOptions,
+  type ExecuteOptions,
+  type TickOptions,
+} from '../engine/options.js';
 import type { ActionQueue } from '../engine/ports.js';
 import { StorageActionQueue } from '../queue/storage-action-queue.js';
 import { openStore, type StorageClients } from '../store/index.js';
@@ -20,6 +26,9 @@ export interface Dependencies {
   actions: ActionQueue;
   /** Azure Resource Manager in Azure; the local emulator on one machine. */
   gateway: ComputeGateway;
+  /** The tick's and the executor's knobs, resolved once from the settings. */
+  tickOptions: TickOptions;
+  executeOptions: ExecuteOptions;
 }
 
 export interface DependencyOverrides {
@@ -35,6 +44,11 @@ export function createDependencies(config: Config, overrides: DependencyOverride
   return {
     config,
     clock: overrides.clock ?? systemClock,
+    tickOptions: resolveTickOptions({
+      catchUpWindowInMs: config.catchUpWindowInMs,
+      pacing: config.armWriteBudget,
+    }),
+    executeOptions: resolveExecuteOptions({ waitForCompletion: config.waitForCompletion }),
     store: overrides.store ?? store,
     storage: clients,
     actions: overrides.actions ?? new StorageActionQueue(clients.queueService, clients.names.queues.actions),

@@ -8,17 +8,13 @@ import { tick } from '../engine/tick.js';
 import type { Dependencies } from './dependencies.js';
 import type { FunctionDefinition } from './registry.js';
 
-/** The host's maxDequeueCount (host.json); after it the message moves to `<queue>-poison`. */
-export const MAX_DEQUEUE_COUNT = 5;
-
 export function tickHandler(deps: Dependencies): TimerHandler {
   return async (timer: Timer, context: InvocationContext) => {
     const report = await tick({
       store: deps.store,
       actions: deps.actions,
       clock: deps.clock,
-      catchUpWindowInMs: deps.config.catchUpWindowInMs,
-      pacing: deps.config.armWriteBudget,
+      options: deps.tickOptions,
     });
     if (report.enqueued > 0 || timer.isPastDue) {
       context.log(
@@ -55,10 +51,10 @@ export function executeHandler(deps: Dependencies): StorageQueueHandler {
         gateway: deps.gateway,
         actions: deps.actions,
         clock: deps.clock,
-        waitForCompletion: deps.config.waitForCompletion,
+        options: deps.executeOptions,
       },
       message,
-      { messageId, dequeueCount, maxDequeueCount: MAX_DEQUEUE_COUNT },
+      { messageId, dequeueCount },
     );
     context.log(
       `${message.action} ${message.resourceId} @ ${new Date(message.occurrenceAt).toISOString()}: ${report.outcome}` +

@@ -9,6 +9,9 @@ import {
 import { computeInstanceId } from '../local/arm-emulator/fixture.js';
 import { gatewayFor } from './gateway-fixture.js';
 
+/** These tests follow each operation to its end. */
+const WAIT = { waitForCompletion: true };
+
 let emulator: ArmEmulator;
 let gateway: ArmComputeGateway;
 let nextName = 0;
@@ -40,27 +43,33 @@ describe('Azure ML compute instances through the gateway', () => {
 
   it('start, stop and restart complete in the states they promise', async () => {
     const instance = newInstance('Stopped');
-    expect(await gateway.act(instance, 'start')).toEqual({
+    expect(await gateway.act(instance, 'start', WAIT)).toEqual({
       action: 'start',
       operation: 'start',
       outcome: 'completed',
     });
     expect(await gateway.readState(instance)).toMatchObject({ power: 'running' });
-    expect(await gateway.act(instance, 'restart')).toMatchObject({ outcome: 'completed' });
+    expect(await gateway.act(instance, 'restart', WAIT)).toMatchObject({ outcome: 'completed' });
     expect(await gateway.readState(instance)).toMatchObject({ power: 'running' });
-    expect(await gateway.act(instance, 'stop')).toMatchObject({ outcome: 'completed', operation: 'stop' });
+    expect(await gateway.act(instance, 'stop', WAIT)).toMatchObject({
+      outcome: 'completed',
+      operation: 'stop',
+    });
     expect(await gateway.readState(instance)).toEqual({ power: 'stopped', raw: 'Stopped' });
   });
 
   it('start on a running instance, which Azure ML fails, is reported as already in state', async () => {
     const instance = newInstance('Running');
-    expect(await gateway.act(instance, 'start')).toEqual({ action: 'start', outcome: 'alreadyInState' });
+    expect(await gateway.act(instance, 'start', WAIT)).toEqual({
+      action: 'start',
+      outcome: 'alreadyInState',
+    });
   });
 
   it('stop while the instance is starting is a TargetConflictError with the Starting state', async () => {
     const instance = newInstance('Stopped', true);
     emulator.perform(instance.resourceId, 'start');
-    const error = await gateway.act(instance, 'stop').catch((e: unknown) => e);
+    const error = await gateway.act(instance, 'stop', WAIT).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetConflictError);
     expect(error).toMatchObject({ statusCode: 409, state: { power: 'starting', raw: 'Starting' } });
   });

@@ -12,6 +12,9 @@ import { startArmEmulator, type ArmEmulator } from '../../src/local/arm-emulator
 import { computeInstanceId, poolId, vmId } from '../local/arm-emulator/fixture.js';
 import { gatewayFor } from './gateway-fixture.js';
 
+/** These tests follow each operation to its end. */
+const WAIT = { waitForCompletion: true };
+
 let emulator: ArmEmulator;
 let gateway: ArmComputeGateway;
 let nextName = 0;
@@ -41,9 +44,9 @@ beforeEach(() => emulator.setFaults({}));
 describe('throttling', () => {
   it('the 13th start of one VM within a minute is a ThrottledError carrying Retry-After (15 s) for the queue', async () => {
     const vm = newVm('running', 0);
-    for (let start = 0; start < 12; start++) await gateway.act(vm, 'start');
+    for (let start = 0; start < 12; start++) await gateway.act(vm, 'start', WAIT);
     const started = performance.now();
-    const error = await gateway.act(vm, 'start').catch((e: unknown) => e);
+    const error = await gateway.act(vm, 'start', WAIT).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrottledError);
     expect(error).toMatchObject({ statusCode: 429, retryable: true, retryAfterInMs: 15_000 });
     expect(performance.now() - started).toBeLessThan(2_000);
@@ -69,7 +72,7 @@ describe('throttling', () => {
       throttleRetryAfterInSeconds: 0,
       appliesTo: (request) => request.method === 'POST' && throttled++ === 0,
     });
-    expect(await gateway.act(vm, 'start')).toMatchObject({ outcome: 'completed' });
+    expect(await gateway.act(vm, 'start', WAIT)).toMatchObject({ outcome: 'completed' });
     expect(postsTo(vm.name)).toBe(2);
   });
 });
@@ -78,7 +81,7 @@ describe('failures', () => {
   it('an operation that ends Failed is an OperationFailedError with Azure’s code', async () => {
     const vm = newVm('deallocated');
     emulator.failNextOperation(vm.resourceId);
-    const error = await gateway.act(vm, 'start').catch((e: unknown) => e);
+    const error = await gateway.act(vm, 'start', WAIT).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationFailedError);
     expect(error).toMatchObject({ code: 'AllocationFailed', retryable: true, resourceId: vm.resourceId });
   });
@@ -89,7 +92,7 @@ describe('failures', () => {
     ['a pool', poolId('pool-missing')],
   ])('%s that does not exist is a TargetNotFoundError, not retryable', async (_, resourceId) => {
     const kind = resourceId.includes('ScaleSets') ? 'pool' : 'vm';
-    const error = await gateway.act({ resourceId, kind }, 'stop').catch((e: unknown) => e);
+    const error = await gateway.act({ resourceId, kind }, 'stop', WAIT).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetNotFoundError);
     expect(error).toMatchObject({ statusCode: 404, retryable: false });
   });
@@ -101,7 +104,7 @@ describe('failures', () => {
       serverErrorRate: 1,
       appliesTo: (request) => request.method === 'POST' && failed++ === 0,
     });
-    expect(await gateway.act(vm, 'start')).toMatchObject({ outcome: 'completed' });
+    expect(await gateway.act(vm, 'start', WAIT)).toMatchObject({ outcome: 'completed' });
     expect(postsTo(vm.name)).toBe(2);
   });
 
@@ -111,7 +114,7 @@ describe('failures', () => {
       dropConnectionRate: 1,
       appliesTo: (request) => request.path.includes(`/${vm.name}/`),
     });
-    const error = await gateway.act(vm, 'stop').catch((e: unknown) => e);
+    const error = await gateway.act(vm, 'stop', WAIT).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ retryable: true, code: 'ECONNRESET' });
     expect(postsTo(vm.name)).toBe(3);
@@ -135,7 +138,7 @@ describe('failures', () => {
   it('an accepted operation still running at the deadline is reported accepted, not failed', async () => {
     const vm = newVm('deallocated', 60_000);
     const impatient = gatewayFor(emulator, { timeoutInMs: 300 });
-    expect(await impatient.act(vm, 'start')).toMatchObject({
+    expect(await impatient.act(vm, 'start', WAIT)).toMatchObject({
       outcome: 'accepted',
       note: expect.stringContaining('300 ms') as unknown,
     });
@@ -145,12 +148,14 @@ describe('failures', () => {
   it('polls that keep failing after Azure accepted the operation leave it accepted', async () => {
     const vm = newVm('deallocated', 60_000);
     emulator.setFaults({ serverErrorRate: 1, appliesTo: (request) => request.path.includes('/operations/') });
-    expect(await gateway.act(vm, 'start')).toMatchObject({ outcome: 'accepted' });
+    expect(await gateway.act(vm, 'start', WAIT)).toMatchObject({ outcome: 'accepted' });
   });
 
   it('a caller abort is passed through as an abort', async () => {
     const vm = newVm('deallocated', 60_000);
-    await expect(gateway.act(vm, 'start', { abortSignal: AbortSignal.timeout(100) })).rejects.toMatchObject({
+    await expect(
+      gateway.act(vm, 'start', { ...WAIT, abortSignal: AbortSignal.timeout(100) }),
+    ).rejects.toMatchObject({
       name: expect.stringMatching(/Abort|Timeout/) as unknown,
     });
   });

@@ -5,6 +5,9 @@ import { startArmEmulator, type ArmEmulator } from '../../src/local/arm-emulator
 import { poolId } from '../local/arm-emulator/fixture.js';
 import { callsTo, gatewayFor } from './gateway-fixture.js';
 
+/** These tests follow each operation to its end. */
+const WAIT = { waitForCompletion: true };
+
 let emulator: ArmEmulator;
 let gateway: ArmComputeGateway;
 let nextName = 0;
@@ -43,7 +46,7 @@ describe('pools through the gateway', () => {
 
   it('stop scales to zero, keeps the other tags and records the capacity to wake up to', async () => {
     const pool = newPool(3);
-    expect(await gateway.act(pool, 'stop')).toEqual({
+    expect(await gateway.act(pool, 'stop', WAIT)).toEqual({
       action: 'stop',
       operation: 'scale',
       outcome: 'completed',
@@ -59,7 +62,7 @@ describe('pools through the gateway', () => {
 
   it('start scales back to the recorded capacity', async () => {
     const pool = newPool(0, { tags: { [WAKE_CAPACITY_TAG]: '4' } });
-    expect(await gateway.act(pool, 'start')).toMatchObject({
+    expect(await gateway.act(pool, 'start', WAIT)).toMatchObject({
       outcome: 'completed',
       capacity: { from: 0, to: 4 },
     });
@@ -68,28 +71,34 @@ describe('pools through the gateway', () => {
 
   it("the target's wake capacity wins over the recorded one; with neither, a pool wakes with one instance", async () => {
     const recorded = newPool(0, { tags: { [WAKE_CAPACITY_TAG]: '4' } });
-    expect(await gateway.act({ ...recorded, wakeCapacity: 2 }, 'start')).toMatchObject({
+    expect(await gateway.act({ ...recorded, wakeCapacity: 2 }, 'start', WAIT)).toMatchObject({
       capacity: { from: 0, to: 2 },
     });
     const unrecorded = newPool(0);
-    expect(await gateway.act(unrecorded, 'start')).toMatchObject({ capacity: { from: 0, to: 1 } });
+    expect(await gateway.act(unrecorded, 'start', WAIT)).toMatchObject({ capacity: { from: 0, to: 1 } });
   });
 
   it('start on a running pool does nothing and writes nothing', async () => {
     const pool = newPool(2);
-    expect(await gateway.act(pool, 'start')).toEqual({ action: 'start', outcome: 'alreadyInState' });
+    expect(await gateway.act(pool, 'start', WAIT)).toEqual({ action: 'start', outcome: 'alreadyInState' });
     expect(callsTo(emulator, pool.name).filter((call) => !call.startsWith('GET'))).toEqual([]);
   });
 
   it('start on a pool whose instances someone deallocated starts them', async () => {
     const pool = newPool(2, { powerState: 'deallocated' });
     expect(await gateway.readState(pool)).toMatchObject({ power: 'stopped', capacity: 2 });
-    expect(await gateway.act(pool, 'start')).toMatchObject({ outcome: 'completed', operation: 'start' });
+    expect(await gateway.act(pool, 'start', WAIT)).toMatchObject({
+      outcome: 'completed',
+      operation: 'start',
+    });
     expect(emulator.stateOf(pool.resourceId)).toMatchObject({ instances: { running: 2 } });
   });
 
   it('stop on a pool already at zero does nothing', async () => {
-    expect(await gateway.act(newPool(0), 'stop')).toEqual({ action: 'stop', outcome: 'alreadyInState' });
+    expect(await gateway.act(newPool(0), 'stop', WAIT)).toEqual({
+      action: 'stop',
+      outcome: 'alreadyInState',
+    });
   });
 
   it('while a scale is in progress the pool reads as starting, and another stop is a conflict', async () => {
@@ -100,14 +109,17 @@ describe('pools through the gateway', () => {
       outcome: 'accepted',
     });
     expect(await gateway.readState(pool)).toMatchObject({ power: 'starting', capacity: 2 });
-    const error = await gateway.act(pool, 'stop').catch((e: unknown) => e);
+    const error = await gateway.act(pool, 'stop', WAIT).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetConflictError);
     expect(error).toMatchObject({ state: { power: 'starting' } });
   });
 
   it('restart restarts the running instances', async () => {
     const pool = newPool(2);
-    expect(await gateway.act(pool, 'restart')).toMatchObject({ outcome: 'completed', operation: 'restart' });
+    expect(await gateway.act(pool, 'restart', WAIT)).toMatchObject({
+      outcome: 'completed',
+      operation: 'restart',
+    });
     expect(callsTo(emulator, pool.name)).toContain(`POST /${pool.name}/restart`);
   });
 });

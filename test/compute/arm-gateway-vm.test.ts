@@ -5,6 +5,9 @@ import { startArmEmulator, type ArmEmulator } from '../../src/local/arm-emulator
 import { startWebhook, vmId } from '../local/arm-emulator/fixture.js';
 import { callsTo, gatewayFor } from './gateway-fixture.js';
 
+/** These tests follow each operation to its end. */
+const WAIT = { waitForCompletion: true };
+
 let emulator: ArmEmulator;
 let gateway: ArmComputeGateway;
 let webhook: Awaited<ReturnType<typeof startWebhook>>;
@@ -41,7 +44,7 @@ describe('VMs through the gateway', () => {
 
   it('start on a deallocated VM completes with the VM running', async () => {
     const vm = newVm('deallocated');
-    expect(await gateway.act(vm, 'start')).toEqual({
+    expect(await gateway.act(vm, 'start', WAIT)).toEqual({
       action: 'start',
       operation: 'start',
       outcome: 'completed',
@@ -51,33 +54,39 @@ describe('VMs through the gateway', () => {
 
   it('stop deallocates (never a plain power-off, which still bills)', async () => {
     const vm = newVm('running');
-    expect(await gateway.act(vm, 'stop')).toMatchObject({ outcome: 'completed', operation: 'deallocate' });
+    expect(await gateway.act(vm, 'stop', WAIT)).toMatchObject({
+      outcome: 'completed',
+      operation: 'deallocate',
+    });
     expect(callsTo(emulator, vm.name)).toEqual([`POST /${vm.name}/deallocate`]);
     expect(emulator.stateOf(vm.resourceId)).toMatchObject({ powerState: 'deallocated' });
   });
 
   it('stop on a powered-off VM deallocates it too', async () => {
     const vm = newVm('stopped');
-    await gateway.act(vm, 'stop');
+    await gateway.act(vm, 'stop', WAIT);
     expect(await gateway.readState(vm)).toMatchObject({ power: 'stopped', raw: 'PowerState/deallocated' });
   });
 
   it('restart on a running VM completes running', async () => {
     const vm = newVm('running');
-    expect(await gateway.act(vm, 'restart')).toMatchObject({ outcome: 'completed', operation: 'restart' });
+    expect(await gateway.act(vm, 'restart', WAIT)).toMatchObject({
+      outcome: 'completed',
+      operation: 'restart',
+    });
     expect(emulator.stateOf(vm.resourceId)).toMatchObject({ powerState: 'running' });
   });
 
   it('start on a running VM is accepted by Azure and completes without a change', async () => {
     const vm = newVm('running');
-    expect(await gateway.act(vm, 'start')).toMatchObject({ outcome: 'completed' });
+    expect(await gateway.act(vm, 'start', WAIT)).toMatchObject({ outcome: 'completed' });
     expect(emulator.stateOf(vm.resourceId)).toMatchObject({ powerState: 'running' });
   });
 
   it('start while someone deallocates the VM is a TargetConflictError carrying the state it is in', async () => {
     const vm = newVm('running', true);
     emulator.perform(vm.resourceId, 'deallocate');
-    const error = await gateway.act(vm, 'start').catch((e: unknown) => e);
+    const error = await gateway.act(vm, 'start', WAIT).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetConflictError);
     expect(error).toMatchObject({
       statusCode: 409,
@@ -89,7 +98,9 @@ describe('VMs through the gateway', () => {
   });
 
   it('restart of a deallocated VM is a TargetConflictError', async () => {
-    await expect(gateway.act(newVm('deallocated'), 'restart')).rejects.toBeInstanceOf(TargetConflictError);
+    await expect(gateway.act(newVm('deallocated'), 'restart', WAIT)).rejects.toBeInstanceOf(
+      TargetConflictError,
+    );
   });
 
   it('resource ids are matched case-insensitively', async () => {
@@ -112,7 +123,7 @@ describe('VMs through the gateway', () => {
 
   it('a stop raises a deallocate event naming the scheduler, delivered to the Event Grid webhook', async () => {
     const vm = newVm('running');
-    await gateway.act(vm, 'stop');
+    await gateway.act(vm, 'stop', WAIT);
     await emulator.flushEvents();
     const events = webhook.deliveries.flatMap(
       (d) => d.body as { subject: string; eventType: string; data: Record<string, unknown> }[],

@@ -119,7 +119,7 @@ describe('afterFailure', () => {
   const context = {
     policy: DEFAULT_RETRY_POLICY,
     now: at('2026-03-02T08:05:02Z'),
-    delivery: { dequeueCount: 1 },
+    delivery: { dequeueCount: 1, maxDequeueCount: 5 },
   };
   const resourceId = message.resourceId;
 

@@ -13,6 +13,7 @@ import {
 import type { ActionMessage } from '../../src/engine/action-message.js';
 import { execute, type ExecuteDependencies } from '../../src/engine/execute.js';
 import { FakeGateway, MemoryActionQueue, MemoryRuns, MemoryTargets } from './fakes.js';
+import { resolveExecuteOptions } from '../../src/engine/options.js';
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const stop: ActionMessage = {
@@ -41,7 +42,7 @@ describe('execute', () => {
     gateway.states.set(VM, 'running');
     actions = new MemoryActionQueue();
     clock = new ManualClock('2026-11-25T02:00:03Z');
-    deps = { store: { runs, targets }, gateway, actions, clock };
+    deps = { store: { runs, targets }, gateway, actions, clock, options: resolveExecuteOptions() };
   });
 
   const onlyRun = () => {

@@ -18,6 +18,7 @@ import { requestAction } from '../../src/engine/manual-actions.js';
 import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
 import { validateEntry } from '../../src/schedule/index.js';
 import { MemoryRuns, MemoryTargets } from './fakes.js';
+import { resolveExecuteOptions } from '../../src/engine/options.js';
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const START_AT = Date.parse('2026-03-02T08:00:00Z');
@@ -180,10 +181,14 @@ async function play(steps: Step[]) {
       };
       gateway.stalled = resolve;
     });
-    const work = execute({ store: { runs, targets }, gateway, actions, clock }, item.message, {
-      messageId: item.id,
-      dequeueCount: item.dequeueCount,
-    }).then(() => undefined);
+    const work = execute(
+      { store: { runs, targets }, gateway, actions, clock, options: resolveExecuteOptions() },
+      item.message,
+      {
+        messageId: item.id,
+        dequeueCount: item.dequeueCount,
+      },
+    ).then(() => undefined);
     inFlight.push(work);
     // A slow call leaves its invocation running while the next steps happen.
     await Promise.race([work, paused]);

@@ -17,6 +17,9 @@ import {
   MemoryRuns,
   MemoryTargets,
 } from './fakes.js';
+import { resolveExecuteOptions, resolveTickOptions } from '../../src/engine/options.js';
+
+const options = resolveExecuteOptions();
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const stopAt18 = validateEntry({
@@ -49,7 +52,7 @@ describe('tick', () => {
   let checkpoints: MemoryCheckpoints;
   let actions: MemoryActionQueue;
   let clock: ManualClock;
-  const deps = () => ({ store: { due, checkpoints }, actions, clock, catchUpWindowInMs: 24 * 3_600_000 });
+  const deps = () => ({ store: { due, checkpoints }, actions, clock, options: resolveTickOptions() });
 
   beforeEach(async () => {
     due = new MemoryDueIndex();
@@ -98,7 +101,7 @@ describe('tick', () => {
     const targets = new MemoryTargets();
     targets.add('t1', VM.replace('vm1', 't1'), { schedule: { entries: [stopAt18] } });
     for (const [i, { message }] of actions.sent.entries()) {
-      await execute({ store: { runs, targets }, gateway, actions, clock }, message, {
+      await execute({ store: { runs, targets }, gateway, actions, clock, options }, message, {
         messageId: `m${i}`,
         dequeueCount: 1,
       });
@@ -164,7 +167,7 @@ describe('tick', () => {
     const runs = new MemoryRuns();
     const targets = new MemoryTargets();
     targets.add('t1', VM.replace('vm1', 't1'), { schedule: { entries: [stopAt18, startAt8] } });
-    await execute({ store: { runs, targets }, gateway, actions, clock }, message, {
+    await execute({ store: { runs, targets }, gateway, actions, clock, options }, message, {
       messageId: 'm1',
       dequeueCount: 1,
     });
@@ -248,8 +251,7 @@ describe('tick spreading a large minute over the subscriptions’ write budgets'
       store: { due, checkpoints },
       actions,
       clock: new ManualClock('2026-11-25T02:00:01Z'),
-      catchUpWindowInMs: 24 * 3_600_000,
-      ...(pacing !== undefined ? { pacing } : {}),
+      options: resolveTickOptions(pacing !== undefined ? { pacing } : {}),
     });
     const delays = (subscription: string) =>
       actions.sent
@@ -314,7 +316,7 @@ describe('tick spreading a large minute over the subscriptions’ write budgets'
       },
       sendToPoison: (message: ActionMessage) => actions.sendToPoison(message),
     };
-    await tick({ store: { due, checkpoints }, actions: slow, clock, catchUpWindowInMs: 24 * 3_600_000 });
+    await tick({ store: { due, checkpoints }, actions: slow, clock, options: resolveTickOptions() });
     visibleAt.sort((a, b) => a - b);
     // The first 200 went out as the tick reached them (no later than 4 s in); the 450th is visible 25 s
     // after the tick began, not 25 s after it was sent (9 s in).

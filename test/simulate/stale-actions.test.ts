@@ -9,7 +9,7 @@ import { simulate } from '../../src/simulate/simulator.js';
 import { notInDesiredState, vm } from './check.js';
 
 function startThenStop(
-  faults: Record<string, number>,
+  faults: Record<string, number | undefined>,
   options: { vms?: number; to?: string; seed?: number } = {},
 ) {
   const names = Array.from({ length: options.vms ?? 30 }, (_, i) => `vm-${String(i).padStart(2, '0')}`);

@@ -6,6 +6,7 @@ import functions, { type LogHandler } from '@azure/functions';
 import type { DequeuedMessageItem, QueueServiceClient } from '@azure/storage-queue';
 import { randomUUID } from 'node:crypto';
 import type { DefinitionOf } from '../../functions/registry.js';
+import { QUEUE_HOST_SETTINGS } from '../../engine/options.js';
 
 // @azure/functions is CommonJS: Node's ESM loader sees `app` as a named export, but not its classes.
 const { InvocationContext } = functions;
@@ -60,7 +61,7 @@ export class QueuePoller {
     const { service, definition, log } = this.options;
     const queue = service.getQueueClient(this.queueName);
     const received = await queue.receiveMessages({
-      numberOfMessages: this.options.batchSize ?? 16,
+      numberOfMessages: this.options.batchSize ?? QUEUE_HOST_SETTINGS.batchSize,
       visibilityTimeout: this.options.visibilityTimeoutInSeconds ?? 300,
     });
     await Promise.all(received.receivedMessageItems.map((message) => this.invoke(message)));
@@ -96,7 +97,7 @@ export class QueuePoller {
           await queue.updateMessage(message.messageId, message.popReceipt, undefined, 0);
         return;
       }
-      const maxDequeueCount = this.options.maxDequeueCount ?? 5;
+      const maxDequeueCount = this.options.maxDequeueCount ?? QUEUE_HOST_SETTINGS.maxDequeueCount;
       log(
         'error',
         `${definition.name}: delivery ${message.dequeueCount} of ${message.messageId} failed: ${String(error)}`,
@@ -118,7 +119,7 @@ export class QueuePoller {
    * (newBatchThreshold), so one slow invocation never holds the others back; empty polls back off to 2 s.
    */
   start(): void {
-    const batchSize = this.options.batchSize ?? 16;
+    const batchSize = this.options.batchSize ?? QUEUE_HOST_SETTINGS.batchSize;
     const inFlight = new Set<Promise<void>>();
     let idleDelay = 100;
     const run = async () => {
