@@ -2,6 +2,7 @@
 // validate requests here and appear verbatim in openapi.json, so the two can never disagree.
 
 import type { FieldProblem } from '../errors.js';
+import { parseInstant } from '../schedule/index.js';
 
 interface Annotations {
   description?: string;
@@ -138,10 +139,17 @@ function check(
   }
 }
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
+/** An RFC 3339 date-time that names a real instant: no 30 February, nothing after 9999. */
 export function isDateTime(value: string): boolean {
-  return DATE_TIME.test(value) && Number.isFinite(Date.parse(value));
+  if (!DATE_TIME.test(value)) return false;
+  try {
+    parseInstant(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function escapePointer(name: string): string {

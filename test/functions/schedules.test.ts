@@ -306,6 +306,8 @@ describe('GET /api/targets/{id}/timeline', () => {
     ['a window that ends before it starts', '?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z', 'to'],
     ['a from that is not a date-time', '?from=tomorrow', 'from'],
     ['a date without a zone', '?from=2026-11-30T00:00:00', 'from'],
+    ['a date the month does not have', '?from=2026-02-30T00:00:00Z', 'from'],
+    ['an instant after 9999', '?from=9999-12-31T23:00:00Z&to=9999-12-31T23:59:59-01:00', 'to'],
   ])('refuses %s with 400 naming the parameter', async (_label, query, parameter) => {
     const id = await register('vm-window');
     const res = await api.call('GET', `/api/targets/${id}/timeline${query}`);

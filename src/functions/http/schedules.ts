@@ -11,6 +11,7 @@ import { expandedEntriesJson, schedulesJson, timelineJson } from '../../http/rep
 import { entityTags, quoteEtag, type ParameterValues } from '../../http/request.js';
 import type { Dependencies } from '../dependencies.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
+import { parseInstant } from '../../schedule/index.js';
 
 export function scheduleHandlers(deps: Dependencies) {
   const useCaseDeps = {
@@ -58,7 +59,8 @@ export function scheduleHandlers(deps: Dependencies) {
 function windowOf(parameters: ParameterValues): { from?: number; to?: number } {
   const { from, to } = parameters;
   return {
-    ...(typeof from === 'string' ? { from: Date.parse(from) } : {}),
-    ...(typeof to === 'string' ? { to: Date.parse(to) } : {}),
+    // The schema let only real instants through (isDateTime), so these cannot throw.
+    ...(typeof from === 'string' ? { from: parseInstant(from) } : {}),
+    ...(typeof to === 'string' ? { to: parseInstant(to) } : {}),
   };
 }
