@@ -24,7 +24,7 @@ import { StorageActionQueue } from '../queue/storage-action-queue.js';
 import { provisionStorage } from '../store/index.js';
 import type { RunOutcome } from '../store/ports.js';
 import { parseResourceId } from '../targets/resource-id.js';
-import { historyOf } from '../engine/manual-actions.js';
+import { historyOf } from '../engine/run-history.js';
 import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
 import { ScenarioError, type Scenario } from './scenario.js';
 import { VirtualDelayQueue } from './virtual-queue.js';
@@ -168,112 +168,35 @@ async function register(registry: FunctionDefinition[], scenario: Scenario): Pro
 
 const ACTION_PATH = /^(.*?)\/(start|deallocate|powerOff|restart|stop)$/i;
 
+/** What one simulation runs on: the pieces `simulate` starts, drives and reads back. */
+interface Pipeline {
+  clock: ManualClock;
+  emulator: ArmEmulator;
+  gateway: FaultInjectingGateway;
+  actions: VirtualDelayQueue;
+  deps: ReturnType<typeof createDependencies>;
+  tick: DefinitionOf<'timer'>;
+  poller: QueuePoller;
+  targetIds: Map<string, string>;
+}
+
+/**
+ * Runs the scenario through the whole pipeline on a virtual clock and reports what happened.
+ * @throws ScenarioError when a target or schedule of the scenario is refused at registration
+ */
 export async function simulate(
   scenario: Scenario,
   options: SimulationOptions = {},
 ): Promise<SimulationResult> {
-  const clock = new ManualClock(scenario.from);
   const stops: (() => Promise<void>)[] = [];
   try {
-    const azurite = await startAzurite({ ports: 'free' });
-    stops.push(() => azurite.stop());
-    const emulator = await startArmEmulator({
-      clock,
-      settleAutomatically: false,
-      transitionDurationsInMs: TRANSITION_MS,
-      faults: {
-        seed: scenario.seed,
-        throttleRate: scenario.faults.throttle,
-        serverErrorRate: scenario.faults.error,
-      },
-    });
-    stops.push(() => emulator.close());
-    addFleet(emulator, scenario);
-
-    const config = readConfig({
-      AzureWebJobsStorage: azurite.connectionString,
-      SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true',
-    });
-    const gateway = new FaultInjectingGateway(
-      new ArmComputeGateway({
-        endpoint: emulator.url,
-        credential: emulatorCredential({ principalId: 'compute-scheduler' }),
-        agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true, maxSockets: 32 }),
-        pollIntervalInMs: 1,
-        retryDelayInMs: 1,
-        // Every wait goes through the queue, on the virtual clock.
-        maxRetryAfterInMs: 0,
-      }),
-      scenario.faults.crash,
-      scenario.seed,
-      (targetId) => actions.newestSent(targetId),
-    );
-    const base = createDependencies(config, { clock });
-    const actions = new VirtualDelayQueue(
-      new StorageActionQueue(base.storage.queueService, base.storage.names.queues.actions),
-      clock,
-    );
-    const deps = createDependencies(config, { clock, gateway, actions });
-    await provisionStorage(deps.storage);
-    const registry = createFunctionRegistry(deps);
-    const targetIds = await register(registry, scenario);
-
-    const tick = registry.find(
-      (d): d is DefinitionOf<'timer'> => hasTrigger(d, 'timer') && d.name === 'tick',
-    );
-    const execute = registry.find(
-      (d): d is DefinitionOf<'queue'> => hasTrigger(d, 'queue') && d.name === 'execute',
-    );
-    if (!tick || !execute) throw new Error('simulate: the registry has no tick or execute function');
-    const poller = new QueuePoller({
-      service: deps.storage.queueService,
-      definition: { ...execute, handler: crashable(execute.handler) },
-      log: () => undefined,
-      releaseAfterCrash: true,
-      visibilityTimeoutInSeconds: 600,
-    });
-
-    const inOutage = (t: number) => scenario.faults.outages.some((o) => t >= o.from && t < o.to);
-    // Minutes where nothing is due, nothing waits and no outage ends would tick for nothing: skip them.
-    // The tick reads (checkpoint, now], so skipping idle minutes changes neither what it sees nor how it
-    // coalesces.
-    const busy = busyMinutes(scenario);
-    const firstMinute = Math.floor(scenario.from / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
-    const span = Math.max(1, scenario.to - scenario.from);
-    let t = firstMinute;
-    while (t <= scenario.to) {
-      clock.set(t);
-      emulator.settle();
-      options.onProgress?.((t - scenario.from) / span);
-      if (!inOutage(t)) {
-        await actions.release();
-        await invokeTimer(tick, () => undefined, t, t);
-        await actions.release();
-        // Drain the queue in this minute: redeliveries after crashes come straight back.
-        while ((await poller.pollOnce()) > 0) await actions.release();
-      }
-      const step = options.retryResolutionInMs;
-      if (step !== undefined && step > 0) {
-        for (let due = actions.nextDueAt; due !== undefined; due = actions.nextDueAt) {
-          const at = Math.ceil(due / step) * step;
-          if (at >= t + MINUTE_MS || at > scenario.to || inOutage(at)) break;
-          clock.set(at);
-          emulator.settle();
-          await actions.release();
-          while ((await poller.pollOnce()) > 0) await actions.release();
-        }
-      }
-      const next = Math.min(
-        busy.after(t),
-        actions.nextDueAt === undefined ? Infinity : Math.ceil(actions.nextDueAt / MINUTE_MS) * MINUTE_MS,
-      );
-      t = Math.max(t + MINUTE_MS, Math.min(next, scenario.to + MINUTE_MS));
-    }
+    const pipeline = await startPipeline(scenario, stops);
+    await runMinutes(pipeline, scenario, options);
+    const { clock, emulator, gateway, deps, targetIds } = pipeline;
     clock.set(scenario.to);
     emulator.settle();
     options.onProgress?.(1);
     if (options.stats) options.stats.hostCrashes = gateway.crashes;
-
     const final = scenario.fleet.map((m) => finalState(emulator, m.resourceId));
     return {
       calls: actionCalls(emulator),
@@ -286,6 +209,109 @@ export async function simulate(
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+/** Azurite, the emulator with the scenario's fleet and faults, the registry's functions, the targets registered. */
+async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[]): Promise<Pipeline> {
+  const clock = new ManualClock(scenario.from);
+  const azurite = await startAzurite({ ports: 'free' });
+  stops.push(() => azurite.stop());
+  const emulator = await startArmEmulator({
+    clock,
+    settleAutomatically: false,
+    transitionDurationsInMs: TRANSITION_MS,
+    faults: {
+      seed: scenario.seed,
+      throttleRate: scenario.faults.throttle,
+      serverErrorRate: scenario.faults.error,
+    },
+  });
+  stops.push(() => emulator.close());
+  addFleet(emulator, scenario);
+
+  const config = readConfig({
+    AzureWebJobsStorage: azurite.connectionString,
+    SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true',
+  });
+  const base = createDependencies(config, { clock });
+  const actions = new VirtualDelayQueue(
+    new StorageActionQueue(base.storage.queueService, base.storage.names.queues.actions),
+    clock,
+  );
+  const gateway = new FaultInjectingGateway(
+    new ArmComputeGateway({
+      endpoint: emulator.url,
+      credential: emulatorCredential({ principalId: 'compute-scheduler' }),
+      agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true, maxSockets: 32 }),
+      pollIntervalInMs: 1,
+      retryDelayInMs: 1,
+      // Every wait goes through the queue, on the virtual clock.
+      maxRetryAfterInMs: 0,
+    }),
+    scenario.faults.crash,
+    scenario.seed,
+    (targetId) => actions.newestSent(targetId),
+  );
+  const deps = createDependencies(config, { clock, gateway, actions });
+  await provisionStorage(deps.storage);
+  const registry = createFunctionRegistry(deps);
+  const targetIds = await register(registry, scenario);
+  const tick = registry.find((d): d is DefinitionOf<'timer'> => hasTrigger(d, 'timer') && d.name === 'tick');
+  const execute = registry.find(
+    (d): d is DefinitionOf<'queue'> => hasTrigger(d, 'queue') && d.name === 'execute',
+  );
+  if (!tick || !execute) throw new Error('simulate: the registry has no tick or execute function');
+  const poller = new QueuePoller({
+    service: deps.storage.queueService,
+    definition: { ...execute, handler: crashable(execute.handler) },
+    log: () => undefined,
+    releaseAfterCrash: true,
+    visibilityTimeoutInSeconds: 600,
+  });
+  return { clock, emulator, gateway, actions, deps, tick, poller, targetIds };
+}
+
+/**
+ * Moves the clock minute by minute: each minute outside an outage, held retries are released, the tick
+ * runs and the queue is drained. Minutes where nothing is due, nothing waits and no outage ends would
+ * tick for nothing and are skipped: the tick reads (checkpoint, now], so skipping idle minutes changes
+ * neither what it sees nor how it coalesces.
+ */
+async function runMinutes(pipeline: Pipeline, scenario: Scenario, options: SimulationOptions): Promise<void> {
+  const { clock, emulator, actions, tick, poller } = pipeline;
+  const inOutage = (t: number) => scenario.faults.outages.some((o) => t >= o.from && t < o.to);
+  const drain = async () => {
+    // Redeliveries after crashes come straight back within the same instant.
+    while ((await poller.pollOnce()) > 0) await actions.release();
+  };
+  const busy = busyMinutes(scenario);
+  const span = Math.max(1, scenario.to - scenario.from);
+  let t = Math.floor(scenario.from / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  while (t <= scenario.to) {
+    clock.set(t);
+    emulator.settle();
+    options.onProgress?.((t - scenario.from) / span);
+    if (!inOutage(t)) {
+      await actions.release();
+      await invokeTimer(tick, () => undefined, t, t);
+      await actions.release();
+      await drain();
+    }
+    const step = options.retryResolutionInMs;
+    if (step !== undefined && step > 0) {
+      for (let due = actions.nextDueAt; due !== undefined; due = actions.nextDueAt) {
+        const at = Math.ceil(due / step) * step;
+        if (at >= t + MINUTE_MS || at > scenario.to || inOutage(at)) break;
+        clock.set(at);
+        emulator.settle();
+        await actions.release();
+        await drain();
+      }
+    }
+    const waiting =
+      actions.nextDueAt === undefined ? Infinity : Math.ceil(actions.nextDueAt / MINUTE_MS) * MINUTE_MS;
+    t = Math.max(t + MINUTE_MS, Math.min(busy.after(t), waiting, scenario.to + MINUTE_MS));
   }
 }
 
