@@ -2,15 +2,31 @@
 // gateway over the real SDK clients pointed at an ARM emulator — for the benches that need it on the real clock.
 
 import https from 'node:https';
-import { ArmComputeGateway } from '../dist/compute/arm-gateway.js';
-import { readConfig } from '../dist/config.js';
-import { emulatorCredential } from '../dist/local/arm-emulator/index.js';
-import { startLocalHost } from '../dist/local/host/host.js';
-import { DEFAULT_LOCAL_PRINCIPAL } from '../dist/local/host/principal.js';
-import { queuePollers, timerDriver } from '../dist/local/host/triggers.js';
+import { ArmComputeGateway } from '../src/compute/arm-gateway.js';
+import { readConfig, type Environment } from '../src/config.js';
+import { emulatorCredential } from '../src/local/arm-emulator/index.js';
+import { startLocalHost } from '../src/local/host/host.js';
+import { DEFAULT_LOCAL_PRINCIPAL } from '../src/local/host/principal.js';
+import { queuePollers, timerDriver } from '../src/local/host/triggers.js';
+
+export interface BenchHostOptions {
+  /** The host's settings (its storage); the principal header is trusted on top. */
+  env: Environment;
+  emulatorUrl: string;
+  certificatePem: string;
+}
+
+export interface BenchHost {
+  baseUrl: string;
+  close(): Promise<void>;
+}
 
 /** Starts the host on `env`'s storage against the emulator at `emulatorUrl`; `close()` stops both. */
-export async function startBenchHost({ env, emulatorUrl, certificatePem }) {
+export async function startBenchHost({
+  env,
+  emulatorUrl,
+  certificatePem,
+}: BenchHostOptions): Promise<BenchHost> {
   const agent = new https.Agent({ ca: certificatePem, keepAlive: true });
   const gateway = new ArmComputeGateway({
     endpoint: emulatorUrl,
