@@ -2,13 +2,8 @@
 // with long-running operations, documented throttling, resource events and injected faults.
 
 export { startArmEmulator } from './server.js';
-export type {
-  ArmEmulator,
-  ArmEmulatorOptions,
-  RequestLogEntry,
-  ResourceAction,
-  ResourceState,
-} from './server.js';
+export type { ArmEmulator, ArmEmulatorOptions, RequestLogEntry } from './server.js';
+export type { ResourceAction, ResourceState } from './control.js';
 export { ArmError } from './arm-error.js';
 export { emulatorCredential, type EmulatorIdentity } from './caller.js';
 export type { EventGridOptions, ResourceEvent, ResourceEventType } from './event-grid.js';

@@ -73,8 +73,6 @@ export interface RequestLogEntry extends GateNotes {
   durationInMs: number;
 }
 
-export type { ResourceAction, ResourceState } from './control.js';
-
 export interface ArmEmulator {
   /** Base URL, e.g. `https://127.0.0.1:51234`: the SDK clients' `endpoint`. */
   readonly url: string;
@@ -171,8 +169,8 @@ class RunningArmEmulator implements ArmEmulator {
   }
 
   /**
-   * ARM's order: a refusal reads the body first (413) and lets time catch up; then 401 before any injected
-   * fault, faults before the route is known (404, 405), and the route before its buckets are charged (429).
+   * ARM's order: the body is read (413) and time catches up first; then 401 comes before any injected fault,
+   * faults before the route is known (404, 405), and the route before its buckets are charged (429).
    */
   private gatesInOrder(options: ArmEmulatorOptions, routes: ArmRoutes): Gate[] {
     const throttling = options.throttling ?? documentedThrottlingLimits;
