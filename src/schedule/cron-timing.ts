@@ -1,6 +1,6 @@
 // When a cron entry fires in its time zone: walks the zone's offset segments and applies the
-// daylight-saving rules of the design (fixed-time entries: a gap time fires once right after the gap and a
-// repeated time fires on its first pass; wildcard entries follow the wall clock).
+// daylight-saving rules of docs/schedules.md (fixed-time entries: a gap time fires once right after the gap
+// and a repeated time fires on its first pass; wildcard entries follow the wall clock).
 
 import { ceilToMinute } from './civil.js';
 import { nextWallMatch, type CronExpression } from './cron.js';

@@ -1,5 +1,6 @@
 // Cron `startTime` and `endTime`: wall times in the entry's zone (or instants when they end in Z or carry an
-// offset); no occurrence outside them. The entry is DESIGN.md's example: 18:00 Pacific, Monday to Friday.
+// offset); no occurrence outside them. The entry is the example of docs/schedules.md: 18:00 Pacific, Monday to
+// Friday.
 // January 2026 is PST (UTC−8): 18:00 PST is 02:00 UTC the next day. 2026-01-05 is a Monday.
 import { describe, expect, it } from 'vitest';
 import { cron, next } from './helpers.js';

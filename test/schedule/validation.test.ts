@@ -10,7 +10,7 @@ const validate = (document: unknown, options: { maxEntries?: number } = {}) =>
 const pointersOf = (fn: () => unknown) => problems(fn).map((p) => p.pointer);
 
 describe('a valid document', () => {
-  it("DESIGN.md's example document is accepted and returned with both entries", () => {
+  it('the example document of docs/schedules.md is accepted and returned with both entries', () => {
     const document = doc(
       {
         triggerType: 'Cron',

@@ -131,7 +131,7 @@ export function computeInstanceId(name: string, workspace = 'ws-research'): stri
   return `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/${workspace}/computes/${name}`;
 }
 
-/** The schedule from DESIGN.md, as Azure ML's ARM examples write it. */
+/** The example schedule of the README and docs/schedules.md, as Azure ML's ARM examples write it. */
 export const designSchedule = {
   computeStartStop: [
     {
