@@ -21,7 +21,7 @@ import {
   type ActResult,
   type ComputeGateway,
   type ReadStateOptions,
-  type Target,
+  type Machine,
   type TargetAction,
   type TargetState,
 } from './gateway.js';
@@ -100,12 +100,12 @@ export class ArmComputeGateway implements ComputeGateway {
     };
   }
 
-  async readState(target: Target, options: ReadStateOptions = {}): Promise<TargetState> {
+  async readState(target: Machine, options: ReadStateOptions = {}): Promise<TargetState> {
     const parsed = parseTarget(target);
     return this.withDeadline(target.resourceId, options.abortSignal, (context) => this.read(parsed, context));
   }
 
-  async act(target: Target, action: TargetAction, options: ActOptions): Promise<ActResult> {
+  async act(target: Machine, action: TargetAction, options: ActOptions): Promise<ActResult> {
     const parsed = parseTarget(target);
     const wait = options.waitForCompletion;
     return this.withDeadline(target.resourceId, options.abortSignal, async (context) => {
@@ -180,7 +180,7 @@ export class ArmComputeGateway implements ComputeGateway {
 
   private async perform(
     parsed: ParsedResourceId,
-    target: Target,
+    target: Machine,
     action: TargetAction,
     wait: boolean,
     context: CallContext,
@@ -217,7 +217,7 @@ export class ArmComputeGateway implements ComputeGateway {
   /** Pools wake by scaling from zero to their wake capacity and sleep by scaling to zero, recording the size. */
   private async performOnPool(
     parsed: ParsedResourceId,
-    target: Target,
+    target: Machine,
     action: TargetAction,
     wait: boolean,
     context: CallContext,
@@ -424,7 +424,7 @@ async function submitted(
   return { pollUntilDone: (options) => poller.pollUntilDone(options) };
 }
 
-function parseTarget(target: Target): ParsedResourceId {
+function parseTarget(target: Machine): ParsedResourceId {
   const parsed = parseResourceId(target.resourceId);
   if (parsed.kind !== target.kind) {
     throw new InvalidResourceIdError(`names a ${parsed.kind}, but the target says it is a ${target.kind}`);

@@ -7,8 +7,8 @@ import type { TargetKind } from '../targets/resource-id.js';
 export type { TargetKind };
 export * from './errors.js';
 
-/** A machine the scheduler acts on. */
-export interface Target {
+/** A machine the scheduler acts on: what the gateway needs to know of a registered target. */
+export interface Machine {
   /** ARM resource id; compared case-insensitively. */
   resourceId: string;
   kind: TargetKind;
@@ -66,8 +66,8 @@ export interface ActOptions {
 }
 
 export interface ComputeGateway {
-  readState(target: Target, options?: ReadStateOptions): Promise<TargetState>;
-  act(target: Target, action: TargetAction, options: ActOptions): Promise<ActResult>;
+  readState(target: Machine, options?: ReadStateOptions): Promise<TargetState>;
+  act(target: Machine, action: TargetAction, options: ActOptions): Promise<ActResult>;
 }
 
 /** Whether a target is where a schedule wants it: Running means running; Stopped means no longer billing. */

@@ -8,7 +8,7 @@ import type {
   ActResult,
   ComputeGateway,
   ReadStateOptions,
-  Target,
+  Machine,
   TargetAction,
   TargetState,
 } from '../compute/gateway.js';
@@ -62,13 +62,13 @@ export class FaultInjectingGateway implements ComputeGateway {
     return true;
   }
 
-  async readState(target: Target, options?: ReadStateOptions): Promise<TargetState> {
+  async readState(target: Machine, options?: ReadStateOptions): Promise<TargetState> {
     // Half the crashes hit before anything is done…
     if (this.maybeCrash('read')) return never();
     return this.inner.readState(target, options);
   }
 
-  async act(target: Target, action: TargetAction, options?: ActOptions): Promise<ActResult> {
+  async act(target: Machine, action: TargetAction, options?: ActOptions): Promise<ActResult> {
     const invocation = currentInvocation.getStore();
     if (invocation) {
       const newest = this.newestSent(invocation.message.targetId);

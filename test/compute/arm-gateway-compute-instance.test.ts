@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
-import { TargetConflictError, TargetNotFoundError, type Target } from '../../src/compute/gateway.js';
+import { TargetConflictError, TargetNotFoundError, type Machine } from '../../src/compute/gateway.js';
 import {
   startArmEmulator,
   type ArmEmulator,
@@ -16,7 +16,7 @@ let emulator: ArmEmulator;
 let gateway: ArmComputeGateway;
 let nextName = 0;
 
-function newInstance(state: ComputeInstanceState, slow = false): Target {
+function newInstance(state: ComputeInstanceState, slow = false): Machine {
   const name = `ci-${String.fromCharCode(97 + nextName++)}`;
   emulator.addComputeInstance(computeInstanceId(name), {
     state,
@@ -75,7 +75,7 @@ describe('Azure ML compute instances through the gateway', () => {
   });
 
   it('an instance in a workspace that does not exist is a TargetNotFoundError', async () => {
-    const missing: Target = { resourceId: computeInstanceId('ci-gone', 'ws-gone'), kind: 'computeInstance' };
+    const missing: Machine = { resourceId: computeInstanceId('ci-gone', 'ws-gone'), kind: 'computeInstance' };
     await expect(gateway.readState(missing)).rejects.toBeInstanceOf(TargetNotFoundError);
   });
 });

@@ -5,7 +5,7 @@ import {
   TargetNotFoundError,
   ThrottledError,
   TransientError,
-  type Target,
+  type Machine,
 } from '../../src/compute/gateway.js';
 import { InvalidResourceIdError } from '../../src/targets/resource-id.js';
 import { startArmEmulator, type ArmEmulator } from '../../src/local/arm-emulator/index.js';
@@ -22,7 +22,7 @@ let nextName = 0;
 function newVm(
   powerState: 'running' | 'deallocated' = 'running',
   durationInMs?: number,
-): Target & { name: string } {
+): Machine & { name: string } {
   const name = `vm-${++nextName}`;
   emulator.addVirtualMachine(vmId(name), {
     powerState,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WAKE_CAPACITY_TAG, type ArmComputeGateway } from '../../src/compute/arm-gateway.js';
-import { TargetConflictError, type Target } from '../../src/compute/gateway.js';
+import { TargetConflictError, type Machine } from '../../src/compute/gateway.js';
 import { startArmEmulator, type ArmEmulator } from '../../src/local/arm-emulator/index.js';
 import { poolId } from '../local/arm-emulator/fixture.js';
 import { callsTo, gatewayFor } from './gateway-fixture.js';
@@ -15,7 +15,7 @@ let nextName = 0;
 function newPool(
   capacity: number,
   options: { powerState?: 'running' | 'deallocated'; tags?: Record<string, string>; slow?: boolean } = {},
-): Target & { name: string } {
+): Machine & { name: string } {
   const name = `pool-${++nextName}`;
   emulator.addScaleSet(poolId(name), {
     capacity,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TargetConflictError, type Target } from '../../src/compute/gateway.js';
+import { TargetConflictError, type Machine } from '../../src/compute/gateway.js';
 import type { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
 import { startArmEmulator, type ArmEmulator } from '../../src/local/arm-emulator/index.js';
 import { startWebhook, vmId } from '../local/arm-emulator/fixture.js';
@@ -13,7 +13,7 @@ let gateway: ArmComputeGateway;
 let webhook: Awaited<ReturnType<typeof startWebhook>>;
 let nextName = 0;
 
-function newVm(powerState: 'running' | 'stopped' | 'deallocated', slow = false): Target & { name: string } {
+function newVm(powerState: 'running' | 'stopped' | 'deallocated', slow = false): Machine & { name: string } {
   const name = `vm-${++nextName}`;
   emulator.addVirtualMachine(vmId(name), {
     powerState,

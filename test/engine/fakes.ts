@@ -7,7 +7,7 @@ import type {
   TargetAction,
   TargetState,
   ActResult,
-  Target,
+  Machine,
 } from '../../src/compute/gateway.js';
 import type { ActionMessage } from '../../src/engine/action-message.js';
 import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
@@ -239,14 +239,14 @@ export class FakeGateway implements ComputeGateway {
   readonly failures: Error[] = [];
   readFailures: Error[] = [];
 
-  readState(target: Target): Promise<TargetState> {
+  readState(target: Machine): Promise<TargetState> {
     const failure = this.readFailures.shift();
     if (failure) return Promise.reject(failure);
     const power = this.states.get(target.resourceId) ?? 'unknown';
     return Promise.resolve({ power, raw: power });
   }
 
-  act(target: Target, action: TargetAction): Promise<ActResult> {
+  act(target: Machine, action: TargetAction): Promise<ActResult> {
     this.calls.push({ resourceId: target.resourceId, action });
     const failure = this.failures.shift();
     if (failure) return Promise.reject(failure);
