@@ -1,26 +1,21 @@
-// Manual actions and run history: a person asks for start, stop or restart now (it goes through the
-// same queue and run rows as scheduled ones), and reads what happened to a target, newest first. A
-// history belongs to one registration of a target; earlier registrations' histories are for admins.
+// Manual actions: a person asks for start, stop or restart now, and it goes through the same queue and run
+// rows as scheduled ones. Reading what happened is `run-history.ts`.
 
 import { assertCanActOn } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
-import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError } from '../errors.js';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { isTargetId } from '../store/keys.js';
 import type {
   HistoryRef,
-  Page,
-  PageOptions,
-  RegistrationHistory,
   RunRepository,
   StoredLatestAction,
-  StoredRun,
   StoredTarget,
-  Target,
   TargetRepository,
 } from '../store/ports.js';
 import type { ActionMessage, RequestedAction } from './action-message.js';
 import type { ActionQueue } from './ports.js';
+import { historyOf } from './run-history.js';
 
 export interface ManualActionDependencies {
   targets: TargetRepository;
@@ -104,10 +99,6 @@ async function closeUnqueued(deps: ManualActionDependencies, history: HistoryRef
   });
 }
 
-export function historyOf(target: Target): HistoryRef {
-  return { targetId: target.id, ...(target.registration ? { registration: target.registration } : {}) };
-}
-
 /**
  * Creates the request's pending run at an instant of its own, after the latest request and never a whole
  * minute (those are the schedules'). Requests that arrive together have no order of their own, so each
@@ -169,56 +160,4 @@ async function advanceLatest(
   throw new ConflictError(
     `target ${history.targetId} is taking too many requests at once; try again shortly`,
   );
-}
-
-export interface ListRunsOptions extends PageOptions {
-  /**
-   * An earlier registration of the target, whose history only admins may read (the target may since have
-   * been deleted). Default: the current registration.
-   */
-  registration?: string;
-}
-
-/**
- * A page of a target's runs, newest first.
- * @throws NotFoundError for an unknown target or registration, ForbiddenError for someone else's target
- * or for a non-admin asking for an earlier registration.
- */
-export async function listRuns(
-  deps: Pick<ManualActionDependencies, 'targets' | 'runs'>,
-  principal: Principal,
-  targetId: string,
-  options: ListRunsOptions = {},
-): Promise<{ history: HistoryRef; page: Page<StoredRun> }> {
-  const { registration, ...paging } = options;
-  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
-  if (registration === undefined || registration === target?.registration) {
-    if (!target) throw new NotFoundError(`There is no target ${targetId}.`);
-    assertCanActOn(principal, target);
-    const history = historyOf(target);
-    return { history, page: await deps.runs.list(history, paging) };
-  }
-  if (!principal.isAdmin) {
-    throw new ForbiddenError('Only admins may read the history of an earlier registration of a target.');
-  }
-  const histories = isTargetId(targetId) ? await deps.runs.listRegistrations(targetId) : [];
-  const history = histories.find((h) => (h.registration ?? '') === registration);
-  if (!history) throw new NotFoundError(`Target ${targetId} has no registration ${registration} with runs.`);
-  return { history, page: await deps.runs.list(history, paging) };
-}
-
-/**
- * Every registration of a target that has a run history, newest first: admins only, and also for a
- * target that has since been deleted.
- */
-export async function listRegistrations(
-  deps: Pick<ManualActionDependencies, 'targets' | 'runs'>,
-  principal: Principal,
-  targetId: string,
-): Promise<{ current?: string; histories: RegistrationHistory[] }> {
-  if (!principal.isAdmin) throw new ForbiddenError('Only admins may list the registrations of a target.');
-  if (!isTargetId(targetId)) throw new NotFoundError(`There is no target ${targetId}.`);
-  const target = await deps.targets.get(targetId);
-  const histories = await deps.runs.listRegistrations(targetId);
-  return { ...(target?.registration ? { current: target.registration } : {}), histories };
 }

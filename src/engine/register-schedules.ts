@@ -1,19 +1,15 @@
-// Registering a target's schedule, reading it back with what it means (descriptions, next occurrences,
-// a timeline), and previewing a schedule without storing it. Validation is the schedule engine's.
+// Registering a target's schedule and reading it back with what it means (descriptions, next occurrences).
+// Validation is the schedule engine's; timelines and previews are `timeline.ts`.
 
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { InvalidRequestError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import {
-  desiredStateAt,
   describe,
   nextOccurrence,
   occurrences,
-  timeline,
   validateSchedules,
-  type DesiredState,
   type ScheduleEntry,
-  type TimelinePoint,
 } from '../schedule/index.js';
 import type { TargetKind } from '../targets/resource-id.js';
 import type { ScheduleRepository, StoredTarget, TargetRepository, TargetSchedule } from '../store/ports.js';
@@ -39,16 +35,7 @@ export interface SchedulesView {
   entries: ExpandedEntry[];
 }
 
-export interface TimelineView {
-  from: number;
-  to: number;
-  desiredStateAtFrom?: DesiredState;
-  points: TimelinePoint[];
-}
-
 export const NEXT_OCCURRENCES = 5;
-export const DEFAULT_TIMELINE_MS = 7 * 86_400_000;
-export const MAX_TIMELINE_MS = 31 * 86_400_000;
 // Table Storage caps a string property at 64 KiB (32K UTF-16 units); no sane entry comes near it.
 const MAX_ENTRY_CHARS = 16_000;
 
@@ -91,7 +78,7 @@ export async function putSchedules(
   return {
     target,
     schedule,
-    entries: expand(schedule.entries, now, schedule.registeredAt, NEXT_OCCURRENCES),
+    entries: expandEntries(schedule.entries, now, schedule.registeredAt, NEXT_OCCURRENCES),
   };
 }
 
@@ -117,41 +104,11 @@ export async function getSchedules(
   return {
     target,
     schedule,
-    entries: expand(schedule.entries, now, schedule.registeredAt, NEXT_OCCURRENCES),
+    entries: expandEntries(schedule.entries, now, schedule.registeredAt, NEXT_OCCURRENCES),
   };
 }
 
-export async function getTimeline(
-  deps: Omit<ScheduleDependencies, 'maxScheduleEntries'>,
-  principal: Principal,
-  targetId: string,
-  window: { from?: number; to?: number },
-): Promise<{ target: StoredTarget; timeline: TimelineView }> {
-  const target = await getTarget(deps, principal, targetId);
-  const schedule = await requireSchedule(deps, target);
-  const { from, to } = checkWindow(window, deps.clock.now());
-  return { target, timeline: timelineOf(schedule.entries, from, to, schedule.registeredAt) };
-}
-
-export function previewSchedules(
-  deps: Pick<ScheduleDependencies, 'clock' | 'maxScheduleEntries'>,
-  body: unknown,
-  options: { from?: number; to?: number; count?: number },
-): { entries: ExpandedEntry[]; timeline: TimelineView } {
-  const now = deps.clock.now();
-  const { from, to } = checkWindow(options, now);
-  const { computeStartStop: entries } = validateSchedules(body, {
-    maxEntries: Math.max(...Object.values(deps.maxScheduleEntries)),
-    now: from,
-  });
-  // As if registered at `from`: recurrences without a startTime count from there.
-  return {
-    entries: expand(entries, from, from, options.count ?? NEXT_OCCURRENCES),
-    timeline: timelineOf(entries, from, to, from),
-  };
-}
-
-function expand(
+export function expandEntries(
   entries: ScheduleEntry[],
   after: number,
   registeredAt: number,
@@ -164,33 +121,7 @@ function expand(
   }));
 }
 
-function timelineOf(entries: ScheduleEntry[], from: number, to: number, registeredAt: number): TimelineView {
-  const before = desiredStateAt(entries, from - 1, registeredAt);
-  return {
-    from,
-    to,
-    ...(before !== undefined ? { desiredStateAtFrom: before } : {}),
-    points: timeline(entries, from, to, registeredAt),
-  };
-}
-
-function checkWindow(window: { from?: number; to?: number }, now: number): { from: number; to: number } {
-  const from = window.from ?? now;
-  const to = window.to ?? from + DEFAULT_TIMELINE_MS;
-  if (to < from) {
-    throw new InvalidRequestError('The window ends before it starts.', [
-      { parameter: 'to', reason: 'must not be before from' },
-    ]);
-  }
-  if (to - from > MAX_TIMELINE_MS) {
-    throw new InvalidRequestError('The window is too long.', [
-      { parameter: 'to', reason: 'must be at most 31 days after from' },
-    ]);
-  }
-  return { from, to };
-}
-
-async function requireSchedule(
+export async function requireSchedule(
   deps: { schedules: ScheduleRepository },
   target: StoredTarget,
 ): Promise<TargetSchedule> {

@@ -8,7 +8,7 @@ import type {
   StorageQueueHandler,
   TimerHandler,
 } from '@azure/functions';
-import { operations, routes, type OperationId } from '../http/operations.js';
+import { ANSWERED_METHODS, operations, routes, type OperationId } from '../api-contract/operations.js';
 import type { Dependencies } from './dependencies.js';
 import { actionHandlers } from './http/actions.js';
 import { openApiHandler } from './http/openapi.js';
@@ -60,15 +60,15 @@ export function hasTrigger<T extends TriggerType>(
   return definition.trigger.type === type;
 }
 
-/** Methods a route may be asked for that it does not serve get a 405 from a function of their own. */
-const ANSWERED_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-
 /** Every function of the app. */
 export function createFunctionRegistry(deps: Dependencies): FunctionDefinition[] {
   return [...httpApiFunctions(deps), ...schedulerFunctions(deps)];
 }
 
-/** The HTTP API: one function per operation, plus one 405 function per route. */
+/**
+ * The HTTP API: one function per operation, plus one 405 function per route for the answered methods the
+ * route does not serve.
+ */
 export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
   const handlers: Record<OperationId, HttpHandler> = {
     ...targetHandlers(deps),
@@ -92,11 +92,11 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
       name: `methodNotAllowed-${route.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+/g, '-')}`,
       trigger: {
         type: 'http',
-        methods: ANSWERED_METHODS.filter((m) => !(methods as HttpMethod[]).includes(m)),
+        methods: ANSWERED_METHODS.filter((m) => !methods.includes(m)),
         route,
         authLevel: anonymous ? 'anonymous' : 'function',
       },
-      handler: methodNotAllowedHandler(ANSWERED_METHODS.filter((m) => (methods as HttpMethod[]).includes(m))),
+      handler: methodNotAllowedHandler(ANSWERED_METHODS.filter((m) => methods.includes(m))),
     };
   });
   return [...apiFunctions, ...notAllowed];

@@ -5,7 +5,7 @@
 // now a 400 (401 for the caller's identity) problem document naming the field, and storage is untouched.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { operations } from '../../src/http/operations.js';
+import { operations } from '../../src/api-contract/operations.js';
 import { admin, alice, designSchedule, testApi, vmId, type ApiResult, type TestApi } from '../support/api.js';
 import { storageSnapshot } from '../support/snapshot.js';
 

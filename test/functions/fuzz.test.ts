@@ -9,11 +9,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
 import {
+  ANSWERED_METHODS,
   operations,
   type ApiOperation,
   type ApiParameter,
-  type HttpVerb,
-} from '../../src/http/operations.js';
+} from '../../src/api-contract/operations.js';
 import {
   admin,
   alice,
@@ -37,7 +37,6 @@ const plausibly = <T>(arb: fc.Arbitrary<T>) =>
   fc.oneof({ arbitrary: arb, weight: 5 }, { arbitrary: fc.jsonValue(), weight: 1 });
 
 const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'];
-const METHODS: HttpVerb[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 // ---- Bodies -------------------------------------------------------------------------------------------
 
@@ -349,7 +348,7 @@ function requestFor(operation: ApiOperation): fc.Arbitrary<FuzzRequest> {
     .record({
       method: fc.oneof(
         { arbitrary: fc.constant(operation.method), weight: 9 },
-        { arbitrary: oneOf(...METHODS), weight: 1 },
+        { arbitrary: oneOf(...ANSWERED_METHODS), weight: 1 },
       ),
       id: targetIdSegment,
       action: actionSegment,

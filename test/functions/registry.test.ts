@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.js';
 import { createDependencies } from '../../src/functions/dependencies.js';
 import { createFunctionRegistry, hasTrigger } from '../../src/functions/registry.js';
-import { operations } from '../../src/http/operations.js';
+import { operations } from '../../src/api-contract/operations.js';
 
 const deps = createDependencies(readConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }));
 const registry = createFunctionRegistry(deps);

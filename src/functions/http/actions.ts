@@ -2,9 +2,10 @@
 
 import type { HttpHandler } from '@azure/functions';
 import type { RequestedAction } from '../../engine/action-message.js';
-import { listRegistrations, listRuns, requestAction } from '../../engine/manual-actions.js';
+import { requestAction } from '../../engine/manual-actions.js';
+import { listRegistrations, listRuns } from '../../engine/run-history.js';
 import { InvalidRequestError } from '../../errors.js';
-import { runJson, targetPath } from '../../http/representations.js';
+import { runJson, targetPath } from '../../api-contract/representations.js';
 import { formatInstant } from '../../schedule/index.js';
 import type { Dependencies } from '../dependencies.js';
 import { apiHandler, jsonResponse } from './pipeline.js';

@@ -1,7 +1,7 @@
 // Serves openapi.json, generated from the same operation table and schemas that validate requests.
 
 import type { HttpHandler } from '@azure/functions';
-import { openApiDocument } from '../../http/openapi.js';
+import { openApiDocument } from '../../api-contract/openapi.js';
 import { jsonResponse } from './pipeline.js';
 
 export function openApiHandler(): HttpHandler {

@@ -4,10 +4,15 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { principalFromHeaders, type Principal } from '../../auth/principal.js';
 import { MethodNotAllowedError, UnauthenticatedError } from '../../errors.js';
-import { findOperation, type OperationId } from '../../http/operations.js';
-import { problemResponse } from '../../http/problem.js';
-import { readJsonBody, readParameters, validateBody, type ParameterValues } from '../../http/request.js';
-import { schemas } from '../../http/schemas.js';
+import { findOperation, type OperationId } from '../../api-contract/operations.js';
+import { problemResponse } from '../../api-contract/problem.js';
+import {
+  readJsonBody,
+  readParameters,
+  validateBody,
+  type ParameterValues,
+} from '../../api-contract/request.js';
+import { schemas } from '../../api-contract/schemas.js';
 import { withStorageBudget } from '../../store/storage-budget.js';
 import { storageOutage } from '../../store/tables.js';
 import type { Dependencies } from '../dependencies.js';

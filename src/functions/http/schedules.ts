@@ -1,14 +1,10 @@
 // HTTP functions for schedules: replace and read (with ETags), the timeline, and the stateless preview.
 
 import type { HttpHandler } from '@azure/functions';
-import {
-  getSchedules,
-  getTimeline,
-  previewSchedules,
-  putSchedules,
-} from '../../engine/register-schedules.js';
-import { expandedEntriesJson, schedulesJson, timelineJson } from '../../http/representations.js';
-import { entityTags, quoteEtag, type ParameterValues } from '../../http/request.js';
+import { getSchedules, putSchedules } from '../../engine/register-schedules.js';
+import { getTimeline, previewSchedules } from '../../engine/timeline.js';
+import { expandedEntriesJson, schedulesJson, timelineJson } from '../../api-contract/representations.js';
+import { entityTags, quoteEtag, type ParameterValues } from '../../api-contract/request.js';
 import type { Dependencies } from '../dependencies.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
 import { parseInstant } from '../../schedule/index.js';

@@ -2,7 +2,7 @@
 
 import type { HttpHandler } from '@azure/functions';
 import { deleteTarget, getTarget, listTargets, registerTarget } from '../../engine/register-targets.js';
-import { targetJson, targetPath } from '../../http/representations.js';
+import { targetJson, targetPath } from '../../api-contract/representations.js';
 import type { Dependencies } from '../dependencies.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
 

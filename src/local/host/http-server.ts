@@ -10,8 +10,8 @@ import functions, {
   type LogHandler,
 } from '@azure/functions';
 import { NotFoundError, PayloadTooLargeError } from '../../errors.js';
-import { problemResponse } from '../../http/problem.js';
-import { ROUTE_PREFIX } from '../../http/operations.js';
+import { problemResponse } from '../../api-contract/problem.js';
+import { ROUTE_PREFIX } from '../../api-contract/operations.js';
 import type { HttpFunctionDefinition } from '../../functions/registry.js';
 import { withLocalPrincipal, type LocalPrincipal } from './principal.js';
 import { compileRoute, type CompiledRoute } from './routes.js';

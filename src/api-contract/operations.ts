@@ -1,9 +1,11 @@
 // The HTTP API's contract as data: every operation's route, method, parameters, body and responses.
 // The function registry derives its HTTP functions (and 405s) from it, and openapi.json is generated from it.
 
+import type { HttpMethod } from '@azure/functions';
 import type { JsonSchema } from './schema.js';
 
-export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** The methods the API answers: each route serves some of them and answers the others with 405. */
+export const ANSWERED_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Azure Functions prefixes every HTTP route with this (host.json `extensions.http.routePrefix`). */
 export const ROUTE_PREFIX = '/api';
@@ -48,7 +50,7 @@ export type OperationId =
 
 export interface ApiOperation {
   operationId: OperationId;
-  method: HttpVerb;
+  method: HttpMethod;
   /** An Azure Functions route template, without the `api/` prefix. */
   route: string;
   summary: string;
@@ -325,8 +327,8 @@ export function findOperation(operationId: OperationId): ApiOperation {
 }
 
 /** Each route with the methods it serves, so every other method can be answered with 405. */
-export function routes(list: ApiOperation[] = operations): { route: string; methods: HttpVerb[] }[] {
-  const byRoute = new Map<string, HttpVerb[]>();
+export function routes(list: ApiOperation[] = operations): { route: string; methods: HttpMethod[] }[] {
+  const byRoute = new Map<string, HttpMethod[]>();
   for (const operation of list)
     byRoute.set(operation.route, [...(byRoute.get(operation.route) ?? []), operation.method]);
   return [...byRoute].map(([route, methods]) => ({ route, methods }));

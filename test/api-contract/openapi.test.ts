@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateSchedules } from '../../src/schedule/index.js';
-import { openApiDocument } from '../../src/http/openapi.js';
-import { operations } from '../../src/http/operations.js';
-import { schemas } from '../../src/http/schemas.js';
+import { openApiDocument } from '../../src/api-contract/openapi.js';
+import { operations } from '../../src/api-contract/operations.js';
+import { schemas } from '../../src/api-contract/schemas.js';
 
 const doc = openApiDocument() as {
   openapi: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validate, type JsonSchema } from '../../src/http/schema.js';
-import { schemas } from '../../src/http/schemas.js';
+import { validate, type JsonSchema } from '../../src/api-contract/schema.js';
+import { schemas } from '../../src/api-contract/schemas.js';
 
 const check = (name: string, value: unknown) => validate(schemas[name]!, value, schemas);
 

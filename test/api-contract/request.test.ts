@@ -1,7 +1,7 @@
 import functions from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../src/errors.js';
-import { entityTags, readJsonBody } from '../../src/http/request.js';
+import { entityTags, readJsonBody } from '../../src/api-contract/request.js';
 
 const { HttpRequest } = functions;
 

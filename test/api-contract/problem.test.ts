@@ -12,7 +12,7 @@ import {
   UnauthenticatedError,
   UnsupportedMediaTypeError,
 } from '../../src/errors.js';
-import { problemResponse } from '../../src/http/problem.js';
+import { problemResponse } from '../../src/api-contract/problem.js';
 import { ScheduleValidationError } from '../../src/schedule/index.js';
 
 const { InvocationContext } = functions;

@@ -2,7 +2,8 @@
 // /api, and schedule entries exactly as stored plus what they mean (description, next occurrences).
 
 import { formatInstant } from '../schedule/index.js';
-import type { ExpandedEntry, SchedulesView, TimelineView } from '../engine/register-schedules.js';
+import type { ExpandedEntry, SchedulesView } from '../engine/register-schedules.js';
+import type { TimelineView } from '../engine/timeline.js';
 import type { StoredRun, StoredTarget } from '../store/ports.js';
 import { ROUTE_PREFIX } from './operations.js';
 
