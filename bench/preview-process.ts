@@ -24,7 +24,7 @@ function timeProcess(args: string[]): { medianMs: number; output: string } {
 }
 
 export function runPreviewProcessBench(): PreviewProcessResult {
-  // Compiled next to this bench: the same tsc output as dist/cli/main.js.
+  // Compiled with the benches (bench/tsconfig.json): the same tsc output as dist/cli/main.js.
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   const schedule = JSON.stringify({
     triggerType: 'Cron',
