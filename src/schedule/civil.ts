@@ -121,6 +121,10 @@ export function readDateTime(text: string): ParsedDateTime | { problem: string; 
   return { wall, offsetMs, fractionMs: m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)) };
 }
 
+/**
+ * {@link readDateTime} without the reason: the parsed value, or undefined when the text is not a valid
+ * date-time.
+ */
 export function parseDateTime(text: string): ParsedDateTime | undefined {
   const read = readDateTime(text);
   return 'problem' in read ? undefined : read;
@@ -130,6 +134,8 @@ export function parseDateTime(text: string): ParsedDateTime | undefined {
  * An instant given as ISO 8601 with `Z` or an offset; a plain date-time is read as UTC. Strict: impossible
  * dates and instants after 9999-12-31T23:59:59Z are refused. Every edge that takes an instant (CLI options,
  * scenario files, HTTP query parameters) should read it here.
+ * @param text e.g. `2026-01-05T08:00:00Z`, `2026-01-05T09:00:00+01:00`, `2026-01-05`
+ * @returns UTC ms, fractions of a second kept
  * @throws ScheduleSyntaxError with the reason; the caller names the field
  */
 export function parseInstant(text: string): number {
@@ -144,7 +150,11 @@ export function parseInstant(text: string): number {
 
 const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
-/** `YYYY-MM-DDTHH:MM:SSZ`, the one format the product prints instants in. Integer maths: it runs per line. */
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ`, the one format the product prints instants in; fractions of a second are dropped.
+ * Integer maths: it runs per line of a 300k-line preview.
+ * @param ms UTC ms, at most {@link LAST_INSTANT_MS} for a four-digit year
+ */
 export function formatInstant(ms: number): string {
   const days = Math.floor(ms / DAY_MS);
   const { year, month, day } = civilFromDays(days);

@@ -39,9 +39,12 @@ const CYCLE_SPAN_MS = 401 * YEAR_MS;
 
 /**
  * The first instant at or after `from` at which an enabled Start and an enabled Stop fire together.
+ * Occurrences are compared where they really fire, daylight-saving rules included (docs/schedules.md).
+ * @param entries valid entries, as one target's document holds them
+ * @param from UTC ms to search from (registration uses "now")
  * @param horizonMs when given, look no further than `from + horizonMs`; by default as far as a clash can first
- *   appear (see above)
- * @param registeredAt anchors recurrences without a startTime
+ *   appear (see above), up to 9999-12-31T23:59:59Z
+ * @param registeredAt anchors recurrences without a startTime (default: `from`)
  * @returns the clashing pair with the earliest instant, or undefined when none ever clash
  */
 export function findConflict(

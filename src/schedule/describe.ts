@@ -106,7 +106,12 @@ function formatOffset(ms: number): string {
   return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** "Pacific time (UTC−08:00/−07:00)": the zone's generic name and its offsets over a year. */
+/**
+ * "Pacific time (UTC−08:00/−07:00)": the zone's everyday English name and the offsets it shows over a year;
+ * the IANA id where the runtime has no such name, and `UTC` for UTC.
+ * @param zone a zone from {@link resolveTimeZone}
+ * @param around UTC ms the year of offsets starts at (default: 2026-01-01T00:00:00Z)
+ */
 export function describeZone(zone: TimeZone, around = Date.UTC(2026, 0, 1)): string {
   if (zone.isFixed) return 'UTC';
   const offsets = new Set<number>();
@@ -126,6 +131,13 @@ export function describeZone(zone: TimeZone, around = Date.UTC(2026, 0, 1)): str
   return `${name} (UTC${sorted.map(formatOffset).join('/')})`;
 }
 
+/**
+ * One English sentence saying when the entry fires, as shown beside it in the API:
+ * "At 18:00, Monday to Friday, Pacific time (UTC−08:00/−07:00), from 2026-01-05T00:00:00". A disabled
+ * entry's sentence ends in "(disabled)". Wording may improve between versions: show it, do not parse it.
+ * @param entry a valid entry
+ * @throws ScheduleSyntaxError when the entry was not validated and cannot be read
+ */
 export function describe(entry: ScheduleEntry): string {
   const compiled = compileEntry(entry);
   const zone = describeZone(compiled.zone);

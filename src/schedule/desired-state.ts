@@ -6,7 +6,17 @@ import type { DesiredState, Occurrence, ScheduleEntry, TimelinePoint } from './t
 
 const stateAfter = (action: 'Start' | 'Stop'): DesiredState => (action === 'Start' ? 'Running' : 'Stopped');
 
-/** Merged occurrences of the enabled entries in [from, to], oldest first, with the desired state after each. */
+/**
+ * The merged occurrences of a target's enabled entries in [from, to], oldest first (entries that fire at the
+ * same instant in the order of the document), each with the state it leaves the target in: `Running` after a
+ * Start, `Stopped` after a Stop. Disabled entries contribute nothing.
+ * @param entries valid entries, as one target's document holds them
+ * @param from inclusive start, UTC ms
+ * @param to inclusive end, UTC ms; the caller bounds the window (the API allows 31 days)
+ * @param registeredAt when the schedule was registered, anchoring recurrences without a `startTime`
+ *   (default: `from`)
+ * @returns the points; `entryIndex` is the entry's index in `entries`
+ */
 export function timeline(
   entries: ScheduleEntry[],
   from: number,
@@ -28,7 +38,15 @@ export function timeline(
 
 const LOOKBACK_WINDOWS_MS = [1, 8, 32, 367, 1500, 11_000].map((days) => days * 86_400_000);
 
-/** The latest occurrence at or before `instant` across enabled entries; undefined when none ever fired. */
+/**
+ * The latest occurrence at or before `instant` across the enabled entries; of two at that same instant, the
+ * later entry in the document. Looks back in growing windows, up to about 30 years.
+ * @param entries valid entries
+ * @param instant UTC ms
+ * @param registeredAt when the schedule was registered, anchoring recurrences without a `startTime`
+ *   (default: the start of each look-back window)
+ * @returns the occurrence, or undefined when none fired in the look-back
+ */
 export function lastOccurrence(
   entries: ScheduleEntry[],
   instant: number,
@@ -59,6 +77,13 @@ export function lastOccurrence(
   return undefined;
 }
 
+/**
+ * The state a target should be in at `instant`: the state left by {@link lastOccurrence}.
+ * @param entries valid entries
+ * @param instant UTC ms
+ * @param registeredAt when the schedule was registered, anchoring recurrences without a `startTime`
+ * @returns `Running` or `Stopped`, or undefined before the first occurrence
+ */
 export function desiredStateAt(
   entries: ScheduleEntry[],
   instant: number,

@@ -7,9 +7,10 @@ import { findConflict } from './conflicts.js';
 import { formatInstant } from './civil.js';
 import type { RecurrenceFrequency, ScheduleDocument, ScheduleEntry } from './types.js';
 
+/** Entries a document may hold when `ValidateOptions.maxEntries` is not given: Azure ML's four per compute instance. */
 export const DEFAULT_MAX_ENTRIES = 4;
 
-/** Interval limits of Logic Apps recurrences, per frequency. */
+/** The largest `interval` per frequency: Logic Apps' limits (an interval is at least 1). */
 export const INTERVAL_LIMITS: Record<RecurrenceFrequency, number> = {
   Month: 16,
   Week: 71,
@@ -18,10 +19,20 @@ export const INTERVAL_LIMITS: Record<RecurrenceFrequency, number> = {
   Minute: 72_000,
 };
 
+/** Options of {@link validateEntry} and {@link validateSchedules}. */
 export interface ValidateOptions {
-  /** Most entries a target may have (Azure ML allows four per compute instance). */
+  /**
+   * Most entries a document may have (Azure ML allows four per compute instance). Used by
+   * {@link validateSchedules} only.
+   * @default {@link DEFAULT_MAX_ENTRIES} (4)
+   */
   maxEntries?: number;
-  /** The instant "now", for the never-fires and conflict checks; defaults to the entries' own start. */
+  /**
+   * The instant "now" (UTC ms). An entry without a `startTime` is checked to fire at least once after it, and
+   * Start/Stop conflicts are looked for from it on.
+   * @default for the never-fires check 2000-01-01T00:00:00Z; for conflicts the earliest `startTime` of the
+   *   entries, or 2026-01-01T00:00:00Z when that is later or there is none
+   */
   now?: number;
 }
 
@@ -296,7 +307,19 @@ function parseRecurrence(rec: Json, pointer: string, problems: Problems): Schedu
   return out;
 }
 
-/** Validates one entry; `pointer` prefixes every reported field. */
+/**
+ * Checks one schedule entry as users paste it (a `computeStartStop` item) against Azure ML's shape and the
+ * rules of docs/schedules.md, and returns it normalised: enum values in Azure ML's spelling, `status`
+ * filled in (`Enabled`), hours, minutes and month days sorted without duplicates. Every problem is
+ * collected, not only the first. No entry limit and no conflict check: those belong to a whole document.
+ * @param entry the parsed JSON value, of any type
+ * @param pointer JSON pointer prefixed to every reported field, e.g. `/computeStartStop/2` (default: `''`)
+ * @param options `now` for the never-fires check; `maxEntries` is not used here
+ * @returns the entry, ready for {@link occurrences} and the other readers
+ * @throws ScheduleValidationError listing every problem with an RFC 6901 pointer to its field: unknown or
+ *   missing fields, wrong types, values out of range, an unknown time zone (with suggestions), an impossible
+ *   date, a time after 9999-12-31T23:59:59Z, an `endTime` before `startTime`, an entry that can never fire
+ */
 export function validateEntry(entry: unknown, pointer = '', options: ValidateOptions = {}): ScheduleEntry {
   const problems = new Problems();
   const parsed = parseEntry(entry, pointer, problems);
@@ -340,7 +363,16 @@ function checkFires(
   }
 }
 
-/** Validates a whole `{"computeStartStop": [...]}` document, including the entry limit and Start/Stop clashes. */
+/**
+ * Checks a whole `{"computeStartStop": [...]}` document: each entry as {@link validateEntry} does, the entry
+ * limit, and that no enabled Start and enabled Stop ever fire at the same instant (searched as far ahead as
+ * such a clash can first appear, see {@link findConflict}).
+ * @param doc the parsed request body, of any type
+ * @param options the entry limit and the instant conflicts are looked for from; see {@link ValidateOptions}
+ * @returns the document with every entry normalised, in the order given
+ * @throws ScheduleValidationError listing every problem with a pointer relative to the document (e.g.
+ *   `/computeStartStop/1/cron/timeZone`); a conflict names both entries and the first instant they clash at
+ */
 export function validateSchedules(doc: unknown, options: ValidateOptions = {}): ScheduleDocument {
   const problems = new Problems();
   if (!isObject(doc)) {

@@ -48,10 +48,12 @@ export class TimeZone {
           });
   }
 
+  /** True for UTC: an offset of zero at every instant. */
   get isFixed(): boolean {
     return this.format === undefined;
   }
 
+  /** The zone's offset from UTC at `instant` (UTC ms), in ms: wall clock minus UTC (Berlin in winter: 3,600,000). */
   offsetAt(instant: number): number {
     return this.segmentAt(instant).offsetMs;
   }
@@ -212,7 +214,16 @@ function knownIanaIds(): string[] {
   return ianaIds;
 }
 
-/** Resolves an IANA id, a Windows id (CLDR territory 001, any case) or `UTC`. */
+/**
+ * Resolves a time zone as an entry's `timeZone` names it: an IANA id (`Europe/Berlin`), a Windows id in any
+ * case (`W. Europe Standard Time`, through CLDR windowsZones territory 001, to today's IANA name), or `UTC`
+ * (also `Etc/UTC`, `GMT`, `Z`). Surrounding spaces are ignored; zones are cached, so the same id gives the
+ * same object.
+ * @param id the id as written
+ * @returns the zone; its `id` is the canonical IANA id, or `UTC`
+ * @throws ScheduleSyntaxError for an unknown or empty id, whose message suggests close matches
+ *   ({@link suggestZones})
+ */
 export function resolveTimeZone(id: string): TimeZone {
   const key = id.trim().toLowerCase();
   const cached = zoneCache.get(key);
@@ -271,6 +282,9 @@ function windowsIdsByGenericName(): Map<string, string[]> {
 /**
  * The closest known ids: first zones whose everyday name is what was typed ("Pacific Time"), then Windows
  * ids holding every word typed, then the nearest by edit distance, Windows and IANA ids alike.
+ * @param id the unknown id as written
+ * @param count most suggestions to return (default: 3)
+ * @returns known ids, best first; empty when nothing is close
  */
 export function suggestZones(id: string, count = 3): string[] {
   const wanted = id.trim().toLowerCase();
