@@ -1,17 +1,28 @@
 // The repositories the engine depends on, as plain interfaces: Table Storage implements them in this
 // folder, and tests of the tick or execute can substitute in-memory fakes. No Azure types leak through.
+// How the tables are laid out, and which use case reads what when: docs/architecture.md.
+//
+// Every method may also throw StorageUnavailableError (storage did not answer in time: try again later; the
+// API answers 503) or StorageError (any other storage failure, a system fault). The @throws below name only
+// the errors a caller decides on.
 
 import type { ScheduleAction, ScheduleEntry } from '../schedule/types.js';
 import type { TargetKind } from '../targets/resource-id.js';
 
 /** Every repository method takes an options bag; all accept an abort signal. */
 export interface OperationOptions {
+  /** Abandons the storage call; the method then rejects with the abort error. */
   abortSignal?: AbortSignal;
 }
 
+/** Options of the listing methods: one page at a time. */
 export interface PageOptions extends OperationOptions {
-  /** From the previous page; absent for the first. */
+  /** From the previous page; absent for the first. A token we did not issue is an InvalidRequestError. */
   continuationToken?: string;
+  /**
+   * Most items on the page, 1–1000 (values outside are clamped). A page may hold fewer and still have a token.
+   * @default 100 for targets, 50 for runs
+   */
   maxPageSize?: number;
 }
 
@@ -160,51 +171,92 @@ export interface Checkpoint {
   etag: string;
 }
 
+/** Registered targets, with the index that lets each principal list their own. */
 export interface TargetRepository {
+  /**
+   * @param targetId a target id (32 hex digits, see `targetIdFor`)
+   * @returns the target with its ETag, or undefined when it is not registered
+   */
   get(targetId: string, options?: OperationOptions): Promise<StoredTarget | undefined>;
-  /** Creates the target with an empty schedule. Throws ConflictError when the target exists. */
+  /**
+   * Creates the target with an empty schedule (its `registeredAt` is `target.createdAt`) and indexes it for
+   * its owner and assignee. A target without `registration` gets a new one: its run history starts afresh.
+   * @returns the stored target, with its registration and ETag
+   * @throws ConflictError when a target with this id exists (someone registered it first)
+   */
   create(target: Target, options?: OperationOptions): Promise<StoredTarget>;
-  /** Changes who the target is assigned to; throws PreconditionFailedError if `target.etag` is stale. */
+  /**
+   * Changes who the target is assigned to, and moves it between the principals' lists.
+   * @param target the target as read, whose ETag the write is conditional on
+   * @param assignedTo the new assignee's principal id, or undefined for none
+   * @returns the target as stored now
+   * @throws PreconditionFailedError when `target.etag` is stale or the target was deleted meanwhile
+   */
   updateAssignment(
     target: StoredTarget,
     assignedTo: string | undefined,
     options?: OperationOptions,
   ): Promise<StoredTarget>;
-  /** Makes sure the owner and assignee find the target in their lists (repairs an interrupted create). */
+  /** Makes sure the owner and assignee find the target in their lists (repairs an interrupted create). Idempotent. */
   indexAccess(target: Target, options?: OperationOptions): Promise<void>;
-  /** Removes the target, its schedule and its due rows. Returns false when there was no such target. */
+  /**
+   * Removes the target, its schedule and its due rows, and takes it off the principals' lists. Its run
+   * history stays (admins can still read it). Safe to repeat after a failure.
+   * @returns false when there was no such target
+   */
   delete(targetId: string, options?: OperationOptions): Promise<boolean>;
   /**
    * The target with its current schedule, in one read: what the executor checks a message against.
-   * Undefined when the target is not registered (or is being deleted).
+   * @returns undefined when the target is not registered (or is being deleted)
    */
   getWithSchedule(
     targetId: string,
     options?: OperationOptions,
   ): Promise<{ target: StoredTarget; schedule: TargetSchedule } | undefined>;
+  /**
+   * Every target, a page at a time (for admins).
+   * @throws InvalidRequestError for a continuation token we did not issue
+   */
   listAll(options?: PageOptions): Promise<Page<StoredTarget>>;
-  /** Targets the principal owns or is assigned. */
+  /**
+   * Targets the principal owns or is assigned, a page at a time.
+   * @throws InvalidRequestError for a continuation token we did not issue
+   */
   listForPrincipal(principalId: string, options?: PageOptions): Promise<Page<StoredTarget>>;
 }
 
+/** Each target's schedule: its entries and, kept in step with them, their rows in the due index. */
 export interface ScheduleRepository {
+  /** @returns the schedule as last written, or undefined when the target is not registered or being deleted */
   get(targetId: string, options?: OperationOptions): Promise<TargetSchedule | undefined>;
   /**
-   * Replaces all entries and moves their due rows, atomically for readers of the schedule.
-   * Throws NotFoundError for an unknown target, PreconditionFailedError when `ifRevision` is stale.
+   * Replaces all entries and moves their due rows, atomically for readers of the schedule: a new revision,
+   * and one due row per entry at `write.nextOccurrences[i]` (none where that is undefined).
+   * @param write the validated entries and where each is due next
+   * @param options `ifRevision` makes the write conditional (default: unconditional)
+   * @returns the schedule as stored, with its new revision
+   * @throws NotFoundError for an unknown target (or one being deleted)
+   * @throws PreconditionFailedError when `ifRevision` is not the stored revision
    */
   replace(targetId: string, write: ScheduleWrite, options?: ReplaceScheduleOptions): Promise<TargetSchedule>;
 }
 
+/** The due index: one row per enabled entry at its next occurrence, read by the tick (docs/decisions/0003). */
 export interface DueIndex {
   /**
    * Due rows with `after < at <= until`, in time order. Reads only the hour tables that cover those
    * minutes, and only those minutes' partitions in them: the cost follows what is due, not the fleet.
+   * @param after exclusive, UTC ms
+   * @param until inclusive, UTC ms
    */
   listDue(after: number, until: number, options?: OperationOptions): AsyncIterable<DueEntry>;
   /** Whether the row still belongs to the target's current schedule (a replaced schedule leaves none, but a crash might). */
   isCurrent(due: DueEntry, options?: OperationOptions): Promise<boolean>;
-  /** Moves the row to the entry's next occurrence, or removes it when there is none. Idempotent. */
+  /**
+   * Moves the row to the entry's next occurrence, or removes it when there is none. Idempotent: a row
+   * already moved, or gone with its schedule, is left alone.
+   * @param nextAt UTC ms of the entry's next occurrence, or undefined when it has none
+   */
   reschedule(due: DueEntry, nextAt: number | undefined, options?: OperationOptions): Promise<void>;
   /**
    * Housekeeping after the checkpoint moved to `instant`: drops the index's storage for the UTC hours
@@ -214,18 +266,34 @@ export interface DueIndex {
   pruneBefore(instant: number, options?: OperationOptions): Promise<number>;
 }
 
+/** Run histories, one per registration of a target, and the `latest` row that orders each (docs/invariants.md). */
 export interface RunRepository {
-  /** Creates the run unless one exists for (target, occurrence); returns the stored run either way. */
+  /**
+   * Creates the run unless one exists for (target, registration, occurrence): the idempotency of acting.
+   * @returns the stored run either way, and whether this call created it
+   */
   createIfAbsent(run: Run, options?: OperationOptions): Promise<{ run: StoredRun; created: boolean }>;
+  /** @returns the run of that history at that occurrence (UTC ms), or undefined */
   get(history: HistoryRef, occurrenceAt: number, options?: OperationOptions): Promise<StoredRun | undefined>;
-  /** Throws PreconditionFailedError when `run.etag` is stale. */
+  /**
+   * Replaces the run, conditional on its ETag.
+   * @returns the run as stored now
+   * @throws PreconditionFailedError when `run.etag` is stale or the run is gone
+   */
   update(run: StoredRun, options?: OperationOptions): Promise<StoredRun>;
-  /** Newest first. */
+  /**
+   * The history's runs, newest occurrence first, a page at a time.
+   * @throws InvalidRequestError for a continuation token we did not issue
+   */
   list(history: HistoryRef, options?: PageOptions): Promise<Page<StoredRun>>;
+  /** @returns the history's `latest` row, or undefined before anything was asked of it */
   getLatest(history: HistoryRef, options?: OperationOptions): Promise<StoredLatestAction | undefined>;
   /**
-   * Without `etag`, creates the record (ConflictError if one exists); with it, replaces it only if it is
-   * unchanged since read (PreconditionFailedError otherwise).
+   * Writes the history's `latest` row.
+   * @param options without `etag`, creates the row; with it, replaces the row only if unchanged since read
+   * @returns the row as stored, with its new ETag
+   * @throws ConflictError without `etag`, when the row exists
+   * @throws PreconditionFailedError with `etag`, when the row changed or is gone
    */
   putLatest(
     latest: LatestAction,
@@ -235,11 +303,15 @@ export interface RunRepository {
   listRegistrations(targetId: string, options?: OperationOptions): Promise<RegistrationHistory[]>;
 }
 
+/** Named checkpoints; the tick keeps its own (`tick`). */
 export interface CheckpointRepository {
+  /** @returns the checkpoint with its ETag, or undefined before it was first set */
   get(name: string, options?: OperationOptions): Promise<Checkpoint | undefined>;
   /**
-   * Without `etag`, creates the checkpoint (ConflictError if it exists); with it, updates only if the
-   * checkpoint is unchanged since read (PreconditionFailedError otherwise). Two ticks cannot both win.
+   * Moves the checkpoint to `value` (UTC ms). Two ticks cannot both win.
+   * @param options without `etag`, creates the checkpoint; with it, updates only if unchanged since read
+   * @throws ConflictError without `etag`, when the checkpoint exists
+   * @throws PreconditionFailedError with `etag`, when the checkpoint moved since it was read
    */
   set(name: string, value: number, options?: OperationOptions & { etag?: string }): Promise<Checkpoint>;
 }
