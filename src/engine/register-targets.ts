@@ -9,23 +9,45 @@ import { InvalidResourceIdError, parseResourceId } from '../targets/resource-id.
 import { isTargetId, targetIdFor } from '../store/keys.js';
 import type { Page, StoredTarget, Target, TargetRepository } from '../store/ports.js';
 
+/** The ports the target use cases need. */
 export interface TargetDependencies {
   targets: TargetRepository;
+  /** Stamps `createdAt` on a new target. */
   clock: Clock;
 }
 
+/** What `POST /api/targets` carries. */
 export interface RegisterTargetRequest {
+  /** The machine's ARM resource id, in any case: a VM, a scale set (pool) or an Azure ML compute instance. */
   resourceId: string;
+  /** Admins only: the principal id of the person the target is registered for. */
   assignedTo?: string;
 }
 
+/** The result of {@link registerTarget}. */
 export interface Registration {
   target: StoredTarget;
+  /** True when this call registered the target (HTTP 201), false when it was known (200). */
   created: boolean;
 }
 
 const MAX_ATTEMPTS = 3;
 
+/**
+ * Registers a machine, idempotently: the target id is derived from the lowercased resource id, so the same
+ * machine always maps to the same target, and registering a known one returns it (repairing its entry in its
+ * owner's and assignee's lists). A new target starts with an empty schedule and a fresh run history. When two
+ * callers register the same machine at once, both get the one target.
+ * @param principal the caller; becomes the owner of a new target
+ * @param request the resource id and, for admins, whom the target is for
+ * @returns the target, and whether this call created it
+ * @throws InvalidRequestError when the resource id names nothing the scheduler can start and stop (pointer
+ *   `/resourceId`)
+ * @throws ForbiddenError when a non-admin sets `assignedTo` to someone else, or the machine is registered and
+ *   the caller may not act on it
+ * @throws ConflictError only if the target keeps appearing and vanishing under concurrent registrations and
+ *   deletions (three attempts)
+ */
 export async function registerTarget(
   deps: TargetDependencies,
   principal: Principal,
@@ -78,7 +100,12 @@ export async function registerTarget(
   }
 }
 
-/** The target, if the principal may act on it: 404 when unknown, 403 when someone else's. */
+/**
+ * The target, if the principal may act on it (its owner, its assignee, or an admin).
+ * @param targetId as it came in the URL; anything that is not a target id is simply unknown
+ * @throws NotFoundError when no such target is registered
+ * @throws ForbiddenError when it is someone else's
+ */
 export async function getTarget(
   deps: Pick<TargetDependencies, 'targets'>,
   principal: Principal,
@@ -90,6 +117,12 @@ export async function getTarget(
   return target;
 }
 
+/**
+ * The targets the principal may see, a page at a time: every target for an admin, else those the principal
+ * owns or is assigned.
+ * @param page `maxPageSize` (default 100, at most 1000) and the previous page's `continuationToken`
+ * @throws InvalidRequestError for a continuation token the store did not issue
+ */
 export async function listTargets(
   deps: Pick<TargetDependencies, 'targets'>,
   principal: Principal,
@@ -98,6 +131,12 @@ export async function listTargets(
   return principal.isAdmin ? deps.targets.listAll(page) : deps.targets.listForPrincipal(principal.id, page);
 }
 
+/**
+ * Forgets a target: its schedule and due rows go, the machine itself is left as it is, and its run history
+ * stays readable by admins. A later registration of the machine starts a new history.
+ * @throws NotFoundError when no such target is registered (also when another delete got there first)
+ * @throws ForbiddenError when it is someone else's
+ */
 export async function deleteTarget(
   deps: Pick<TargetDependencies, 'targets'>,
   principal: Principal,
