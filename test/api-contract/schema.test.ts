@@ -54,7 +54,7 @@ describe('the request schema validator', () => {
     expect(validate(schema, { n: 3, s: 'ab', t: '2026-11-25T21:00:00+01:00', b: false }, {})).toEqual([]);
   });
 
-  it('accepts the schedule from DESIGN.md against the published ScheduleDocument schema', () => {
+  it('accepts the example schedule of docs/schedules.md against the published ScheduleDocument schema', () => {
     const example = (schemas.ScheduleDocument as { examples: unknown[] }).examples[0];
     expect(check('ScheduleDocument', example)).toEqual([]);
   });

@@ -21,7 +21,7 @@ describe('the function registry', () => {
     }
   });
 
-  it('serves the routes of the design', () => {
+  it('serves the routes the README lists', () => {
     const served = registry
       .filter((d) => hasTrigger(d, 'http') && !d.name.startsWith('methodNotAllowed'))
       .flatMap((d) =>
