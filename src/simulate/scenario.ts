@@ -1,6 +1,7 @@
 // A simulation scenario: a window of time, a fleet in the ARM emulator, targets with Azure ML schedules,
 // and faults. Parsed strictly, so a mistake in the file is named by its JSON pointer (CLI exit 2).
 
+import { SchedulerError } from '../errors.js';
 import { parseInstant } from '../schedule/index.js';
 import { parseResourceId } from '../targets/resource-id.js';
 
@@ -40,11 +41,13 @@ export interface Scenario {
   seed: number;
 }
 
-export class ScenarioError extends Error {
+/** A mistake in the scenario file, named by its JSON pointer. */
+export class ScenarioError extends SchedulerError {
   readonly isUserError = true;
+  override readonly name = 'ScenarioError';
+
   constructor(pointer: string, reason: string) {
     super(`scenario ${pointer || '/'}: ${reason}`);
-    this.name = 'ScenarioError';
   }
 }
 
@@ -80,6 +83,10 @@ function rate(value: unknown, pointer: string): number {
   return value;
 }
 
+/**
+ * Reads a scenario document strictly.
+ * @throws ScenarioError naming the JSON pointer of the first mistake
+ */
 export function parseScenario(raw: unknown): Scenario {
   const doc = object(raw, '');
   allowOnly(doc, ['from', 'to', 'fleet', 'targets', 'faults', 'seed'], '');
@@ -88,61 +95,67 @@ export function parseScenario(raw: unknown): Scenario {
   if (to <= from) throw new ScenarioError('/to', 'must be after from');
   if (to - from > MAX_DAYS * 86_400_000)
     throw new ScenarioError('/to', `a simulation covers at most ${MAX_DAYS} days`);
-
   if (!Array.isArray(doc.fleet)) throw new ScenarioError('/fleet', 'must be an array of machines');
   const seen = new Set<string>();
-  const fleet = doc.fleet.map((item, i): ScenarioMachine => {
-    const pointer = `/fleet/${i}`;
-    const machine = object(item, pointer);
-    allowOnly(machine, ['resourceId', 'state', 'capacity'], pointer);
-    const resourceId = resourceIdOf(machine.resourceId, `${pointer}/resourceId`);
-    const kind = parseResourceId(resourceId).kind;
-    if (seen.has(resourceId.toLowerCase()))
-      throw new ScenarioError(`${pointer}/resourceId`, 'appears twice in the fleet');
-    seen.add(resourceId.toLowerCase());
-    const states = kind === 'computeInstance' ? ['Running', 'Stopped'] : ['running', 'deallocated'];
-    if (typeof machine.state !== 'string' || !states.includes(machine.state)) {
-      throw new ScenarioError(`${pointer}/state`, `must be ${states.join(' or ')} for a ${kind}`);
-    }
-    const out: ScenarioMachine = { resourceId, state: machine.state as ScenarioMachine['state'] };
-    if (machine.capacity !== undefined) {
-      if (kind !== 'pool')
-        throw new ScenarioError(`${pointer}/capacity`, 'only a scale set (pool) has a capacity');
-      if (
-        typeof machine.capacity !== 'number' ||
-        !Number.isInteger(machine.capacity) ||
-        machine.capacity < 0 ||
-        machine.capacity > 1000
-      ) {
-        throw new ScenarioError(`${pointer}/capacity`, 'must be a whole number from 0 to 1000');
-      }
-      out.capacity = machine.capacity;
-    }
-    return out;
-  });
-
+  const fleet = doc.fleet.map((item, i) => parseMachine(item, `/fleet/${i}`, seen));
   if (!Array.isArray(doc.targets)) throw new ScenarioError('/targets', 'must be an array');
   const targeted = new Map<string, number>();
-  const targets = doc.targets.map((item, i): ScenarioTarget => {
-    const pointer = `/targets/${i}`;
-    const target = object(item, pointer);
-    allowOnly(target, ['resourceId', 'schedules'], pointer);
-    const resourceId = resourceIdOf(target.resourceId, `${pointer}/resourceId`);
-    if (!seen.has(resourceId.toLowerCase()))
-      throw new ScenarioError(`${pointer}/resourceId`, 'is not in the fleet');
-    // A target registers one schedule document; two would silently replace each other.
-    const first = targeted.get(resourceId.toLowerCase());
-    if (first !== undefined)
-      throw new ScenarioError(`${pointer}/resourceId`, `is already a target at /targets/${first}`);
-    targeted.set(resourceId.toLowerCase(), i);
-    if (target.schedules === undefined)
-      throw new ScenarioError(`${pointer}/schedules`, 'required: {"computeStartStop": [...]}');
-    return { resourceId, schedules: target.schedules };
-  });
+  const targets = doc.targets.map((item, i) => parseTarget(item, i, seen, targeted));
+  const seed = doc.seed === undefined ? 1 : doc.seed;
+  if (typeof seed !== 'number' || !Number.isInteger(seed))
+    throw new ScenarioError('/seed', 'must be a whole number');
+  return { from, to, fleet, targets, faults: parseFaults(doc.faults), seed };
+}
 
-  const faultsRaw = doc.faults === undefined ? {} : object(doc.faults, '/faults');
-  allowOnly(faultsRaw, ['throttle', 'error', 'crash', 'outages'], '/faults');
-  const outagesRaw = faultsRaw.outages ?? [];
+function parseMachine(item: unknown, pointer: string, seen: Set<string>): ScenarioMachine {
+  const machine = object(item, pointer);
+  allowOnly(machine, ['resourceId', 'state', 'capacity'], pointer);
+  const resourceId = resourceIdOf(machine.resourceId, `${pointer}/resourceId`);
+  const kind = parseResourceId(resourceId).kind;
+  if (seen.has(resourceId.toLowerCase()))
+    throw new ScenarioError(`${pointer}/resourceId`, 'appears twice in the fleet');
+  seen.add(resourceId.toLowerCase());
+  const states = kind === 'computeInstance' ? ['Running', 'Stopped'] : ['running', 'deallocated'];
+  if (typeof machine.state !== 'string' || !states.includes(machine.state)) {
+    throw new ScenarioError(`${pointer}/state`, `must be ${states.join(' or ')} for a ${kind}`);
+  }
+  const out: ScenarioMachine = { resourceId, state: machine.state as ScenarioMachine['state'] };
+  if (machine.capacity === undefined) return out;
+  if (kind !== 'pool')
+    throw new ScenarioError(`${pointer}/capacity`, 'only a scale set (pool) has a capacity');
+  const capacity = machine.capacity;
+  if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 0 || capacity > 1000) {
+    throw new ScenarioError(`${pointer}/capacity`, 'must be a whole number from 0 to 1000');
+  }
+  return { ...out, capacity };
+}
+
+function parseTarget(
+  item: unknown,
+  index: number,
+  fleet: ReadonlySet<string>,
+  targeted: Map<string, number>,
+): ScenarioTarget {
+  const pointer = `/targets/${index}`;
+  const target = object(item, pointer);
+  allowOnly(target, ['resourceId', 'schedules'], pointer);
+  const resourceId = resourceIdOf(target.resourceId, `${pointer}/resourceId`);
+  if (!fleet.has(resourceId.toLowerCase()))
+    throw new ScenarioError(`${pointer}/resourceId`, 'is not in the fleet');
+  // A target registers one schedule document; two would silently replace each other.
+  const first = targeted.get(resourceId.toLowerCase());
+  if (first !== undefined)
+    throw new ScenarioError(`${pointer}/resourceId`, `is already a target at /targets/${first}`);
+  targeted.set(resourceId.toLowerCase(), index);
+  if (target.schedules === undefined)
+    throw new ScenarioError(`${pointer}/schedules`, 'required: {"computeStartStop": [...]}');
+  return { resourceId, schedules: target.schedules };
+}
+
+function parseFaults(raw: unknown): ScenarioFaults {
+  const faults = raw === undefined ? {} : object(raw, '/faults');
+  allowOnly(faults, ['throttle', 'error', 'crash', 'outages'], '/faults');
+  const outagesRaw = faults.outages ?? [];
   if (!Array.isArray(outagesRaw))
     throw new ScenarioError('/faults/outages', 'must be an array of {from, to}');
   const outages = outagesRaw.map((item, i): Outage => {
@@ -153,21 +166,11 @@ export function parseScenario(raw: unknown): Scenario {
     if (window.to <= window.from) throw new ScenarioError(`${pointer}/to`, 'must be after from');
     return window;
   });
-  const seed = doc.seed === undefined ? 1 : doc.seed;
-  if (typeof seed !== 'number' || !Number.isInteger(seed))
-    throw new ScenarioError('/seed', 'must be a whole number');
   return {
-    from,
-    to,
-    fleet,
-    targets,
-    faults: {
-      throttle: rate(faultsRaw.throttle, '/faults/throttle'),
-      error: rate(faultsRaw.error, '/faults/error'),
-      crash: rate(faultsRaw.crash, '/faults/crash'),
-      outages,
-    },
-    seed,
+    throttle: rate(faults.throttle, '/faults/throttle'),
+    error: rate(faults.error, '/faults/error'),
+    crash: rate(faults.crash, '/faults/crash'),
+    outages,
   };
 }
 
