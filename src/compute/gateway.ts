@@ -16,6 +16,10 @@ export interface Machine {
   wakeCapacity?: number;
 }
 
+/**
+ * What to do to a machine. `stop` means "stop billing for compute": deallocate a VM (never a plain
+ * power-off), scale a pool to zero, stop an ML compute instance.
+ */
 export type TargetAction = 'start' | 'stop' | 'restart';
 
 /**
@@ -52,11 +56,15 @@ export interface ActResult {
   note?: string;
 }
 
+/** Options of {@link ComputeGateway.readState}. */
 export interface ReadStateOptions {
+  /** Abandons the call; it then rejects with the abort error, not a ComputeError. */
   abortSignal?: AbortSignal;
 }
 
+/** Options of {@link ComputeGateway.act}. */
 export interface ActOptions {
+  /** Abandons the call; it then rejects with the abort error, not a ComputeError. */
   abortSignal?: AbortSignal;
   /**
    * Wait until Azure reports the operation finished, or only until it accepted the call. No default: the
@@ -65,8 +73,32 @@ export interface ActOptions {
   waitForCompletion: boolean;
 }
 
+/**
+ * Reads and changes machines in the scheduler's terms. Implementations map every failure onto the
+ * ComputeError family (`./errors.ts`), whose `retryable` flag and class tell the executor whether to retry
+ * through the queue, fail the run or give up; they never sleep long inside a call.
+ */
 export interface ComputeGateway {
+  /**
+   * The machine's power state now.
+   * @returns the state; `stopped` only when compute no longer bills
+   * @throws TargetNotFoundError when the machine (or its resource group or workspace) does not exist
+   * @throws AccessDeniedError when the scheduler's identity may not read it
+   * @throws ThrottledError with Azure's Retry-After, on a 429
+   * @throws TransientError on 5xx, timeouts and dropped connections
+   */
   readState(target: Machine, options?: ReadStateOptions): Promise<TargetState>;
+  /**
+   * Starts, stops or restarts the machine. A start or stop that finds it already there reports
+   * `alreadyInState` rather than failing.
+   * @param options `waitForCompletion` (required) decides whether the call returns once Azure accepted the
+   *   operation (`accepted`) or once it finished (`completed`)
+   * @returns what was done: the ARM operation, and for pools the capacity before and after
+   * @throws TargetConflictError on a 409 (usually mid-transition), with the state read right after it when
+   *   that read worked
+   * @throws OperationFailedError when Azure refused the request or the operation ended Failed
+   * @throws TargetNotFoundError, AccessDeniedError, ThrottledError, TransientError as for {@link ComputeGateway.readState}
+   */
   act(target: Machine, action: TargetAction, options: ActOptions): Promise<ActResult>;
 }
 
