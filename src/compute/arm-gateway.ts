@@ -36,28 +36,59 @@ import { computeInstanceState, poolState, virtualMachineState } from './target-s
 /** Tag on a pool that remembers its capacity when the scheduler scales it to zero, so Start can restore it. */
 export const WAKE_CAPACITY_TAG = 'compute-scheduler-wake-capacity';
 
+/** Options of {@link ArmComputeGateway}; every one has a default that suits Azure. */
 export interface ArmComputeGatewayOptions {
-  /** Default `DefaultAzureCredential` (the Function App's managed identity in Azure). */
+  /**
+   * How the gateway authenticates to ARM.
+   * @default `new DefaultAzureCredential()`: the Function App's managed identity in Azure
+   */
   credential?: TokenCredential;
-  /** ARM endpoint. Default `https://management.azure.com`; the local emulator's `url` when running locally. */
+  /**
+   * ARM endpoint; the local emulator's `url` when running locally.
+   * @default `https://management.azure.com`
+   */
   endpoint?: string;
-  /** Token scope. Default `https://management.azure.com/.default`. */
+  /**
+   * Token scope.
+   * @default `https://management.azure.com/.default`
+   */
   credentialScope?: string;
-  /** HTTPS agent for every request, e.g. `new https.Agent({ ca: emulator.certificatePem })`. */
+  /** HTTPS agent for every request, e.g. `new https.Agent({ ca: emulator.certificatePem })`. Default: Node's. */
   agent?: Agent;
-  /** Pause between polls of a long-running operation. Default 5000: within Compute's poll budget of 15 a minute. */
+  /**
+   * Pause between polls of a long-running operation, within Compute's poll budget of 15 a minute.
+   * @default 5000
+   */
   pollIntervalInMs?: number;
-  /** Deadline for a whole readState or act call. Default 5 minutes. */
+  /**
+   * Deadline for a whole readState or act call, retries and polling included.
+   * @default 300000 (5 minutes)
+   */
   timeoutInMs?: number;
-  /** Quick retries inside a call for 5xx, 408 and dropped connections. Default 2. */
+  /**
+   * Quick retries inside a call for 5xx, 408 and dropped connections.
+   * @default 2
+   */
   maxRetries?: number;
-  /** First retry back-off, doubling after. Default 1000. */
+  /**
+   * First retry back-off, doubling after.
+   * @default 1000
+   */
   retryDelayInMs?: number;
-  /** Default 8000. */
+  /**
+   * Longest back-off between quick retries.
+   * @default 8000
+   */
   maxRetryDelayInMs?: number;
-  /** Longest Retry-After waited out inside a call; longer ones become ThrottledError. Default 5000. */
+  /**
+   * Longest Retry-After waited out inside a call; longer ones become ThrottledError for the queue to wait.
+   * @default 5000
+   */
   maxRetryAfterInMs?: number;
-  /** Delay suggested for a 429 that carries no Retry-After. Default 60000 (Compute buckets refill per minute). */
+  /**
+   * Delay suggested for a 429 that carries no Retry-After (Compute's buckets refill per minute).
+   * @default 60000
+   */
   defaultThrottleDelayInMs?: number;
 }
 
@@ -76,6 +107,12 @@ interface CallContext {
   callerSignal: AbortSignal | undefined;
 }
 
+/**
+ * The {@link ComputeGateway} on Azure Resource Manager, through `@azure/arm-compute` and
+ * `@azure/arm-machinelearning` (one client per subscription, the SDK's retry policy replaced by a capped one:
+ * docs/decisions/0002-capped-sdk-retries.md). Stop deallocates VMs, scales pools to zero (recording their
+ * capacity in the {@link WAKE_CAPACITY_TAG} tag for the next Start) and stops ML compute instances.
+ */
 export class ArmComputeGateway implements ComputeGateway {
   private readonly credential: TokenCredential;
   private readonly endpoint: string;
@@ -86,6 +123,7 @@ export class ArmComputeGateway implements ComputeGateway {
   private readonly computeClients = new Map<string, ComputeManagementClient>();
   private readonly machineLearningClients = new Map<string, AzureMachineLearningWorkspaces>();
 
+  /** @param options see {@link ArmComputeGatewayOptions}; all optional */
   constructor(private readonly options: ArmComputeGatewayOptions = {}) {
     this.credential = options.credential ?? new DefaultAzureCredential();
     this.endpoint = (options.endpoint ?? ARM_ENDPOINT).replace(/\/+$/, '');
@@ -100,11 +138,28 @@ export class ArmComputeGateway implements ComputeGateway {
     };
   }
 
+  /**
+   * Reads the power state: a VM's instance view, a pool's capacity and instance summary, an ML compute
+   * instance's state.
+   * @throws InvalidResourceIdError when the resource id does not parse or names another kind than `target.kind`
+   * @throws TargetNotFoundError also when a workspace compute is not a compute instance
+   * @throws ComputeError subclasses as {@link ComputeGateway.readState} lists; TransientError (code `Timeout`)
+   *   when the deadline passes
+   */
   async readState(target: Machine, options: ReadStateOptions = {}): Promise<TargetState> {
     const parsed = parseTarget(target);
     return this.withDeadline(target.resourceId, options.abortSignal, (context) => this.read(parsed, context));
   }
 
+  /**
+   * Starts, stops or restarts the machine. When Azure refuses (a 409, or a failed operation), one read tells
+   * whether the machine is already where it was asked to go (`alreadyInState`) from a real conflict. Once
+   * Azure has accepted an operation, losing sight of it while waiting (throttled polls, the deadline) is
+   * `accepted`, not an error: retrying could only conflict with it.
+   * @throws InvalidResourceIdError when the resource id does not parse or names another kind than `target.kind`
+   * @throws ComputeError subclasses as {@link ComputeGateway.act} lists; TransientError (code `Timeout`) when
+   *   the deadline passes before Azure accepted the call
+   */
   async act(target: Machine, action: TargetAction, options: ActOptions): Promise<ActResult> {
     const parsed = parseTarget(target);
     const wait = options.waitForCompletion;
