@@ -9,6 +9,7 @@ import type {
   ReplaceScheduleOptions,
   ScheduleRepository,
   ScheduleWrite,
+  StoredTarget,
   TargetSchedule,
 } from './ports.js';
 import {
@@ -52,31 +53,11 @@ export class TableScheduleRepository implements ScheduleRepository {
         );
       }
       const revision = newRevision();
-      const newRows: EntryRow[] = write.entries.map((entry, index) => {
-        const dueAt = write.nextOccurrences[index];
-        return { index, revision, entry, ...(dueAt !== undefined ? { dueAt } : {}) };
-      });
-      const dueRows: DueEntry[] = newRows.flatMap((row) =>
-        row.dueAt === undefined
-          ? []
-          : [
-              {
-                at: row.dueAt,
-                targetId,
-                resourceId: target.resourceId,
-                kind: target.kind,
-                revision,
-                entryIndex: row.index,
-                action: row.entry.action,
-                entry: row.entry,
-                registeredAt: write.registeredAt,
-              },
-            ],
-      );
+      const newRows = entryRows(write, revision);
+      const dueRows = dueRowsOf(target, newRows, write.registeredAt);
       // New due rows first (their keys carry the new revision, so they cannot clash with the old ones);
       // if the transaction then fails, we take them back.
       await this.due.write(dueRows, options);
-      const oldByIndex = new Map(oldRows.map((row) => [row.index, row]));
       const newHeader: ScheduleHeader = {
         revision,
         registeredAt: write.registeredAt,
@@ -84,21 +65,11 @@ export class TableScheduleRepository implements ScheduleRepository {
         ...(write.updatedBy !== undefined ? { updatedBy: write.updatedBy } : {}),
         entryCount: newRows.length,
       };
-      const actions: TransactionAction[] = [
-        ['update', scheduleHeaderEntity(targetId, newHeader), 'Replace', { etag: header.etag }],
-        ...newRows.map((row): TransactionAction => {
-          const old = oldByIndex.get(row.index);
-          // An existing row is replaced under its ETag, so a tick moving its due row meanwhile makes us retry.
-          return old
-            ? ['update', entryEntity(targetId, row), 'Replace', { etag: old.etag }]
-            : ['create', entryEntity(targetId, row)];
-        }),
-        ...oldRows
-          .filter((row) => row.index >= newRows.length)
-          .map((row): TransactionAction => ['delete', { partitionKey: targetId, rowKey: row.rowKey }]),
-      ];
       try {
-        await this.targets.submitTransaction(actions, options);
+        await this.targets.submitTransaction(
+          replacement(targetId, header.etag, newHeader, newRows, oldRows),
+          options,
+        );
       } catch (error) {
         await this.due.delete(dueRows, options);
         const status = statusOf(error);
@@ -109,15 +80,65 @@ export class TableScheduleRepository implements ScheduleRepository {
         if (error instanceof StorageError) throw error;
         throw storageFailure(`writing the schedule of target ${targetId}`, error);
       }
-      await this.due.delete(
-        oldRows.flatMap((row) =>
-          row.dueAt === undefined
-            ? []
-            : [{ at: row.dueAt, targetId, revision: row.revision, entryIndex: row.index }],
-        ),
-        options,
+      const oldDue = oldRows.flatMap((row) =>
+        row.dueAt === undefined
+          ? []
+          : [{ at: row.dueAt, targetId, revision: row.revision, entryIndex: row.index }],
       );
+      await this.due.delete(oldDue, options);
       return toSchedule(targetId, newHeader, newRows);
     }
   }
+}
+
+function entryRows(write: ScheduleWrite, revision: string): EntryRow[] {
+  return write.entries.map((entry, index) => {
+    const dueAt = write.nextOccurrences[index];
+    return { index, revision, entry, ...(dueAt !== undefined ? { dueAt } : {}) };
+  });
+}
+
+/** The due index's rows for the entries that have a next occurrence. */
+function dueRowsOf(target: StoredTarget, rows: EntryRow[], registeredAt: number): DueEntry[] {
+  return rows.flatMap((row) =>
+    row.dueAt === undefined
+      ? []
+      : [
+          {
+            at: row.dueAt,
+            targetId: target.id,
+            resourceId: target.resourceId,
+            kind: target.kind,
+            revision: row.revision,
+            entryIndex: row.index,
+            action: row.entry.action,
+            entry: row.entry,
+            registeredAt,
+          },
+        ],
+  );
+}
+
+/** One transaction in the target's partition: the header under its ETag, entries replaced, extras gone. */
+function replacement(
+  targetId: string,
+  headerEtag: string,
+  header: ScheduleHeader,
+  newRows: EntryRow[],
+  oldRows: (EntryRow & { etag: string; rowKey: string })[],
+): TransactionAction[] {
+  const oldByIndex = new Map(oldRows.map((row) => [row.index, row]));
+  return [
+    ['update', scheduleHeaderEntity(targetId, header), 'Replace', { etag: headerEtag }],
+    ...newRows.map((row): TransactionAction => {
+      const old = oldByIndex.get(row.index);
+      // An existing row is replaced under its ETag, so a tick moving its due row meanwhile makes us retry.
+      return old
+        ? ['update', entryEntity(targetId, row), 'Replace', { etag: old.etag }]
+        : ['create', entryEntity(targetId, row)];
+    }),
+    ...oldRows
+      .filter((row) => row.index >= newRows.length)
+      .map((row): TransactionAction => ['delete', { partitionKey: targetId, rowKey: row.rowKey }]),
+  ];
 }
