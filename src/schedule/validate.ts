@@ -165,33 +165,9 @@ function parseEntry(raw: unknown, pointer: string, problems: Problems): Schedule
     enumValue(raw.status, ['Enabled', 'Disabled'] as const, `${pointer}/status`, problems, false) ??
     'Enabled';
   const entry: ScheduleEntry = { triggerType: triggerType ?? 'Cron', action: action ?? 'Start', status };
-
   if (triggerType === 'Cron') {
-    if (raw.recurrence !== undefined && raw.recurrence !== null) {
-      problems.add(`${pointer}/recurrence`, 'a Cron entry takes "cron", not "recurrence"');
-    }
-    const cron = raw.cron;
-    if (!isObject(cron))
-      problems.add(
-        `${pointer}/cron`,
-        `required for triggerType Cron; must be an object, got ${typeName(cron)}`,
-      );
-    else {
-      checkKeys(cron, CRON_FIELDS, `${pointer}/cron`, problems);
-      if (typeof cron.expression !== 'string') {
-        problems.add(
-          `${pointer}/cron/expression`,
-          `required; a 5-field cron expression such as "0 18 * * 1-5", got ${typeName(cron.expression)}`,
-        );
-      }
-      entry.cron = { expression: typeof cron.expression === 'string' ? cron.expression : '' };
-      const timeZone = optionalString(cron.timeZone, `${pointer}/cron/timeZone`, problems);
-      const startTime = optionalString(cron.startTime, `${pointer}/cron/startTime`, problems);
-      const endTime = optionalString(cron.endTime, `${pointer}/cron/endTime`, problems);
-      if (timeZone !== undefined) entry.cron.timeZone = timeZone;
-      if (startTime !== undefined) entry.cron.startTime = startTime;
-      if (endTime !== undefined) entry.cron.endTime = endTime;
-    }
+    const cron = parseCronField(raw, pointer, problems);
+    if (cron) entry.cron = cron;
   } else if (triggerType === 'Recurrence') {
     if (raw.cron !== undefined && raw.cron !== null)
       problems.add(`${pointer}/cron`, 'a Recurrence entry takes "recurrence", not "cron"');
@@ -206,17 +182,50 @@ function parseEntry(raw: unknown, pointer: string, problems: Problems): Schedule
     }
   }
   if (problems.list.length > before) return undefined;
+  return compiles(entry, pointer, problems) ? entry : undefined;
+}
 
+/** Whether the engine can run the entry; its syntax errors are reported at their field. */
+function compiles(entry: ScheduleEntry, pointer: string, problems: Problems): boolean {
   try {
     compileEntry(entry);
+    return true;
   } catch (error) {
-    if (error instanceof ScheduleSyntaxError) {
-      problems.add(`${pointer}${error.relativePointer}`, error.message);
-      return undefined;
-    }
-    throw error;
+    if (!(error instanceof ScheduleSyntaxError)) throw error;
+    problems.add(`${pointer}${error.relativePointer}`, error.message);
+    return false;
   }
-  return entry;
+}
+
+function parseCronField(raw: Json, pointer: string, problems: Problems): ScheduleEntry['cron'] {
+  if (raw.recurrence !== undefined && raw.recurrence !== null) {
+    problems.add(`${pointer}/recurrence`, 'a Cron entry takes "cron", not "recurrence"');
+  }
+  const cron = raw.cron;
+  if (!isObject(cron)) {
+    problems.add(
+      `${pointer}/cron`,
+      `required for triggerType Cron; must be an object, got ${typeName(cron)}`,
+    );
+    return undefined;
+  }
+  checkKeys(cron, CRON_FIELDS, `${pointer}/cron`, problems);
+  if (typeof cron.expression !== 'string') {
+    problems.add(
+      `${pointer}/cron/expression`,
+      `required; a 5-field cron expression such as "0 18 * * 1-5", got ${typeName(cron.expression)}`,
+    );
+  }
+  const out: NonNullable<ScheduleEntry['cron']> = {
+    expression: typeof cron.expression === 'string' ? cron.expression : '',
+  };
+  const timeZone = optionalString(cron.timeZone, `${pointer}/cron/timeZone`, problems);
+  const startTime = optionalString(cron.startTime, `${pointer}/cron/startTime`, problems);
+  const endTime = optionalString(cron.endTime, `${pointer}/cron/endTime`, problems);
+  if (timeZone !== undefined) out.timeZone = timeZone;
+  if (startTime !== undefined) out.startTime = startTime;
+  if (endTime !== undefined) out.endTime = endTime;
+  return out;
 }
 
 function parseRecurrence(rec: Json, pointer: string, problems: Problems): ScheduleEntry['recurrence'] {
@@ -230,81 +239,110 @@ function parseRecurrence(rec: Json, pointer: string, problems: Problems): Schedu
   } else {
     frequency = enumValue(rec.frequency, FREQUENCIES, `${pointer}/frequency`, problems);
   }
-  let interval = 1;
-  if (rec.interval === undefined || rec.interval === null) {
-    problems.add(`${pointer}/interval`, 'required; a whole number of periods, such as 1');
-  } else if (typeof rec.interval !== 'number' || !Number.isInteger(rec.interval)) {
-    problems.add(`${pointer}/interval`, `must be a whole number; got ${shown(rec.interval)}`);
-  } else {
-    interval = rec.interval;
-    const limit = frequency ? INTERVAL_LIMITS[frequency] : undefined;
-    if (limit !== undefined && (interval < 1 || interval > limit)) {
-      problems.add(
-        `${pointer}/interval`,
-        `${interval} is out of range: a ${frequency} recurrence takes an interval of 1–${limit}`,
-      );
-    }
-  }
+  const interval = parseInterval(rec.interval, frequency, `${pointer}/interval`, problems);
   const out: NonNullable<ScheduleEntry['recurrence']> = { frequency: frequency ?? 'Day', interval };
   const timeZone = optionalString(rec.timeZone, `${pointer}/timeZone`, problems);
   const startTime = optionalString(rec.startTime, `${pointer}/startTime`, problems);
   if (timeZone !== undefined) out.timeZone = timeZone;
   if (startTime !== undefined) out.startTime = startTime;
-  const schedule = rec.schedule;
-  if (schedule !== undefined && schedule !== null) {
-    const sp = `${pointer}/schedule`;
-    if (!isObject(schedule)) problems.add(sp, `must be an object; got ${typeName(schedule)}`);
-    else {
-      checkKeys(schedule, PATTERN_FIELDS, sp, problems);
-      if (frequency === 'Minute' || frequency === 'Hour') {
-        problems.add(
-          sp,
-          `a schedule applies to Day, Week and Month recurrences; a ${frequency} recurrence runs every interval from startTime, so remove "schedule"`,
-        );
-      }
-      const hours =
-        schedule.hours === undefined
-          ? (problems.add(`${sp}/hours`, 'required with a schedule (Azure ML needs both hours and minutes)'),
-            undefined)
-          : integerList(schedule.hours, `${sp}/hours`, problems, 0, 23, 'hours');
-      const minutes =
-        schedule.minutes === undefined
-          ? (problems.add(
-              `${sp}/minutes`,
-              'required with a schedule (Azure ML needs both hours and minutes)',
-            ),
-            undefined)
-          : integerList(schedule.minutes, `${sp}/minutes`, problems, 0, 59, 'minutes');
-      out.schedule = { hours: hours ?? [], minutes: minutes ?? [] };
-      if (schedule.weekDays !== undefined && schedule.weekDays !== null) {
-        if (frequency !== undefined && frequency !== 'Week') {
-          problems.add(
-            `${sp}/weekDays`,
-            `weekDays apply only to a Week recurrence (this one is ${frequency}); use frequency Week with interval 1`,
-          );
-        } else if (!Array.isArray(schedule.weekDays) || schedule.weekDays.length === 0) {
-          problems.add(`${sp}/weekDays`, 'must be a non-empty array of day names such as "Monday"');
-        } else {
-          const days = schedule.weekDays.map((d, i) =>
-            enumValue(d, WEEK_DAYS, `${sp}/weekDays/${i}`, problems),
-          );
-          out.schedule.weekDays = [...new Set(days.filter((d) => d !== undefined))];
-        }
-      }
-      if (schedule.monthDays !== undefined && schedule.monthDays !== null) {
-        if (frequency !== undefined && frequency !== 'Month') {
-          problems.add(
-            `${sp}/monthDays`,
-            `monthDays apply only to a Month recurrence (this one is ${frequency})`,
-          );
-        } else {
-          const days = integerList(schedule.monthDays, `${sp}/monthDays`, problems, -31, 31, 'days');
-          if (days) out.schedule.monthDays = days;
-        }
-      }
+  if (rec.schedule !== undefined && rec.schedule !== null) {
+    const schedule = parsePattern(rec.schedule, frequency, `${pointer}/schedule`, problems);
+    if (schedule) out.schedule = schedule;
+  }
+  return out;
+}
+
+function parseInterval(
+  value: unknown,
+  frequency: RecurrenceFrequency | undefined,
+  pointer: string,
+  problems: Problems,
+): number {
+  if (value === undefined || value === null) {
+    problems.add(pointer, 'required; a whole number of periods, such as 1');
+    return 1;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    problems.add(pointer, `must be a whole number; got ${shown(value)}`);
+    return 1;
+  }
+  const limit = frequency ? INTERVAL_LIMITS[frequency] : undefined;
+  if (limit !== undefined && (value < 1 || value > limit)) {
+    problems.add(
+      pointer,
+      `${value} is out of range: a ${frequency} recurrence takes an interval of 1–${limit}`,
+    );
+  }
+  return value;
+}
+
+type Pattern = NonNullable<NonNullable<ScheduleEntry['recurrence']>['schedule']>;
+
+/** A recurrence's `schedule`: hours × minutes (both required, as Azure ML requires), weekDays, monthDays. */
+function parsePattern(
+  schedule: unknown,
+  frequency: RecurrenceFrequency | undefined,
+  sp: string,
+  problems: Problems,
+): Pattern | undefined {
+  if (!isObject(schedule)) {
+    problems.add(sp, `must be an object; got ${typeName(schedule)}`);
+    return undefined;
+  }
+  checkKeys(schedule, PATTERN_FIELDS, sp, problems);
+  if (frequency === 'Minute' || frequency === 'Hour') {
+    problems.add(
+      sp,
+      `a schedule applies to Day, Week and Month recurrences; a ${frequency} recurrence runs every interval from startTime, so remove "schedule"`,
+    );
+  }
+  const required = (name: 'hours' | 'minutes', max: number, unit: string) => {
+    if (schedule[name] !== undefined)
+      return integerList(schedule[name], `${sp}/${name}`, problems, 0, max, unit);
+    problems.add(`${sp}/${name}`, 'required with a schedule (Azure ML needs both hours and minutes)');
+    return undefined;
+  };
+  const out: Pattern = {
+    hours: required('hours', 23, 'hours') ?? [],
+    minutes: required('minutes', 59, 'minutes') ?? [],
+  };
+  if (schedule.weekDays !== undefined && schedule.weekDays !== null) {
+    const weekDays = parseWeekDays(schedule.weekDays, frequency, `${sp}/weekDays`, problems);
+    if (weekDays) out.weekDays = weekDays;
+  }
+  if (schedule.monthDays !== undefined && schedule.monthDays !== null) {
+    if (frequency !== undefined && frequency !== 'Month') {
+      problems.add(
+        `${sp}/monthDays`,
+        `monthDays apply only to a Month recurrence (this one is ${frequency})`,
+      );
+    } else {
+      const days = integerList(schedule.monthDays, `${sp}/monthDays`, problems, -31, 31, 'days');
+      if (days) out.monthDays = days;
     }
   }
   return out;
+}
+
+function parseWeekDays(
+  value: unknown,
+  frequency: RecurrenceFrequency | undefined,
+  pointer: string,
+  problems: Problems,
+): Pattern['weekDays'] {
+  if (frequency !== undefined && frequency !== 'Week') {
+    problems.add(
+      pointer,
+      `weekDays apply only to a Week recurrence (this one is ${frequency}); use frequency Week with interval 1`,
+    );
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.add(pointer, 'must be a non-empty array of day names such as "Monday"');
+    return undefined;
+  }
+  const days = value.map((d, i) => enumValue(d, WEEK_DAYS, `${pointer}/${i}`, problems));
+  return [...new Set(days.filter((d) => d !== undefined))];
 }
 
 /**
