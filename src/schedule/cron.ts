@@ -129,57 +129,58 @@ export function parseCron(expression: string): CronExpression {
   ];
   const minutes = new Array<boolean>(60).fill(false);
   const hours = new Array<boolean>(24).fill(false);
-  const daysOfMonth = new Array<boolean>(32).fill(false);
   const months = new Array<boolean>(13).fill(false);
-  const daysOfWeek = new Array<boolean>(7).fill(false);
-  const nthWeekdays: { weekday: number; nth: number }[] = [];
-  const lastWeekdays: number[] = [];
-  let lastDayOfMonth = false;
-
   parseField(FIELDS[0]!, minuteText, minutes);
   parseField(FIELDS[1]!, hourText, hours);
   parseField(FIELDS[3]!, monthText, months);
-
-  const domSpec = FIELDS[2]!;
-  for (const item of domText.split(',')) {
-    if (item.toUpperCase() === 'L') lastDayOfMonth = true;
-    else parseField(domSpec, item, daysOfMonth);
-  }
-  const dowSpec = FIELDS[4]!;
-  for (const item of dowText.split(',')) {
-    const nth = /^([A-Za-z]{3}|\d)#(\d+)$/.exec(item);
-    const last = /^([A-Za-z]{3}|\d)L$/i.exec(item);
-    if (nth) {
-      const weekday = parseValue(dowSpec, nth[1]!, dowText) % 7;
-      const n = Number(nth[2]);
-      if (n < 1 || n > 5)
-        throw fieldError(dowSpec, dowText, `"#${n}" must be 1–5 (the nth weekday of the month)`);
-      nthWeekdays.push({ weekday, nth: n });
-    } else if (last) {
-      lastWeekdays.push(parseValue(dowSpec, last[1]!, dowText) % 7);
-    } else {
-      parseField(dowSpec, item, daysOfWeek);
-    }
-  }
-
   const isWild = (text: string): boolean => text.startsWith('*') || text === '?';
-  const expressionValue: CronExpression = {
+  return {
     source: expression.trim(),
     minutes,
     hours,
-    daysOfMonth,
-    lastDayOfMonth,
+    ...parseDaysOfMonth(domText),
     months,
-    daysOfWeek,
-    nthWeekdays,
-    lastWeekdays,
+    ...parseDaysOfWeek(dowText),
     domRestricted: !isWild(domText),
     dowRestricted: !isWild(dowText),
     fixedTime: !minuteText.startsWith('*') && !hourText.startsWith('*'),
     nextMinute: nextTable(minutes, 60),
     nextHour: nextTable(hours, 24),
   };
-  return expressionValue;
+}
+
+/** The day-of-month field: days 1–31 and `L`, the month's last day. */
+function parseDaysOfMonth(text: string): Pick<CronExpression, 'daysOfMonth' | 'lastDayOfMonth'> {
+  const daysOfMonth = new Array<boolean>(32).fill(false);
+  let lastDayOfMonth = false;
+  for (const item of text.split(',')) {
+    if (item.toUpperCase() === 'L') lastDayOfMonth = true;
+    else parseField(FIELDS[2]!, item, daysOfMonth);
+  }
+  return { daysOfMonth, lastDayOfMonth };
+}
+
+/** The day-of-week field: days (Sunday 0 or 7, names), `FRI#2` (the nth in the month), `5L` (the last). */
+function parseDaysOfWeek(text: string): Pick<CronExpression, 'daysOfWeek' | 'nthWeekdays' | 'lastWeekdays'> {
+  const spec = FIELDS[4]!;
+  const daysOfWeek = new Array<boolean>(7).fill(false);
+  const nthWeekdays: { weekday: number; nth: number }[] = [];
+  const lastWeekdays: number[] = [];
+  for (const item of text.split(',')) {
+    const nth = /^([A-Za-z]{3}|\d)#(\d+)$/.exec(item);
+    const last = /^([A-Za-z]{3}|\d)L$/i.exec(item);
+    if (nth) {
+      const weekday = parseValue(spec, nth[1]!, text) % 7;
+      const n = Number(nth[2]);
+      if (n < 1 || n > 5) throw fieldError(spec, text, `"#${n}" must be 1–5 (the nth weekday of the month)`);
+      nthWeekdays.push({ weekday, nth: n });
+    } else if (last) {
+      lastWeekdays.push(parseValue(spec, last[1]!, text) % 7);
+    } else {
+      parseField(spec, item, daysOfWeek);
+    }
+  }
+  return { daysOfWeek, nthWeekdays, lastWeekdays };
 }
 
 /** Does the calendar day (days since epoch) match the day-of-month, month and day-of-week fields? */
