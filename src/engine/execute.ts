@@ -12,14 +12,11 @@ import {
   type TargetAction,
   type TargetState,
 } from '../compute/gateway.js';
-import { ConflictError, PreconditionFailedError } from '../errors.js';
 import type {
   HistoryRef,
-  Run,
   RunAction,
   RunOutcome,
   Store,
-  StoredLatestAction,
   StoredRun,
   StoredTarget,
   TargetSchedule,
@@ -28,7 +25,18 @@ import type { ActionMessage } from './action-message.js';
 import type { ActionQueue } from './ports.js';
 import type { ExecuteOptions } from './options.js';
 import { afterFailure, DEFAULT_RETRY_POLICY, describeError, type RetryPolicy } from './retry.js';
-import { decideTurn, newerDueOccurrence } from './turn.js';
+import {
+  closeRun,
+  finish,
+  isFinalOutcome,
+  recordSuperseded,
+  startRun,
+  supersededNote,
+} from './run-records.js';
+import { claimTurn, letGo } from './target-claim.js';
+import { newerDueOccurrence } from './turn.js';
+
+export { isFinalOutcome };
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy };
 
@@ -55,21 +63,6 @@ export interface ExecuteReport {
   retryInMs?: number;
   /** The ARM operation called, if any. */
   operation?: string;
-}
-
-/** Claims lost to a concurrent writer of the `latest` row before the message goes back to the queue. */
-const MAX_CLAIM_ATTEMPTS = 5;
-
-const FINAL: ReadonlySet<RunOutcome> = new Set([
-  'succeeded',
-  'skipped-already-there',
-  'superseded',
-  'failed',
-  'poisoned',
-]);
-
-export function isFinalOutcome(outcome: RunOutcome): boolean {
-  return FINAL.has(outcome);
 }
 
 export async function execute(
@@ -208,197 +201,9 @@ async function refuseUnregistered(deps: ExecuteDependencies, message: ActionMess
   // with the reason. Anything else names no history of ours and is only dropped.
   if (message.registration !== undefined) {
     const history = { targetId: message.targetId, registration: message.registration };
-    const now = deps.clock.now();
-    const { run, created } = await deps.store.runs.createIfAbsent({
-      ...runFields(history, message, now),
-      outcome: 'failed',
-      attempts: 0,
-      finishedAt: now,
-      note: 'the target is no longer registered',
-    });
-    if (!created && !isFinalOutcome(run.outcome)) {
-      await finish(deps, run, 'failed', { note: 'the target is no longer registered' }).catch(ignoreRace);
-    }
+    await closeRun(deps, history, message, 'failed', 'the target is no longer registered');
   }
   return { outcome: 'failed', duplicate: false };
-}
-
-function runFields(history: HistoryRef, message: ActionMessage, now: number) {
-  return {
-    ...history,
-    occurrenceAt: message.occurrenceAt,
-    requestedAction: message.action,
-    source: message.source,
-    createdAt: now,
-    ...(message.requestedBy ? { requestedBy: message.requestedBy } : {}),
-  };
-}
-
-type Claim =
-  { kind: 'claimed'; latest: StoredLatestAction; resumed: boolean } | { kind: 'done'; report: ExecuteReport };
-
-/**
- * Takes the target for this run, if it is the latest desired state and no older run holds it. The claim
- * is one conditional write of the `latest` row: a request or claim that got there first makes it fail,
- * and the decision is taken again on what that writer left.
- */
-async function claimTurn(
-  deps: ExecuteDependencies,
-  history: HistoryRef,
-  schedule: TargetSchedule,
-  message: ActionMessage,
-  delivery: Delivery,
-): Promise<Claim> {
-  for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
-    const now = deps.clock.now();
-    const latest = await deps.store.runs.getLatest(history);
-    const turn = decideTurn({
-      occurrenceAt: message.occurrenceAt,
-      messageId: delivery.messageId,
-      ...(latest ? { latest } : {}),
-      ...withNewer(newerDueOccurrence(schedule, message.occurrenceAt, now)),
-      now,
-    });
-    if (turn.kind === 'superseded') {
-      await settleSuperseded(deps, history, message, turn.by);
-      return { kind: 'done', report: { outcome: 'superseded', duplicate: false } };
-    }
-    if (turn.kind === 'duplicate') return { kind: 'done', report: { outcome: 'pending', duplicate: true } };
-    if (turn.kind === 'wait') {
-      // Not a failure and no Azure call: the older run finishes (or is found superseded) within its lease.
-      const delay = Math.max(1000, Math.min(turn.untilAt - now, deps.options.waitInMs));
-      await deps.actions.send(message, { visibilityDelayInMs: delay });
-      return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
-    }
-    try {
-      const claimed = await deps.store.runs.putLatest(
-        {
-          ...history,
-          latestAt: message.occurrenceAt,
-          latestAction: message.action,
-          actor: {
-            at: message.occurrenceAt,
-            owner: delivery.messageId,
-            until: now + deps.options.leaseInMs,
-          },
-        },
-        latest ? { etag: latest.etag } : {},
-      );
-      return { kind: 'claimed', latest: claimed, resumed: turn.resumed || message.resumed === true };
-    } catch (error) {
-      if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
-    }
-  }
-  // Busy with requests: look again shortly, through the queue.
-  const delay = deps.options.waitInMs;
-  await deps.actions.send(message, { visibilityDelayInMs: delay });
-  return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
-}
-
-const withNewer = (newer: { at: number; action: RunAction } | undefined) =>
-  newer ? { newerDue: newer } : {};
-
-/** Gives the target back, unless someone else has already written the row (then it is not ours to clear). */
-async function letGo(deps: ExecuteDependencies, claimed: StoredLatestAction): Promise<void> {
-  const { etag, actor: _actor, ...rest } = claimed;
-  try {
-    await deps.store.runs.putLatest(rest, { etag });
-  } catch (error) {
-    if (!(error instanceof PreconditionFailedError)) throw error;
-    // A request moved `latest` on meanwhile; it kept our actor, so clear it if it is still ours.
-    const now = await deps.store.runs.getLatest(claimed);
-    if (now && now.actor?.at === claimed.actor?.at && now.actor?.owner === claimed.actor?.owner) {
-      const { etag: current, actor: _mine, ...latest } = now;
-      await deps.store.runs.putLatest(latest, { etag: current }).catch(ignoreRace);
-    }
-  }
-}
-
-function ignoreRace(error: unknown): void {
-  if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
-}
-
-/** Creates the run as this delivery's first attempt, or counts another attempt on an existing one. */
-async function startRun(
-  deps: ExecuteDependencies,
-  history: HistoryRef,
-  message: ActionMessage,
-): Promise<StoredRun | undefined> {
-  const now = deps.clock.now();
-  const fresh: Run = {
-    ...runFields(history, message, now),
-    outcome: 'pending',
-    attempts: 1,
-    startedAt: now,
-  };
-  const created = await deps.store.runs.createIfAbsent(fresh);
-  if (created.created || isFinalOutcome(created.run.outcome)) return created.run;
-  const run = created.run;
-  try {
-    return await deps.store.runs.update({
-      ...run,
-      attempts: run.attempts + 1,
-      startedAt: run.startedAt ?? now,
-    });
-  } catch (error) {
-    // We hold the target, so only a late writer of an older attempt can get here; the run is in hand.
-    if (error instanceof PreconditionFailedError) return undefined;
-    throw error;
-  }
-}
-
-function supersededNote(by: { at: number; action: RunAction }): string {
-  return `superseded by the ${by.action} at ${new Date(by.at).toISOString()}`;
-}
-
-/** Records a run that lost its turn; a run that already ended keeps its outcome. */
-async function settleSuperseded(
-  deps: ExecuteDependencies,
-  history: HistoryRef,
-  message: ActionMessage,
-  by: { at: number; action: RunAction },
-): Promise<void> {
-  const now = deps.clock.now();
-  const { run, created } = await deps.store.runs.createIfAbsent({
-    ...runFields(history, message, now),
-    outcome: 'superseded',
-    attempts: 0,
-    finishedAt: now,
-    note: supersededNote(by),
-  });
-  if (!created && !isFinalOutcome(run.outcome)) {
-    await finish(deps, run, 'superseded', { note: supersededNote(by) }).catch(ignoreRace);
-  }
-}
-
-async function recordSuperseded(
-  deps: ExecuteDependencies,
-  history: HistoryRef,
-  message: ActionMessage,
-): Promise<void> {
-  const now = deps.clock.now();
-  for (const [occurrenceAt, action] of message.superseded ?? []) {
-    await deps.store.runs.createIfAbsent({
-      ...history,
-      occurrenceAt,
-      requestedAction: action,
-      source: message.source,
-      outcome: 'superseded',
-      attempts: 0,
-      createdAt: now,
-      finishedAt: now,
-      note: supersededNote({ at: message.occurrenceAt, action: message.action }),
-    });
-  }
-}
-
-async function finish(
-  deps: ExecuteDependencies,
-  run: StoredRun,
-  outcome: RunOutcome,
-  extra: { note?: string; operation?: string; error?: { code: string; message: string } },
-): Promise<void> {
-  await deps.store.runs.update({ ...run, ...extra, outcome, finishedAt: deps.clock.now() });
 }
 
 async function handleFailure(

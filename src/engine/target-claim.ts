@@ -1,0 +1,118 @@
+// Taking a target for one run: the `latest` row is claimed under its ETag only by the latest desired state,
+// and only while no older run holds it (docs/invariants.md, 3). The rule itself is `decideTurn`.
+
+import type { Clock } from '../clock.js';
+import { ConflictError, PreconditionFailedError } from '../errors.js';
+import type {
+  HistoryRef,
+  RunAction,
+  RunOutcome,
+  RunRepository,
+  StoredLatestAction,
+  TargetSchedule,
+} from '../store/ports.js';
+import type { ActionMessage } from './action-message.js';
+import type { ExecuteOptions } from './options.js';
+import type { ActionQueue } from './ports.js';
+import { closeRun, ignoreRace, supersededNote } from './run-records.js';
+import { decideTurn, newerDueOccurrence } from './turn.js';
+
+/** Claims lost to a concurrent writer of the `latest` row before the message goes back to the queue. */
+const MAX_CLAIM_ATTEMPTS = 5;
+
+export interface ClaimDependencies {
+  store: { runs: RunRepository };
+  actions: ActionQueue;
+  clock: Clock;
+  options: Pick<ExecuteOptions, 'leaseInMs' | 'waitInMs'>;
+}
+
+/** What became of a message that did not get the target. */
+export interface ClaimReport {
+  outcome: RunOutcome;
+  duplicate: boolean;
+  retryInMs?: number;
+}
+
+export type Claim =
+  { kind: 'claimed'; latest: StoredLatestAction; resumed: boolean } | { kind: 'done'; report: ClaimReport };
+
+/**
+ * Takes the target for this run, if it is the latest desired state and no older run holds it. The claim
+ * is one conditional write of the `latest` row: a request or claim that got there first makes it fail,
+ * and the decision is taken again on what that writer left.
+ */
+export async function claimTurn(
+  deps: ClaimDependencies,
+  history: HistoryRef,
+  schedule: TargetSchedule,
+  message: ActionMessage,
+  delivery: { messageId: string },
+): Promise<Claim> {
+  for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
+    const now = deps.clock.now();
+    const latest = await deps.store.runs.getLatest(history);
+    const turn = decideTurn({
+      occurrenceAt: message.occurrenceAt,
+      messageId: delivery.messageId,
+      ...(latest ? { latest } : {}),
+      ...withNewer(newerDueOccurrence(schedule, message.occurrenceAt, now)),
+      now,
+    });
+    if (turn.kind === 'superseded') {
+      await closeRun(deps, history, message, 'superseded', supersededNote(turn.by));
+      return { kind: 'done', report: { outcome: 'superseded', duplicate: false } };
+    }
+    if (turn.kind === 'duplicate') return { kind: 'done', report: { outcome: 'pending', duplicate: true } };
+    if (turn.kind === 'wait') {
+      // Not a failure and no Azure call: the older run finishes (or is found superseded) within its lease.
+      const delay = Math.max(1000, Math.min(turn.untilAt - now, deps.options.waitInMs));
+      await deps.actions.send(message, { visibilityDelayInMs: delay });
+      return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
+    }
+    try {
+      const claimed = await deps.store.runs.putLatest(
+        {
+          ...history,
+          latestAt: message.occurrenceAt,
+          latestAction: message.action,
+          actor: {
+            at: message.occurrenceAt,
+            owner: delivery.messageId,
+            until: now + deps.options.leaseInMs,
+          },
+        },
+        latest ? { etag: latest.etag } : {},
+      );
+      return { kind: 'claimed', latest: claimed, resumed: turn.resumed || message.resumed === true };
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
+    }
+  }
+  // Busy with requests: look again shortly, through the queue.
+  const delay = deps.options.waitInMs;
+  await deps.actions.send(message, { visibilityDelayInMs: delay });
+  return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
+}
+
+const withNewer = (newer: { at: number; action: RunAction } | undefined) =>
+  newer ? { newerDue: newer } : {};
+
+/** Gives the target back, unless someone else has already written the row (then it is not ours to clear). */
+export async function letGo(
+  deps: Pick<ClaimDependencies, 'store'>,
+  claimed: StoredLatestAction,
+): Promise<void> {
+  const { etag, actor: _actor, ...rest } = claimed;
+  try {
+    await deps.store.runs.putLatest(rest, { etag });
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+    // A request moved `latest` on meanwhile; it kept our actor, so clear it if it is still ours.
+    const now = await deps.store.runs.getLatest(claimed);
+    if (now && now.actor?.at === claimed.actor?.at && now.actor?.owner === claimed.actor?.owner) {
+      const { etag: current, actor: _mine, ...latest } = now;
+      await deps.store.runs.putLatest(latest, { etag: current }).catch(ignoreRace);
+    }
+  }
+}
