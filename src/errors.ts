@@ -1,5 +1,6 @@
-// The project's error family: every error says whether the caller (a user fault) or we (a system
-// fault) must act. The HTTP layer maps these to statuses in one place; nothing else inspects error types.
+// The project's one error family, dependency-free so that every module (the schedule engine too) raises
+// its errors from this root. Each error says whether the user can fix it and how the API answers it; the
+// edges (src/api-contract/problem.ts for HTTP, src/cli/main.ts) read that instead of a table of classes.
 
 export interface FieldProblem {
   /** RFC 6901 JSON pointer into the request body ('' is the body itself). */
@@ -11,33 +12,70 @@ export interface FieldProblem {
   reason: string;
 }
 
+/**
+ * The root of every error the scheduler raises. Each class declares what its edges need: whether the user
+ * can fix it, and the HTTP status, problem type and title the API answers with.
+ */
 export abstract class SchedulerError extends Error {
-  /** True when the request was wrong (4xx), false when we failed (5xx). */
+  /**
+   * True when whoever sent the input (a request, a schedule, a command line) can fix it: the CLI exits 2.
+   * False when we or an operator must act: the CLI exits 1.
+   */
   abstract readonly isUserError: boolean;
+  /**
+   * The HTTP status of the API's answer. From 500 on, the answer tells only that we failed (the message may
+   * hold what storage or Azure said) and the error is logged.
+   * @default 500: an error no request should meet, so reaching one is ours to fix
+   */
+  readonly status: number = 500;
+  /**
+   * The problem type's last part: the API answers `urn:compute-scheduler:problem:<problemType>`.
+   * @default 'internal'
+   */
+  readonly problemType: string = 'internal';
+  /** @default 'The scheduler failed' */
+  readonly title: string = 'The scheduler failed';
+  /** The fields at fault, each by where it was sent; the API lists them under `errors`. */
+  readonly errors: readonly FieldProblem[];
+
+  constructor(message: string, errors: readonly FieldProblem[] = [], cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.errors = errors;
+  }
+
+  /** What the API may tell the caller: the message below 500, nothing of ours from 500 on. */
+  get publicDetail(): string | undefined {
+    return this.status < 500 ? this.message : undefined;
+  }
+
+  /** Headers the API's answer needs besides the problem document: what is allowed, when to retry. */
+  get headers(): Readonly<Record<string, string>> {
+    return {};
+  }
 }
 
 /** The request is malformed or breaks a rule; `errors` points at each offending field. */
 export class InvalidRequestError extends SchedulerError {
   readonly isUserError = true;
-  readonly errors: FieldProblem[];
-
-  constructor(detail: string, errors: FieldProblem[] = []) {
-    super(detail);
-    this.name = 'InvalidRequestError';
-    this.errors = errors;
-  }
+  override readonly name = 'InvalidRequestError';
+  override readonly status = 400;
+  override readonly problemType = 'invalid-request';
+  override readonly title = 'The request is invalid';
 }
 
-/** No credible caller: the platform did not authenticate the request. */
+/**
+ * No credible caller: the platform did not authenticate the request. `errors` names the principal headers
+ * we could not believe, when that is why.
+ */
 export class UnauthenticatedError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'UnauthenticatedError';
-  /** The principal headers we could not believe, when that is why. */
-  readonly errors: FieldProblem[];
+  override readonly status = 401;
+  override readonly problemType = 'unauthenticated';
+  override readonly title = 'Sign-in required';
 
-  constructor(detail: string, errors: FieldProblem[] = []) {
-    super(detail);
-    this.errors = errors;
+  override get headers(): Readonly<Record<string, string>> {
+    return { 'WWW-Authenticate': 'Bearer realm="compute-scheduler"' };
   }
 }
 
@@ -45,43 +83,72 @@ export class UnauthenticatedError extends SchedulerError {
 export class ForbiddenError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'ForbiddenError';
+  override readonly status = 403;
+  override readonly problemType = 'forbidden';
+  override readonly title = 'Not yours';
 }
 
+/** The target (or its schedule, or a registration's history) does not exist, or not for this caller. */
 export class NotFoundError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'NotFoundError';
+  override readonly status = 404;
+  override readonly problemType = 'not-found';
+  override readonly title = 'Not found';
 }
 
 /** The caller's `If-Match` no longer matches: someone changed the resource since they read it. */
 export class PreconditionFailedError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'PreconditionFailedError';
+  override readonly status = 412;
+  override readonly problemType = 'precondition-failed';
+  override readonly title = 'The resource changed';
 }
 
 /** A write lost a race with another writer and could not be completed after retrying. */
 export class ConflictError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'ConflictError';
+  override readonly status = 409;
+  override readonly problemType = 'conflict';
+  override readonly title = 'Conflict';
 }
 
+/** The body is larger than the API takes. */
 export class PayloadTooLargeError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'PayloadTooLargeError';
+  override readonly status = 413;
+  override readonly problemType = 'payload-too-large';
+  override readonly title = 'The body is too large';
 }
 
+/** The body is not declared as JSON. */
 export class UnsupportedMediaTypeError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'UnsupportedMediaTypeError';
+  override readonly status = 415;
+  override readonly problemType = 'unsupported-media-type';
+  override readonly title = 'The body must be JSON';
 }
 
+/** The route exists but does not serve this method; the answer's `Allow` names those it does. */
 export class MethodNotAllowedError extends SchedulerError {
   readonly isUserError = true;
   override readonly name = 'MethodNotAllowedError';
+  override readonly status = 405;
+  override readonly problemType = 'method-not-allowed';
+  override readonly title = 'Method not allowed';
   readonly allow: string[];
 
   constructor(method: string, allow: string[]) {
     super(`${method} is not allowed here; use ${allow.join(', ')}`);
     this.allow = allow;
+  }
+
+  override get headers(): Readonly<Record<string, string>> {
+    return { Allow: this.allow.join(', ') };
   }
 }
 
@@ -105,17 +172,35 @@ export class StorageError extends SchedulerError {
 
 /**
  * Storage did not answer (refused, reset, timed out) or answered that it is busy or failing: nothing is
- * wrong with the request, and the same request may well succeed shortly. HTTP callers get 503.
+ * wrong with the request, and the same request may well succeed shortly. HTTP callers get 503 and
+ * `Retry-After`.
  */
 export class StorageUnavailableError extends SchedulerError {
   readonly isUserError = false;
   override readonly name = 'StorageUnavailableError';
+  override readonly status = 503;
+  override readonly problemType = 'unavailable';
+  override readonly title = 'Try again shortly';
   /** When to try again. */
   readonly retryAfterInMs: number;
 
   constructor(message: string, retryAfterInMs: number) {
     super(message);
     this.retryAfterInMs = retryAfterInMs;
+  }
+
+  /** Whole seconds, at least one: what `Retry-After` can say. */
+  private get retryAfterInSeconds(): number {
+    return Math.max(1, Math.ceil(this.retryAfterInMs / 1000));
+  }
+
+  /** Says only that storage is not answering: what it said is ours to read in the log, not the caller's. */
+  override get publicDetail(): string {
+    return `Storage is not answering; try again in ${this.retryAfterInSeconds} s.`;
+  }
+
+  override get headers(): Readonly<Record<string, string>> {
+    return { 'Retry-After': String(this.retryAfterInSeconds) };
   }
 }
 

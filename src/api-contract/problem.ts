@@ -1,23 +1,9 @@
-// The one HTTP error mapper: every failure leaves as an RFC 9457 problem document. User faults say what
-// to fix and where; system faults say only that we failed, and are logged with the invocation id.
+// The one HTTP error mapper: every failure leaves as an RFC 9457 problem document. Each error declares its
+// status, problem type, title and fields (src/errors.ts); anything else thrown is ours and answers 500.
+// Below 500 the answer says what to fix and where; from 500 on it says only that we failed, and is logged.
 
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ScheduleValidationError } from '../schedule/index.js';
-import { InvalidResourceIdError } from '../targets/resource-id.js';
-import {
-  ConflictError,
-  ForbiddenError,
-  InvalidRequestError,
-  MethodNotAllowedError,
-  NotFoundError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
-  StorageUnavailableError,
-  UnauthenticatedError,
-  UnsupportedMediaTypeError,
-  ensureErrorType,
-  type FieldProblem,
-} from '../errors.js';
+import { ensureErrorType, SchedulerError, type FieldProblem } from '../errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -27,35 +13,18 @@ export interface Problem {
   status: number;
   detail?: string;
   instance?: string;
-  errors?: FieldProblem[];
+  errors?: readonly FieldProblem[];
   invocationId?: string;
 }
 
-interface Mapping {
-  status: number;
-  slug: string;
-  title: string;
+/** What the answer says of a failure that is not a SchedulerError: a bug of ours. */
+class UnexpectedError extends SchedulerError {
+  readonly isUserError = false;
+  override readonly name = 'UnexpectedError';
 }
 
-const mappings: [new (...args: never[]) => Error, Mapping][] = [
-  [InvalidRequestError, { status: 400, slug: 'invalid-request', title: 'The request is invalid' }],
-  [ScheduleValidationError, { status: 400, slug: 'invalid-schedule', title: 'The schedule is invalid' }],
-  [InvalidResourceIdError, { status: 400, slug: 'invalid-resource-id', title: 'The resource id is invalid' }],
-  [UnauthenticatedError, { status: 401, slug: 'unauthenticated', title: 'Sign-in required' }],
-  [ForbiddenError, { status: 403, slug: 'forbidden', title: 'Not yours' }],
-  [NotFoundError, { status: 404, slug: 'not-found', title: 'Not found' }],
-  [MethodNotAllowedError, { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' }],
-  [ConflictError, { status: 409, slug: 'conflict', title: 'Conflict' }],
-  [PreconditionFailedError, { status: 412, slug: 'precondition-failed', title: 'The resource changed' }],
-  [PayloadTooLargeError, { status: 413, slug: 'payload-too-large', title: 'The body is too large' }],
-  [
-    UnsupportedMediaTypeError,
-    { status: 415, slug: 'unsupported-media-type', title: 'The body must be JSON' },
-  ],
-];
-
-const INTERNAL: Mapping = { status: 500, slug: 'internal', title: 'The scheduler failed' };
-const UNAVAILABLE: Mapping = { status: 503, slug: 'unavailable', title: 'Try again shortly' };
+const INTERNAL_DETAIL =
+  'Something went wrong on our side. It was logged; quote the invocation id when reporting it.';
 
 export function problemType(slug: string): string {
   return `urn:compute-scheduler:problem:${slug}`;
@@ -68,72 +37,23 @@ export function problemResponse(
   instance?: string,
 ): HttpResponseInit {
   const error = ensureErrorType(thrown);
-  if (error instanceof StorageUnavailableError) return unavailableResponse(error, context, instance);
-  const mapping = mappings.find(([type]) => error instanceof type)?.[1];
-  const problem: Problem = mapping
-    ? {
-        type: problemType(mapping.slug),
-        title: mapping.title,
-        status: mapping.status,
-        detail: error.message,
-        ...(instance ? { instance } : {}),
-        ...fieldProblems(error),
-      }
-    : {
-        type: problemType(INTERNAL.slug),
-        title: INTERNAL.title,
-        status: INTERNAL.status,
-        detail: 'Something went wrong on our side. It was logged; quote the invocation id when reporting it.',
-        ...(instance ? { instance } : {}),
-        ...(context ? { invocationId: context.invocationId } : {}),
-      };
-  if (!mapping) context?.error('request failed', error);
-  const headers: Record<string, string> = {
-    'Content-Type': PROBLEM_CONTENT_TYPE,
-    'Cache-Control': 'no-store',
-  };
-  if (error instanceof MethodNotAllowedError) headers.Allow = error.allow.join(', ');
-  if (error instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer realm="compute-scheduler"';
-  return { status: problem.status, headers, body: JSON.stringify(problem) };
-}
-
-/** Ours, but passing: nothing was wrong with the request, and the same request may succeed after Retry-After. */
-function unavailableResponse(
-  error: StorageUnavailableError,
-  context: InvocationContext | undefined,
-  instance: string | undefined,
-): HttpResponseInit {
-  const retryAfterInSeconds = Math.max(1, Math.ceil(error.retryAfterInMs / 1000));
+  const declared = error instanceof SchedulerError ? error : new UnexpectedError(error.message);
+  const ours = declared.status >= 500;
   const problem: Problem = {
-    type: problemType(UNAVAILABLE.slug),
-    title: UNAVAILABLE.title,
-    status: UNAVAILABLE.status,
-    detail: `Storage is not answering; try again in ${retryAfterInSeconds} s.`,
+    type: problemType(declared.problemType),
+    title: declared.title,
+    status: declared.status,
+    detail: declared.publicDetail ?? INTERNAL_DETAIL,
     ...(instance ? { instance } : {}),
-    ...(context ? { invocationId: context.invocationId } : {}),
+    ...(!ours && declared.errors.length > 0 ? { errors: declared.errors } : {}),
+    ...(ours && context ? { invocationId: context.invocationId } : {}),
   };
-  context?.warn('storage unavailable', error);
+  // A 503 passes by itself (the caller is told when to try again); any other fault of ours needs fixing.
+  if (declared.status === 503) context?.warn('unavailable; the same request may pass later', error);
+  else if (ours) context?.error('request failed', error);
   return {
     status: problem.status,
-    headers: {
-      'Content-Type': PROBLEM_CONTENT_TYPE,
-      'Cache-Control': 'no-store',
-      'Retry-After': String(retryAfterInSeconds),
-    },
+    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', ...declared.headers },
     body: JSON.stringify(problem),
   };
-}
-
-function fieldProblems(error: Error): { errors?: FieldProblem[] } {
-  if (
-    (error instanceof InvalidRequestError || error instanceof UnauthenticatedError) &&
-    error.errors.length > 0
-  )
-    return { errors: error.errors };
-  if (error instanceof ScheduleValidationError) {
-    return { errors: error.errors.map(({ pointer, reason }) => ({ pointer, reason })) };
-  }
-  if (error instanceof InvalidResourceIdError)
-    return { errors: [{ pointer: '/resourceId', reason: error.reason }] };
-  return {};
 }

@@ -3,6 +3,7 @@
 // fault and exits 1 with a one-line message (set DEBUG=1 for the stack).
 
 import { systemClock } from '../clock.js';
+import { SchedulerError } from '../errors.js';
 import { MAX_JSON_DEPTH } from './arguments.js';
 import { MAX_PREVIEW_COUNT, runPreview } from './preview.js';
 import { UsageError } from './usage-error.js';
@@ -52,10 +53,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (
-      error instanceof UsageError ||
-      (error instanceof Error && 'isUserError' in error && error.isUserError === true)
-    ) {
+    if (error instanceof SchedulerError && error.isUserError) {
       process.stderr.write(`compute-scheduler: ${error.message}\n`);
       process.exitCode = 2;
     } else {

@@ -23,7 +23,7 @@ function entryFrom(value: unknown, where: string): ScheduleEntry {
     return validateEntry(value);
   } catch (error) {
     if (error instanceof ScheduleValidationError) {
-      throw new UsageError(error.errors.map((e) => `${where}${e.pointer}: ${e.reason}`).join('\n'));
+      throw new UsageError(error.errors.map((e) => `${where}${e.pointer ?? ''}: ${e.reason}`).join('\n'));
     }
     throw error;
   }

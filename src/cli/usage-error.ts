@@ -1,9 +1,8 @@
 // A mistake in what the user typed: the CLI prints the reason and exits 2, never a stack trace.
 
-export class UsageError extends Error {
+import { SchedulerError } from '../errors.js';
+
+export class UsageError extends SchedulerError {
   readonly isUserError = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+  override readonly name = 'UsageError';
 }

@@ -1,5 +1,6 @@
 // How acting on a machine can fail, in terms the engine decides on: wait and retry (throttled, conflict,
-// transient), record and stop (not found, access denied), or report Azure's own failure.
+// transient), record and stop (not found, access denied), or report Azure's own failure. They happen in
+// the queue, never in a request: the HTTP status is the root's default, and runs record the code.
 
 import { SchedulerError } from '../errors.js';
 import type { TargetState } from './gateway.js';
@@ -21,7 +22,7 @@ export abstract class ComputeError extends SchedulerError {
   abstract readonly retryable: boolean;
 
   constructor(message: string, details: ComputeErrorDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(message, [], details.cause);
     this.resourceId = details.resourceId;
     this.statusCode = details.statusCode;
     this.code = details.code;

@@ -1,6 +1,7 @@
 // The message the tick (and manual actions) put on the `actions` queue: one per target, the latest
 // desired state, plus the occurrences coalesced away so that each still gets its run row.
 
+import { SchedulerError } from '../errors.js';
 import type { TargetKind } from '../targets/resource-id.js';
 
 export type RequestedAction = 'Start' | 'Stop' | 'Restart';
@@ -37,10 +38,13 @@ const KINDS = new Set(['vm', 'pool', 'computeInstance']);
 const SOURCES = new Set(['schedule', 'manual']);
 
 /** A message no delivery can ever carry out: retrying it only delays the poison queue. */
-export class MalformedMessageError extends TypeError {
+export class MalformedMessageError extends SchedulerError {
+  // Whoever sent it is not a user who could fix it; the message goes to the poison queue.
+  readonly isUserError = false;
+  override readonly name = 'MalformedMessageError';
+
   constructor(reason: string) {
     super(`action message: ${reason}`);
-    this.name = 'MalformedMessageError';
   }
 }
 

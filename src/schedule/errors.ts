@@ -1,33 +1,36 @@
-// The schedule module's error family: every problem names the field (an RFC 6901 JSON pointer)
-// and says why, so the HTTP layer and the CLI can report it without knowing the engine.
+// The schedule engine's errors, on the project's one root (the only module outside schedule/ it imports):
+// every problem names the field by an RFC 6901 JSON pointer relative to the validated document and says why.
 
-export interface FieldProblem {
-  /** JSON pointer to the offending field, relative to the document that was validated. */
-  pointer: string;
-  reason: string;
-}
+import { SchedulerError, type FieldProblem } from '../errors.js';
+
+export type { FieldProblem };
 
 /** Bad user input: one or more fields are wrong. Never a system fault. */
-export class ScheduleValidationError extends Error {
+export class ScheduleValidationError extends SchedulerError {
   readonly isUserError = true;
-  readonly errors: FieldProblem[];
+  override readonly name = 'ScheduleValidationError';
+  override readonly status = 400;
+  override readonly problemType = 'invalid-schedule';
+  override readonly title = 'The schedule is invalid';
 
-  constructor(errors: FieldProblem[]) {
-    super(`schedule: ${errors.map((e) => `${e.pointer || '/'}: ${e.reason}`).join('; ')}`);
-    this.name = 'ScheduleValidationError';
-    this.errors = errors;
+  /** @param errors each with a `pointer` into the validated document */
+  constructor(errors: readonly FieldProblem[]) {
+    super(`schedule: ${errors.map((e) => `${e.pointer || '/'}: ${e.reason}`).join('; ')}`, errors);
   }
 }
 
-/** Thrown by parsers deep inside the engine; validation turns it into a ScheduleValidationError with a pointer. */
-export class ScheduleSyntaxError extends Error {
+/**
+ * Thrown by parsers deep inside the engine; validation turns it into a ScheduleValidationError with a
+ * pointer. A request that meets one unconverted is our bug, so its HTTP status is the root's 500.
+ */
+export class ScheduleSyntaxError extends SchedulerError {
   readonly isUserError = true;
+  override readonly name = 'ScheduleSyntaxError';
   /** Pointer relative to the value being parsed ('' for the value itself). */
   readonly relativePointer: string;
 
   constructor(reason: string, relativePointer = '') {
     super(reason);
-    this.name = 'ScheduleSyntaxError';
     this.relativePointer = relativePointer;
   }
 }

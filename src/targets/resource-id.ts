@@ -1,6 +1,8 @@
 // Parses the ARM resource ids of the machines we schedule and tells which kind each one is.
 // ARM compares ids case-insensitively, so everything downstream keys on the lowercased `normalizedId`.
 
+import { SchedulerError } from '../errors.js';
+
 export type TargetKind = 'vm' | 'pool' | 'computeInstance';
 
 export interface ParsedResourceId {
@@ -15,13 +17,17 @@ export interface ParsedResourceId {
 }
 
 /** A resource id we cannot schedule; `reason` says which part is wrong and why. */
-export class InvalidResourceIdError extends Error {
+export class InvalidResourceIdError extends SchedulerError {
   readonly isUserError = true;
+  override readonly name = 'InvalidResourceIdError';
+  override readonly status = 400;
+  override readonly problemType = 'invalid-resource-id';
+  override readonly title = 'The resource id is invalid';
   readonly reason: string;
 
   constructor(reason: string) {
-    super(`resource id: ${reason}`);
-    this.name = 'InvalidResourceIdError';
+    // The API takes resource ids in a body's `resourceId`.
+    super(`resource id: ${reason}`, [{ pointer: '/resourceId', reason }]);
     this.reason = reason;
   }
 }

@@ -9,11 +9,13 @@ import {
   PayloadTooLargeError,
   PreconditionFailedError,
   StorageError,
+  StorageUnavailableError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
 } from '../../src/errors.js';
 import { problemResponse } from '../../src/api-contract/problem.js';
-import { ScheduleValidationError } from '../../src/schedule/index.js';
+import { ScheduleSyntaxError, ScheduleValidationError } from '../../src/schedule/index.js';
+import { InvalidResourceIdError } from '../../src/targets/resource-id.js';
 
 const { InvocationContext } = functions;
 
@@ -33,6 +35,7 @@ describe('the HTTP error mapper', () => {
     [new PreconditionFailedError('stale'), 412, 'precondition-failed'],
     [new PayloadTooLargeError('big'), 413, 'payload-too-large'],
     [new UnsupportedMediaTypeError('xml'), 415, 'unsupported-media-type'],
+    [new InvalidResourceIdError('no provider'), 400, 'invalid-resource-id'],
   ])('maps %s to %i', (error, status, slug) => {
     const response = problemResponse(error, undefined, '/api/x');
     const body = JSON.parse(response.body as string) as Record<string, unknown>;
@@ -60,13 +63,15 @@ describe('the HTTP error mapper', () => {
       new StorageError('table exploded at key secret'),
       new TypeError('x is undefined'),
       'a string',
+      // A user's mistake that validation should have pointed at: reaching a request is our bug.
+      new ScheduleSyntaxError('secret'),
     ]) {
       const response = problemResponse(error, context);
       expect(response.status).toBe(500);
       expect(response.body).not.toContain('secret');
       expect(JSON.parse(response.body as string)).toMatchObject({ status: 500, invocationId: 'inv-1' });
     }
-    expect(logged).toHaveLength(3);
+    expect(logged).toHaveLength(4);
   });
 
   it('tells 405s what is allowed and 401s how to authenticate', () => {
@@ -74,5 +79,17 @@ describe('the HTTP error mapper', () => {
       Allow: 'GET, POST',
     });
     expect(problemResponse(new UnauthenticatedError('x')).headers).toHaveProperty('WWW-Authenticate');
+  });
+
+  it('tells a 503 when to try again, in whole seconds, and nothing of what storage said', () => {
+    const response = problemResponse(new StorageUnavailableError('store: secret (503 ServerBusy)', 1200));
+    expect(response.status).toBe(503);
+    expect(response.headers).toMatchObject({ 'Retry-After': '2' });
+    expect(JSON.parse(response.body as string)).toEqual({
+      type: 'urn:compute-scheduler:problem:unavailable',
+      title: 'Try again shortly',
+      status: 503,
+      detail: 'Storage is not answering; try again in 2 s.',
+    });
   });
 });

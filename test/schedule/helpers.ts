@@ -1,6 +1,11 @@
 // Small helpers shared by the schedule conformance tests. Golden instants are always written out in full
 // in the tests themselves; nothing here computes an expected value.
-import { occurrences, ScheduleValidationError, validateEntry } from '../../src/schedule/index.js';
+import {
+  occurrences,
+  ScheduleValidationError,
+  validateEntry,
+  type FieldProblem,
+} from '../../src/schedule/index.js';
 import type {
   CronTrigger,
   RecurrenceTrigger,
@@ -65,7 +70,7 @@ export function recurrence(trigger: RecurrenceTrigger, action: ScheduleAction = 
 export const ALL_HOURS = Array.from({ length: 24 }, (_, h) => h);
 
 /** The field problems of the ScheduleValidationError that `fn` throws; fails the test when it throws nothing else. */
-export function problems(fn: () => unknown): { pointer: string; reason: string }[] {
+export function problems(fn: () => unknown): readonly FieldProblem[] {
   try {
     fn();
   } catch (error) {
