@@ -12,6 +12,7 @@ import { ANSWERED_METHODS, operations, routes, type OperationId } from '../api-c
 import type { Dependencies } from './dependencies.js';
 import { actionHandlers } from './http/actions.js';
 import { openApiHandler } from './http/openapi.js';
+import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
 import { scheduleHandlers } from './http/schedules.js';
 import { targetHandlers } from './http/targets.js';
@@ -74,6 +75,7 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
     ...targetHandlers(deps),
     ...scheduleHandlers(deps),
     ...actionHandlers(deps),
+    ...runHistoryHandlers(deps),
     getOpenApi: openApiHandler(),
   };
   const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({
