@@ -8,7 +8,7 @@ import {
   documentedThrottlingLimits,
   type BucketLimit,
   type ThrottlingLimits,
-} from '../src/local/arm-emulator/index.js';
+} from '../toolkit/arm-emulator/index.js';
 import type { RunOutcome } from '../src/store/ports.js';
 import { MINUTE_MS } from './fleet.js';
 import { runHostFanout, type HostFanoutResult } from './host-fanout.js';

@@ -6,8 +6,8 @@ import { readConfig } from '../src/config.js';
 import { resolveTickOptions } from '../src/engine/options.js';
 import { forEachLimited } from '../src/engine/ports.js';
 import { TICK_CHECKPOINT, tick, type TickReport } from '../src/engine/tick.js';
-import { seededRandom } from '../src/local/arm-emulator/faults.js';
-import { startAzurite, type RunningAzurite } from '../src/local/azurite.js';
+import { seededRandom } from '../toolkit/arm-emulator/faults.js';
+import { startAzurite, type RunningAzurite } from '../toolkit/azurite.js';
 import { StorageActionQueue } from '../src/queue/storage-action-queue.js';
 import {
   nextOccurrence,

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { odata } from '@azure/data-tables';
 import type { Environment } from '../src/config.js';
-import { startArmEmulator, type ArmEmulator, type RequestLogEntry } from '../src/local/arm-emulator/index.js';
+import { startArmEmulator, type ArmEmulator, type RequestLogEntry } from '../toolkit/arm-emulator/index.js';
 import { toRun, type EntityResult } from '../src/store/entities.js';
 import { LATEST_ROW } from '../src/store/keys.js';
 import type { RunOutcome } from '../src/store/ports.js';

@@ -4,8 +4,8 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { forEachLimited } from '../src/engine/ports.js';
-import { startArmEmulator, type ArmEmulator } from '../src/local/arm-emulator/index.js';
-import { startAzurite } from '../src/local/azurite.js';
+import { startArmEmulator, type ArmEmulator } from '../toolkit/arm-emulator/index.js';
+import { startAzurite } from '../toolkit/azurite.js';
 import { MINUTE_MS, vmId } from './fleet.js';
 import { deallocatedVms } from './host-fanout.js';
 import { numberKnob } from './knobs.js';
@@ -38,7 +38,7 @@ export async function runLatencyBench({
 } = {}): Promise<LatencyResult> {
   const stops: (() => Promise<void>)[] = [];
   try {
-    // As `npm start` (src/local/main.ts) does, on free ports: Azurite, the emulator, the host with the timer
+    // As `npm start` (toolkit/main.ts) does, on free ports: Azurite, the emulator, the host with the timer
     // driver and the queue pollers, and a gateway pointed at the emulator.
     const azurite = await startAzurite({ ports: 'free' });
     stops.push(() => azurite.stop());

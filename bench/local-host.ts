@@ -4,10 +4,10 @@
 import https from 'node:https';
 import { ArmComputeGateway } from '../src/compute/arm-gateway.js';
 import { readConfig, type Environment } from '../src/config.js';
-import { emulatorCredential } from '../src/local/arm-emulator/index.js';
-import { startLocalHost } from '../src/local/host/host.js';
-import { DEFAULT_LOCAL_PRINCIPAL } from '../src/local/host/principal.js';
-import { queuePollers, timerDriver } from '../src/local/host/triggers.js';
+import { emulatorCredential } from '../toolkit/arm-emulator/index.js';
+import { startLocalHost } from '../toolkit/local-host/host.js';
+import { DEFAULT_LOCAL_PRINCIPAL } from '../toolkit/local-host/principal.js';
+import { queuePollers, timerDriver } from '../toolkit/local-host/triggers.js';
 
 export interface BenchHostOptions {
   /** The host's settings (its storage); the principal header is trusted on top. */

@@ -24,8 +24,8 @@ function timeProcess(args: string[]): { medianMs: number; output: string } {
 }
 
 export function runPreviewProcessBench(): PreviewProcessResult {
-  // Compiled with the benches (bench/tsconfig.json): the same tsc output as dist/cli/main.js.
-  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  // Compiled with the benches (bench/tsconfig.json): the same tsc output as dist/toolkit/cli/main.js.
+  const cli = fileURLToPath(new URL('../toolkit/cli/main.js', import.meta.url));
   const schedule = JSON.stringify({
     triggerType: 'Cron',
     action: 'Stop',

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { readConfig } from '../src/config.js';
 import { schemas } from '../src/api-contract/schemas.js';
-import { startAzurite } from '../src/local/azurite.js';
-import { startLocalHost } from '../src/local/host/host.js';
-import { DEFAULT_LOCAL_PRINCIPAL } from '../src/local/host/principal.js';
+import { startAzurite } from '../toolkit/azurite.js';
+import { startLocalHost } from '../toolkit/local-host/host.js';
+import { DEFAULT_LOCAL_PRINCIPAL } from '../toolkit/local-host/principal.js';
 import { targetIdFor } from '../src/store/keys.js';
 import { numberKnob } from './knobs.js';
 

@@ -1,6 +1,6 @@
 // The project's one error family, dependency-free so that every module (the schedule engine too) raises
 // its errors from this root. Each error says whether the user can fix it and how the API answers it; the
-// edges (src/api-contract/problem.ts for HTTP, src/cli/main.ts) read that instead of a table of classes.
+// edges (src/api-contract/problem.ts for HTTP, toolkit/cli/main.ts) read that instead of a table of classes.
 
 export interface FieldProblem {
   /** RFC 6901 JSON pointer into the request body ('' is the body itself). */

@@ -5,8 +5,8 @@ import {
   startArmEmulator,
   type ArmEmulator,
   type ComputeInstanceState,
-} from '../../src/local/arm-emulator/index.js';
-import { computeInstanceId } from '../local/arm-emulator/fixture.js';
+} from '../../toolkit/arm-emulator/index.js';
+import { computeInstanceId } from '../toolkit/arm-emulator/fixture.js';
 import { gatewayFor } from './gateway-fixture.js';
 
 /** These tests follow each operation to its end. */

@@ -8,8 +8,8 @@ import {
   type Machine,
 } from '../../src/compute/gateway.js';
 import { InvalidResourceIdError } from '../../src/targets/resource-id.js';
-import { startArmEmulator, type ArmEmulator } from '../../src/local/arm-emulator/index.js';
-import { computeInstanceId, poolId, vmId } from '../local/arm-emulator/fixture.js';
+import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { computeInstanceId, poolId, vmId } from '../toolkit/arm-emulator/fixture.js';
 import { gatewayFor } from './gateway-fixture.js';
 
 /** These tests follow each operation to its end. */

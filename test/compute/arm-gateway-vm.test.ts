@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TargetConflictError, type Machine } from '../../src/compute/gateway.js';
 import type { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
-import { startArmEmulator, type ArmEmulator } from '../../src/local/arm-emulator/index.js';
-import { startWebhook, vmId } from '../local/arm-emulator/fixture.js';
+import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { startWebhook, vmId } from '../toolkit/arm-emulator/fixture.js';
 import { callsTo, gatewayFor } from './gateway-fixture.js';
 
 /** These tests follow each operation to its end. */

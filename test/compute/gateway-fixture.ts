@@ -2,8 +2,8 @@
 
 import https from 'node:https';
 import { ArmComputeGateway, type ArmComputeGatewayOptions } from '../../src/compute/arm-gateway.js';
-import { emulatorCredential, type ArmEmulator } from '../../src/local/arm-emulator/index.js';
-import { schedulerIdentity } from '../local/arm-emulator/fixture.js';
+import { emulatorCredential, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { schedulerIdentity } from '../toolkit/arm-emulator/fixture.js';
 
 export function gatewayFor(
   emulator: ArmEmulator,

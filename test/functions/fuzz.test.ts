@@ -7,7 +7,7 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
+import { startAzurite, type RunningAzurite } from '../../toolkit/azurite.js';
 import {
   ANSWERED_METHODS,
   operations,

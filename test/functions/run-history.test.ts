@@ -10,12 +10,8 @@ import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
 import { encodeActionMessage } from '../../src/engine/action-message.js';
 import { createDependencies } from '../../src/functions/dependencies.js';
 import { createFunctionRegistry, hasTrigger, type DefinitionOf } from '../../src/functions/registry.js';
-import {
-  emulatorCredential,
-  startArmEmulator,
-  type ArmEmulator,
-} from '../../src/local/arm-emulator/index.js';
-import { QueuePoller } from '../../src/local/host/queue-poller.js';
+import { emulatorCredential, startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { QueuePoller } from '../../toolkit/local-host/queue-poller.js';
 import { admin, alice, bob, testApi, type TestApi } from '../support/api.js';
 
 const SUBSCRIPTION = '6f1c1e2a-3b4d-4c5e-8f90-1a2b3c4d5e6f';

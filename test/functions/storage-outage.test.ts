@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import functions, { type Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickHandler } from '../../src/functions/scheduler.js';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
+import { startAzurite, type RunningAzurite } from '../../toolkit/azurite.js';
 import { designSchedule, testApi, vmId, type ApiResult, type TestApi } from '../support/api.js';
 import { StorageProxy } from '../support/storage-proxy.js';
 

@@ -10,7 +10,7 @@ import {
   hasTrigger,
   type HttpFunctionDefinition,
 } from '../../src/functions/registry.js';
-import { compileRoute } from '../../src/local/host/routes.js';
+import { compileRoute } from '../../toolkit/local-host/routes.js';
 import { freshStorage, type TestStorage } from './storage.js';
 
 const { HttpRequest, HttpResponse, InvocationContext } = functions;

@@ -2,7 +2,7 @@
 // test file through `inject('storageConnectionString')`. Tests isolate themselves with a storage prefix.
 
 import type { TestProject } from 'vitest/node';
-import { startAzurite } from '../../src/local/azurite.js';
+import { startAzurite } from '../../toolkit/azurite.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

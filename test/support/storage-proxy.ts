@@ -3,7 +3,7 @@
 // forwarding to another Azurite (one restarted in memory, empty).
 
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { azuriteConnectionString, type AzuriteEndpoints } from '../../src/local/azurite.js';
+import { azuriteConnectionString, type AzuriteEndpoints } from '../../toolkit/azurite.js';
 
 const SERVICES = ['blob', 'queue', 'table'] as const;
 

@@ -1,8 +1,0 @@
-// A mistake in what the user typed: the CLI prints the reason and exits 2, never a stack trace.
-
-import { SchedulerError } from '../errors.js';
-
-export class UsageError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'UsageError';
-}

@@ -1,0 +1,234 @@
+// The emulated machines and the long-running operations that change them, independent of HTTP.
+// Time only moves through the injected clock: `settle()` finishes every operation that is due, and
+// runs before every read, so states change "lazily on read" and a virtual clock drives everything.
+
+import type { Clock } from '../../../src/clock.js';
+import { operationNotAllowed } from '../arm-error.js';
+import type { FinishedOperation } from '../event-grid.js';
+import type { ComputeInstanceAction, VmAction } from '../power-states.js';
+import {
+  beginComputeInstanceAction,
+  computeInstanceKind,
+  newComputeInstance,
+  type ComputeInstance,
+  type ComputeInstanceOptions,
+} from './compute-instances.js';
+import { resolveDurations, type TransitionDurations } from './durations.js';
+import {
+  defaultFailure,
+  failureFor,
+  Operations,
+  type ActionContext,
+  type Operation,
+  type OperationOrigin,
+} from './operations.js';
+import { ResourceRegistry, type ResourcePath } from './registry.js';
+import type { Resource, ResourceBase, ResourceKind, ResourceOptions } from './resource.js';
+import {
+  beginScale,
+  beginScaleSetAction,
+  checkCapacity,
+  newScaleSet,
+  scaleSetKind,
+  settleInstances,
+  type ScaleSet,
+  type ScaleSetOptions,
+} from './scale-sets.js';
+import {
+  beginVmAction,
+  newVirtualMachine,
+  virtualMachineKind,
+  type VirtualMachine,
+  type VirtualMachineOptions,
+} from './virtual-machines.js';
+
+export type FleetAction =
+  | { kind: 'vm'; action: VmAction | 'delete' }
+  | {
+      kind: 'pool';
+      action: 'start' | 'deallocate' | 'powerOff' | 'restart' | 'delete';
+    }
+  | { kind: 'pool'; action: 'update'; capacity?: number; tags?: Record<string, string> }
+  | { kind: 'computeInstance'; action: ComputeInstanceAction | 'delete' };
+
+export interface FleetOptions {
+  clock: Clock;
+  location: string;
+  durations: TransitionDurations;
+  onFinished: (operation: FinishedOperation) => void;
+}
+
+/** Each kind's rules, by the kind's name. */
+const KINDS: { [K in Resource['kind']]: ResourceKind<Extract<Resource, { kind: K }>> } = {
+  vm: virtualMachineKind,
+  pool: scaleSetKind,
+  computeInstance: computeInstanceKind,
+};
+
+function kindOf<R extends Resource>(resource: R): ResourceKind<R> {
+  return KINDS[resource.kind] as ResourceKind<R>;
+}
+
+export class Fleet {
+  private readonly registry = new ResourceRegistry();
+  private readonly operations: Operations;
+
+  constructor(private readonly options: FleetOptions) {
+    this.operations = new Operations(options.clock, (op) => options.onFinished(finishedOperation(op)));
+  }
+
+  addVirtualMachine(id: string, options: VirtualMachineOptions = {}): VirtualMachine {
+    return this.add(newVirtualMachine(this.newResource(id, 'vm', options), options));
+  }
+
+  addScaleSet(id: string, options: ScaleSetOptions): ScaleSet {
+    checkCapacity(options.capacity);
+    return this.add(newScaleSet(this.newResource(id, 'pool', options), options));
+  }
+
+  addComputeInstance(id: string, options: ComputeInstanceOptions = {}): ComputeInstance {
+    return this.add(newComputeInstance(this.newResource(id, 'computeInstance', options), options));
+  }
+
+  /** Removes a resource at once, without an operation or event (as if it never existed). */
+  remove(id: string): boolean {
+    const resource = this.registry.get(id);
+    if (resource?.busyWith) {
+      // Polls of an operation on a vanished resource end Failed, as Azure's do when a resource is deleted under them.
+      this.operations.abandon(resource.busyWith, {
+        code: 'ResourceNotFound',
+        message: 'The resource was deleted while the operation ran.',
+      });
+    }
+    if (resource) this.registry.delete(resource);
+    return resource !== undefined;
+  }
+
+  failNextOperation(id: string, error: { code: string; message: string } | undefined): void {
+    const resource = this.registry.get(id);
+    if (!resource) throw new Error(`arm-emulator: no resource '${id}'`);
+    resource.failNext = error ?? 'typical';
+  }
+
+  find(id: string): Resource | undefined {
+    this.settle();
+    return this.registry.get(id);
+  }
+
+  /** The resource at a path's resource part, or ARM's 404 (see `ResourceRegistry.require`). */
+  require(path: ResourcePath): Resource {
+    this.settle();
+    return this.registry.require(path);
+  }
+
+  virtualMachinesIn(subscriptionId: string): VirtualMachine[] {
+    this.settle();
+    return this.registry.virtualMachinesIn(subscriptionId);
+  }
+
+  operation(id: string): Operation | undefined {
+    this.settle();
+    return this.operations.find(id);
+  }
+
+  all(): Resource[] {
+    this.settle();
+    return this.registry.all();
+  }
+
+  /** Starts an action; throws ArmError 409 when the resource's state refuses it. */
+  perform(resource: Resource, request: FleetAction, origin: OperationOrigin): Operation {
+    this.settle();
+    if (resource.kind !== request.kind) throw new Error('arm-emulator: action for another kind of resource');
+    if (resource.deleting) {
+      throw operationNotAllowed(`The resource '${resource.parsed.name}' is being deleted.`);
+    }
+    const kind = kindOf(resource);
+    if (resource.busyWith) {
+      throw kind.conflict(
+        `Operation '${request.action}' is not allowed on '${resource.parsed.name}' since ${kind.busy(resource)}. Retry after the current operation completes.`,
+      );
+    }
+    const context: ActionContext = { clock: this.options.clock, origin, operations: this.operations };
+    if (request.action === 'delete') return this.beginDelete(resource, context);
+    switch (request.kind) {
+      case 'vm':
+        return beginVmAction(resource as VirtualMachine, request.action, context);
+      case 'pool':
+        return request.action === 'update'
+          ? beginScale(resource as ScaleSet, request, context)
+          : beginScaleSetAction(resource as ScaleSet, request.action, context);
+      case 'computeInstance':
+        return beginComputeInstanceAction(resource as ComputeInstance, request.action, context);
+    }
+  }
+
+  /** Finishes every operation due by now, in the order they fall due, then due scale-set instances. */
+  settle(): void {
+    const now = this.options.clock.now();
+    this.operations.finishDue(now);
+    for (const pool of this.registry.scaleSets()) settleInstances(pool, now);
+  }
+
+  /** When the next in-progress operation falls due, for hosts that settle on a real timer. */
+  nextCompletionAt(): number | undefined {
+    return this.operations.nextCompletionAt();
+  }
+
+  private beginDelete(resource: Resource, context: ActionContext): Operation {
+    const kind = kindOf(resource);
+    const failure = failureFor(resource, context.origin, () => defaultFailure(resource, 'delete'));
+    const op = this.operations.start({
+      resource,
+      operationName: `${kind.type}/delete`,
+      category: 'delete',
+      durationInMs: resource.durations.delete,
+      origin: context.origin,
+      failure,
+    });
+    const undoShown = kind.showDeleting?.(resource);
+    resource.deleting = true;
+    op.finish = () => this.registry.delete(resource);
+    op.rollBack = () => {
+      resource.deleting = false;
+      undoShown?.();
+    };
+    return op;
+  }
+
+  private add<R extends Resource>(resource: R): R {
+    this.registry.add(resource);
+    return resource;
+  }
+
+  private newResource(id: string, kind: Resource['kind'], options: ResourceOptions): ResourceBase {
+    const parsed = this.registry.claim(id, kind);
+    return {
+      id,
+      key: parsed.normalizedId,
+      parsed,
+      location: options.location ?? this.options.location,
+      tags: { ...options.tags },
+      durations: resolveDurations(this.options.durations, options.transitionDurationsInMs),
+      createdAt: this.options.clock.now(),
+      deleting: false,
+    };
+  }
+}
+
+/** What the resource event says about a finished operation. */
+function finishedOperation(op: Operation): FinishedOperation {
+  return {
+    resourceId: op.resource.id,
+    subscriptionId: op.resource.parsed.subscriptionId,
+    resourceProvider: kindOf(op.resource).provider,
+    operationName: op.operationName,
+    category: op.category,
+    succeeded: op.status === 'Succeeded',
+    finishedAt: op.completesAt,
+    caller: op.origin.caller,
+    correlationId: op.origin.correlationId,
+    httpMethod: op.origin.httpMethod,
+    url: op.origin.url,
+  };
+}

@@ -1,0 +1,494 @@
+// The whole pipeline on a virtual clock: the registry's functions (HTTP registration, the tick, the
+// executor), Azurite for tables and queues, and the ARM emulator with its documented throttling, driven
+// minute by minute as fast as the machine allows, with the scenario's faults and outages.
+
+import functions from '@azure/functions';
+import https from 'node:https';
+import { ManualClock } from '../../src/clock.js';
+import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
+import { readConfig } from '../../src/config.js';
+import { decodeActionMessage } from '../../src/engine/action-message.js';
+import { createDependencies } from '../../src/functions/dependencies.js';
+import {
+  createFunctionRegistry,
+  hasTrigger,
+  type DefinitionOf,
+  type FunctionDefinition,
+} from '../../src/functions/registry.js';
+import { emulatorCredential, startArmEmulator, type ArmEmulator } from '../arm-emulator/index.js';
+import { startAzurite } from '../azurite.js';
+import { HostCrash, QueuePoller } from '../local-host/queue-poller.js';
+import { invokeTimer } from '../local-host/timer-driver.js';
+import {
+  lastOccurrence,
+  occurrences,
+  validateSchedules,
+  type DesiredState,
+} from '../../src/schedule/index.js';
+import { StorageActionQueue } from '../../src/queue/storage-action-queue.js';
+import { provisionStorage } from '../../src/store/index.js';
+import type { RunOutcome } from '../../src/store/ports.js';
+import { parseResourceId } from '../../src/targets/resource-id.js';
+import { historyOf } from '../../src/engine/run-history.js';
+import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
+import { ScenarioError, type Scenario } from './scenario.js';
+import { VirtualDelayQueue } from './virtual-queue.js';
+
+// @azure/functions is CommonJS: Node's ESM loader sees `app` as a named export, but not its classes.
+const { HttpRequest, InvocationContext } = functions;
+
+const MINUTE_MS = 60_000;
+/** How long machines take to change state, in simulated time. */
+const TRANSITION_MS = 90_000;
+
+export interface SimulationCall {
+  at: string;
+  resourceId: string;
+  operation: string;
+  status: number;
+}
+
+export interface SimulationResult {
+  calls: SimulationCall[];
+  final: { resourceId: string; state: string; capacity?: number }[];
+  runs: {
+    succeeded: number;
+    skipped: number;
+    superseded: number;
+    failed: number;
+    poisoned: number;
+    pending: number;
+  };
+  duplicates: number;
+  missed: number;
+  /**
+   * Targets whose final state is not the state their schedules want at `to` (a machine still on its way
+   * there, from an operation started in the last minutes, counts as there).
+   */
+  wrongFinal: number;
+  /** Azure calls made for an occurrence older than one already handed to the executor for that target. */
+  staleActions: number;
+}
+
+export interface SimulationOptions {
+  /** Called with the share of simulated time done, 0–1. */
+  onProgress?: (done: number) => void;
+  /** Filled in with what the faults did, for those who want to check the storm really happened. */
+  stats?: { hostCrashes: number };
+  /**
+   * Release delayed retries within the minute, moving the virtual clock in steps of this size (e.g. 1000:
+   * Queue Storage's visibility delays are whole seconds), instead of holding them to the next whole minute.
+   * Ticks still run only at whole minutes. Token buckets refill with the clock, so this is what a burst
+   * against a bucket that refills every second (ARM's 10 writes/s) looks like on the real clock. Default:
+   * whole minutes.
+   */
+  retryResolutionInMs?: number;
+}
+
+const ADMIN_PRINCIPAL = Buffer.from(
+  JSON.stringify({
+    auth_typ: 'aad',
+    name_typ: 'name',
+    role_typ: 'roles',
+    claims: [
+      { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: 'simulator' },
+      { typ: 'name', val: 'simulator' },
+      { typ: 'roles', val: 'Scheduler.Admin' },
+    ],
+  }),
+).toString('base64');
+
+function addFleet(emulator: ArmEmulator, scenario: Scenario): void {
+  for (const machine of scenario.fleet) {
+    const kind = parseResourceId(machine.resourceId).kind;
+    if (kind === 'vm')
+      emulator.addVirtualMachine(machine.resourceId, {
+        powerState: machine.state === 'running' ? 'running' : 'deallocated',
+      });
+    else if (kind === 'pool') {
+      const capacity = machine.capacity ?? (machine.state === 'running' ? 1 : 0);
+      emulator.addScaleSet(machine.resourceId, {
+        capacity,
+        powerState: machine.state === 'running' ? 'running' : 'deallocated',
+      });
+    } else
+      emulator.addComputeInstance(machine.resourceId, {
+        state: machine.state === 'Running' ? 'Running' : 'Stopped',
+      });
+  }
+}
+
+async function callHttp(
+  registry: FunctionDefinition[],
+  name: string,
+  init: { method: string; url: string; body?: unknown; params?: Record<string, string> },
+): Promise<{ status: number; body: unknown }> {
+  const definition = registry.find((d) => d.name === name);
+  if (!definition || !hasTrigger(definition, 'http')) throw new Error(`simulate: no HTTP function ${name}`);
+  const request = new HttpRequest({
+    method: init.method,
+    url: init.url,
+    headers: { 'content-type': 'application/json', 'x-ms-client-principal': ADMIN_PRINCIPAL },
+    ...(init.params ? { params: init.params } : {}),
+    ...(init.body !== undefined ? { body: { string: JSON.stringify(init.body) } } : {}),
+  });
+  const response = await definition.handler(
+    request,
+    new InvocationContext({ functionName: name, logHandler: () => undefined }),
+  );
+  const text = typeof response.body === 'string' ? response.body : '';
+  return { status: response.status ?? 200, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/** Registers every target and its schedule through the API functions, as a user would. */
+async function register(registry: FunctionDefinition[], scenario: Scenario): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const [i, target] of scenario.targets.entries()) {
+    const created = await callHttp(registry, 'registerTarget', {
+      method: 'POST',
+      url: 'http://simulator/api/targets',
+      body: { resourceId: target.resourceId },
+    });
+    if (created.status >= 300)
+      throw new ScenarioError(`/targets/${i}/resourceId`, `registration refused (${created.status})`);
+    const id = (created.body as { id: string }).id;
+    const put = await callHttp(registry, 'putSchedules', {
+      method: 'PUT',
+      url: `http://simulator/api/targets/${id}/schedules`,
+      params: { id },
+      body: target.schedules,
+    });
+    if (put.status >= 300) {
+      const problem = put.body as { errors?: { pointer?: string; reason: string }[]; detail?: string };
+      const first = problem.errors?.[0];
+      throw new ScenarioError(
+        `/targets/${i}/schedules${first?.pointer ?? ''}`,
+        first?.reason ?? problem.detail ?? `refused (${put.status})`,
+      );
+    }
+    ids.set(target.resourceId.toLowerCase(), id);
+  }
+  return ids;
+}
+
+const ACTION_PATH = /^(.*?)\/(start|deallocate|powerOff|restart|stop)$/i;
+
+/** What one simulation runs on: the pieces `simulate` starts, drives and reads back. */
+interface Pipeline {
+  clock: ManualClock;
+  emulator: ArmEmulator;
+  gateway: FaultInjectingGateway;
+  actions: VirtualDelayQueue;
+  deps: ReturnType<typeof createDependencies>;
+  tick: DefinitionOf<'timer'>;
+  poller: QueuePoller;
+  targetIds: Map<string, string>;
+}
+
+/**
+ * Runs the scenario through the whole pipeline on a virtual clock and reports what happened.
+ * @throws ScenarioError when a target or schedule of the scenario is refused at registration
+ */
+export async function simulate(
+  scenario: Scenario,
+  options: SimulationOptions = {},
+): Promise<SimulationResult> {
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const pipeline = await startPipeline(scenario, stops);
+    await runMinutes(pipeline, scenario, options);
+    const { clock, emulator, gateway, deps, targetIds } = pipeline;
+    clock.set(scenario.to);
+    emulator.settle();
+    options.onProgress?.(1);
+    if (options.stats) options.stats.hostCrashes = gateway.crashes;
+    const final = scenario.fleet.map((m) => finalState(emulator, m.resourceId));
+    return {
+      calls: actionCalls(emulator),
+      final,
+      runs: await countRuns(deps, [...targetIds.values()]),
+      duplicates: [...gateway.actionsPerOccurrence.values()].filter((n) => n > 1).length,
+      missed: await countMissed(deps, scenario, targetIds),
+      wrongFinal: countWrongFinal(scenario, final),
+      staleActions: gateway.staleActions,
+    };
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+/** Azurite, the emulator with the scenario's fleet and faults, the registry's functions, the targets registered. */
+async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[]): Promise<Pipeline> {
+  const clock = new ManualClock(scenario.from);
+  const azurite = await startAzurite({ ports: 'free' });
+  stops.push(() => azurite.stop());
+  const emulator = await startArmEmulator({
+    clock,
+    settleAutomatically: false,
+    transitionDurationsInMs: TRANSITION_MS,
+    faults: {
+      seed: scenario.seed,
+      throttleRate: scenario.faults.throttle,
+      serverErrorRate: scenario.faults.error,
+    },
+  });
+  stops.push(() => emulator.close());
+  addFleet(emulator, scenario);
+
+  const config = readConfig({
+    AzureWebJobsStorage: azurite.connectionString,
+    SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true',
+  });
+  const base = createDependencies(config, { clock });
+  const actions = new VirtualDelayQueue(
+    new StorageActionQueue(base.storage.queueService, base.storage.names.queues.actions),
+    clock,
+  );
+  const gateway = new FaultInjectingGateway(
+    new ArmComputeGateway({
+      endpoint: emulator.url,
+      credential: emulatorCredential({ principalId: 'compute-scheduler' }),
+      agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true, maxSockets: 32 }),
+      pollIntervalInMs: 1,
+      retryDelayInMs: 1,
+      // Every wait goes through the queue, on the virtual clock.
+      maxRetryAfterInMs: 0,
+    }),
+    scenario.faults.crash,
+    scenario.seed,
+    (targetId) => actions.newestSent(targetId),
+  );
+  const deps = createDependencies(config, { clock, gateway, actions });
+  await provisionStorage(deps.storage);
+  const registry = createFunctionRegistry(deps);
+  const targetIds = await register(registry, scenario);
+  const tick = registry.find((d): d is DefinitionOf<'timer'> => hasTrigger(d, 'timer') && d.name === 'tick');
+  const execute = registry.find(
+    (d): d is DefinitionOf<'queue'> => hasTrigger(d, 'queue') && d.name === 'execute',
+  );
+  if (!tick || !execute) throw new Error('simulate: the registry has no tick or execute function');
+  const poller = new QueuePoller({
+    service: deps.storage.queueService,
+    definition: { ...execute, handler: crashable(execute.handler) },
+    log: () => undefined,
+    releaseAfterCrash: true,
+    visibilityTimeoutInSeconds: 600,
+  });
+  return { clock, emulator, gateway, actions, deps, tick, poller, targetIds };
+}
+
+/**
+ * Moves the clock minute by minute: each minute outside an outage, held retries are released, the tick
+ * runs and the queue is drained. Minutes where nothing is due, nothing waits and no outage ends would
+ * tick for nothing and are skipped: the tick reads (checkpoint, now], so skipping idle minutes changes
+ * neither what it sees nor how it coalesces.
+ */
+async function runMinutes(pipeline: Pipeline, scenario: Scenario, options: SimulationOptions): Promise<void> {
+  const { clock, emulator, actions, tick, poller } = pipeline;
+  const inOutage = (t: number) => scenario.faults.outages.some((o) => t >= o.from && t < o.to);
+  const drain = async () => {
+    // Redeliveries after crashes come straight back within the same instant.
+    while ((await poller.pollOnce()) > 0) await actions.release();
+  };
+  const busy = busyMinutes(scenario);
+  const span = Math.max(1, scenario.to - scenario.from);
+  let t = Math.floor(scenario.from / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  while (t <= scenario.to) {
+    clock.set(t);
+    emulator.settle();
+    options.onProgress?.((t - scenario.from) / span);
+    if (!inOutage(t)) {
+      await actions.release();
+      await invokeTimer(tick, () => undefined, t, t);
+      await actions.release();
+      await drain();
+    }
+    const step = options.retryResolutionInMs;
+    if (step !== undefined && step > 0) {
+      for (let due = actions.nextDueAt; due !== undefined; due = actions.nextDueAt) {
+        const at = Math.ceil(due / step) * step;
+        if (at >= t + MINUTE_MS || at > scenario.to || inOutage(at)) break;
+        clock.set(at);
+        emulator.settle();
+        await actions.release();
+        await drain();
+      }
+    }
+    const waiting =
+      actions.nextDueAt === undefined ? Infinity : Math.ceil(actions.nextDueAt / MINUTE_MS) * MINUTE_MS;
+    t = Math.max(t + MINUTE_MS, Math.min(busy.after(t), waiting, scenario.to + MINUTE_MS));
+  }
+}
+
+/** Runs the handler inside an invocation the fault gateway can crash: the host then abandons it. */
+function crashable(handler: DefinitionOf<'queue'>['handler']): DefinitionOf<'queue'>['handler'] {
+  return (queueEntry, context) =>
+    new Promise<unknown>((resolve, reject) => {
+      const message = decodeActionMessage(queueEntry);
+      const invocation = { message, crash: () => reject(new HostCrash('the host died mid-invocation')) };
+      currentInvocation.run(invocation, () => {
+        Promise.resolve(handler(queueEntry, context)).then(resolve, reject);
+      });
+    });
+}
+
+function actionCalls(emulator: ArmEmulator): SimulationCall[] {
+  const calls: SimulationCall[] = [];
+  for (const request of emulator.requests) {
+    let resourceId: string | undefined;
+    let operation: string | undefined;
+    const match = request.method === 'POST' ? ACTION_PATH.exec(request.path) : undefined;
+    if (match) {
+      resourceId = match[1];
+      operation = match[2];
+    } else if (request.method === 'PATCH' && /virtualMachineScaleSets\/[^/]+$/i.test(request.path)) {
+      resourceId = request.path;
+      operation = 'scale';
+    }
+    if (resourceId && operation)
+      calls.push({ at: new Date(request.at).toISOString(), resourceId, operation, status: request.status });
+  }
+  // Invocations run concurrently, so calls at one virtual instant reach the emulator in any order across
+  // targets; each target's own calls are in order. A stable sort by instant and target gives one order.
+  return calls.sort(
+    (a, b) =>
+      (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) ||
+      (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0),
+  );
+}
+
+function finalState(emulator: ArmEmulator, resourceId: string): SimulationResult['final'][number] {
+  const state = emulator.stateOf(resourceId);
+  if (!state) return { resourceId, state: 'missing' };
+  if (state.kind === 'vm') return { resourceId, state: state.powerState };
+  if (state.kind === 'computeInstance') return { resourceId, state: state.state };
+  const running = state.instances.running ?? 0;
+  return {
+    resourceId,
+    state: state.capacity > 0 && running > 0 ? 'running' : 'deallocated',
+    capacity: state.capacity,
+  };
+}
+
+async function allRuns(deps: ReturnType<typeof createDependencies>, targetId: string) {
+  const target = await deps.store.targets.get(targetId);
+  if (!target) return [];
+  const runs = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await deps.store.runs.list(historyOf(target), {
+      maxPageSize: 1000,
+      ...(continuationToken ? { continuationToken } : {}),
+    });
+    runs.push(...page.items);
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return runs;
+}
+
+async function countRuns(
+  deps: ReturnType<typeof createDependencies>,
+  targetIds: string[],
+): Promise<SimulationResult['runs']> {
+  const counts: Record<RunOutcome, number> = {
+    pending: 0,
+    succeeded: 0,
+    'skipped-already-there': 0,
+    superseded: 0,
+    failed: 0,
+    poisoned: 0,
+  };
+  for (const id of targetIds) for (const run of await allRuns(deps, id)) counts[run.outcome]++;
+  return {
+    succeeded: counts.succeeded,
+    skipped: counts['skipped-already-there'],
+    superseded: counts.superseded,
+    failed: counts.failed,
+    poisoned: counts.poisoned,
+    pending: counts.pending,
+  };
+}
+
+/** Occurrences in (from, to] that have no run row: computed from the schedules, not from the pipeline. */
+async function countMissed(
+  deps: ReturnType<typeof createDependencies>,
+  scenario: Scenario,
+  targetIds: Map<string, string>,
+): Promise<number> {
+  let missed = 0;
+  for (const target of scenario.targets) {
+    const id = targetIds.get(target.resourceId.toLowerCase())!;
+    const recorded = new Set((await allRuns(deps, id)).map((r) => r.occurrenceAt));
+    const { computeStartStop } = validateSchedules(target.schedules, { now: scenario.from });
+    const due = new Set<number>();
+    for (const entry of computeStartStop) {
+      for (const at of occurrences(entry, {
+        after: scenario.from,
+        until: scenario.to,
+        registeredAt: scenario.from,
+      }))
+        due.add(at);
+    }
+    for (const at of due) if (!recorded.has(at)) missed++;
+  }
+  return missed;
+}
+
+/** Whether a final state is the desired one, or on its way there. */
+function reaches(final: SimulationResult['final'][number], desired: DesiredState): boolean {
+  const running = ['running', 'starting', 'Running', 'Starting', 'Restarting'];
+  const stopped = ['deallocated', 'deallocating', 'Stopped', 'Stopping'];
+  if (final.capacity !== undefined) return desired === 'Running' ? final.capacity > 0 : final.capacity === 0;
+  return (desired === 'Running' ? running : stopped).includes(final.state);
+}
+
+/** Targets not in the state their schedules want at `to`; a target with no occurrence yet wants nothing. */
+function countWrongFinal(scenario: Scenario, final: SimulationResult['final']): number {
+  const byId = new Map(final.map((f) => [f.resourceId.toLowerCase(), f]));
+  let wrong = 0;
+  for (const target of scenario.targets) {
+    const machine = byId.get(target.resourceId.toLowerCase());
+    const { computeStartStop } = validateSchedules(target.schedules, { now: scenario.from });
+    // Only what fell due after registration is the scheduler's to do.
+    const last = lastOccurrence(computeStartStop, scenario.to, scenario.from);
+    if (!machine || !last || last.at <= scenario.from) continue;
+    if (!reaches(machine, last.action === 'Start' ? 'Running' : 'Stopped')) wrong++;
+  }
+  return wrong;
+}
+
+/** The minutes a tick must run in: every occurrence of every schedule, and the end of every outage. */
+function busyMinutes(scenario: Scenario): { after(t: number): number } {
+  const minutes = new Set<number>();
+  for (const target of scenario.targets) {
+    let entries;
+    try {
+      entries = validateSchedules(target.schedules, { now: scenario.from }).computeStartStop;
+    } catch {
+      continue; // registration reports it
+    }
+    for (const entry of entries) {
+      for (const at of occurrences(entry, {
+        after: scenario.from,
+        until: scenario.to,
+        registeredAt: scenario.from,
+      })) {
+        minutes.add(Math.ceil(at / MINUTE_MS) * MINUTE_MS);
+      }
+    }
+  }
+  for (const outage of scenario.faults.outages) minutes.add(Math.ceil(outage.to / MINUTE_MS) * MINUTE_MS);
+  const sorted = [...minutes].sort((a, b) => a - b);
+  return {
+    after(t: number): number {
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid]! <= t) lo = mid + 1;
+        else hi = mid;
+      }
+      return sorted[lo] ?? Infinity;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// The actions queue on a virtual clock: a retry's visibility delay is virtual time, so the message is held
+// here until the simulated clock reaches it, then sent to the real (Azurite) queue to be picked up. Every
+// message waits for `release()` and goes out in a fixed order, so a scenario replays the same way however
+// the tick's concurrent sends happened to interleave.
+
+import type { Clock } from '../../src/clock.js';
+import type { ActionMessage } from '../../src/engine/action-message.js';
+import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
+import type { OperationOptions } from '../../src/store/ports.js';
+
+interface Held {
+  dueAt: number;
+  message: ActionMessage;
+}
+
+const order = (a: Held, b: Held): number =>
+  a.dueAt - b.dueAt ||
+  (a.message.targetId < b.message.targetId ? -1 : a.message.targetId > b.message.targetId ? 1 : 0) ||
+  a.message.occurrenceAt - b.message.occurrenceAt;
+
+export class VirtualDelayQueue implements ActionQueue {
+  private held: Held[] = [];
+  private readonly newest = new Map<string, number>();
+
+  constructor(
+    private readonly inner: ActionQueue,
+    private readonly clock: Clock,
+  ) {}
+
+  send(message: ActionMessage, options: SendOptions = {}): Promise<void> {
+    const delay = Math.max(0, options.visibilityDelayInMs ?? 0);
+    this.held.push({ dueAt: this.clock.now() + delay, message });
+    const newest = this.newest.get(message.targetId);
+    if (newest === undefined || message.occurrenceAt > newest)
+      this.newest.set(message.targetId, message.occurrenceAt);
+    return Promise.resolve();
+  }
+
+  sendToPoison(message: ActionMessage | string, options: OperationOptions = {}): Promise<void> {
+    return this.inner.sendToPoison(message, options);
+  }
+
+  /** The newest occurrence sent for a target so far: older ones are stale once this exists. */
+  newestSent(targetId: string): number | undefined {
+    return this.newest.get(targetId);
+  }
+
+  /** Sends every held message whose delay has passed, in a fixed order; returns how many. */
+  async release(): Promise<number> {
+    const now = this.clock.now();
+    const due = this.held.filter((h) => h.dueAt <= now).sort(order);
+    this.held = this.held.filter((h) => h.dueAt > now);
+    for (const { message } of due) await this.inner.send(message);
+    return due.length;
+  }
+
+  /** When the next held message becomes visible, if any. */
+  get nextDueAt(): number | undefined {
+    return this.held.length === 0 ? undefined : Math.min(...this.held.map((h) => h.dueAt));
+  }
+}
