@@ -48,40 +48,6 @@ export function openApiDocument(version = '0.1.0'): Record<string, unknown> {
 }
 
 function describeOperation(operation: ApiOperation): Record<string, unknown> {
-  const responses: Record<string, unknown> = {};
-  for (const [status, response] of Object.entries(operation.responses)) {
-    responses[status] = {
-      description: response.description,
-      ...(response.headers
-        ? {
-            headers: Object.fromEntries(
-              Object.entries(response.headers).map(([name, description]) => [
-                name,
-                { description, schema: { type: 'string' } },
-              ]),
-            ),
-          }
-        : {}),
-      ...(response.schema
-        ? {
-            content: {
-              [response.schema === 'Problem' ? 'application/problem+json' : 'application/json']: {
-                schema: ref(response.schema),
-              },
-            },
-          }
-        : {}),
-    };
-  }
-  for (const status of problemStatuses(operation)) {
-    responses[status] ??= {
-      description: PROBLEMS[status],
-      ...(status === 503
-        ? { headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } } }
-        : {}),
-      content: { 'application/problem+json': { schema: ref('Problem') } },
-    };
-  }
   return {
     operationId: operation.operationId,
     summary: operation.summary,
@@ -106,8 +72,35 @@ function describeOperation(operation: ApiOperation): Record<string, unknown> {
           },
         }
       : {}),
-    responses,
+    responses: describeResponses(operation),
   };
+}
+
+/** The operation's own responses, then a problem document for every error it can answer. */
+function describeResponses(operation: ApiOperation): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(operation.responses)) {
+    const headers = Object.entries(response.headers ?? {}).map(([name, description]): [string, unknown] => [
+      name,
+      { description, schema: { type: 'string' } },
+    ]);
+    const mediaType = response.schema === 'Problem' ? 'application/problem+json' : 'application/json';
+    responses[status] = {
+      description: response.description,
+      ...(response.headers ? { headers: Object.fromEntries(headers) } : {}),
+      ...(response.schema ? { content: { [mediaType]: { schema: ref(response.schema) } } } : {}),
+    };
+  }
+  for (const status of problemStatuses(operation)) {
+    responses[status] ??= {
+      description: PROBLEMS[status],
+      ...(status === 503
+        ? { headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } } }
+        : {}),
+      content: { 'application/problem+json': { schema: ref('Problem') } },
+    };
+  }
+  return responses;
 }
 
 function problemStatuses(operation: ApiOperation): number[] {

@@ -3,7 +3,7 @@
 // a few quick retries at most, and maps Azure's answers onto the gateway's error family.
 
 import type { Agent } from 'node:https';
-import { ComputeManagementClient } from '@azure/arm-compute';
+import { ComputeManagementClient, type VirtualMachineScaleSet } from '@azure/arm-compute';
 import { AzureMachineLearningWorkspaces, type ComputeInstance } from '@azure/arm-machinelearning';
 import { isRestError, type Pipeline } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
@@ -98,6 +98,14 @@ const LRO_FAILURE = /^The long-running operation has failed\. ([^.]*)\. ([\s\S]*
 /** What the SDK pollers (core-lro 2 and 3) have in common. */
 interface StartedOperation {
   pollUntilDone(options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+/** One action on a pool, as performOnPool hands it on. */
+interface PoolCall {
+  parsed: ParsedResourceId;
+  target: Machine;
+  wait: boolean;
+  context: CallContext;
 }
 
 /** The signals of one call: the caller's, the deadline's, and both combined for the SDK. */
@@ -292,45 +300,57 @@ export class ArmComputeGateway implements ComputeGateway {
       };
     }
     const pool = await scaleSets.get(resourceGroup, name, { abortSignal: context.signal });
+    const call = { parsed, target, wait, context };
+    return action === 'stop' ? this.sleepPool(call, pool) : this.wakePool(call, pool);
+  }
+
+  /** Scales the pool to zero, remembering its size in a tag for the next wake. */
+  private async sleepPool(call: PoolCall, pool: VirtualMachineScaleSet): Promise<ActResult> {
+    const { parsed, target, wait, context } = call;
+    const { resourceGroup, name } = parsed;
     const capacity = pool.sku?.capacity ?? 0;
-    if (action === 'stop') {
-      if (capacity === 0) {
-        const state = await this.read(parsed, context);
-        if (state.power === 'stopped') return { action, outcome: 'alreadyInState' };
-        throw new TargetConflictError(`compute: pool '${name}' is still scaling to zero`, {
-          resourceId: target.resourceId,
-          code: 'ScaleInInProgress',
-          state,
-        });
-      }
-      const tags = { ...pool.tags, [WAKE_CAPACITY_TAG]: String(capacity) };
-      const update = () =>
-        submitted(scaleSets.update(resourceGroup, name, { sku: { capacity: 0 }, tags }, lro));
-      return {
-        action,
-        operation: 'scale',
-        capacity: { from: capacity, to: 0 },
-        ...(await this.runOperation(update, wait, context)),
-      };
-    }
     if (capacity === 0) {
+      const state = await this.read(parsed, context);
+      if (state.power === 'stopped') return { action: 'stop', outcome: 'alreadyInState' };
+      throw new TargetConflictError(`compute: pool '${name}' is still scaling to zero`, {
+        resourceId: target.resourceId,
+        code: 'ScaleInInProgress',
+        state,
+      });
+    }
+    const tags = { ...pool.tags, [WAKE_CAPACITY_TAG]: String(capacity) };
+    const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
+    const scaleSets = this.compute(parsed).virtualMachineScaleSets;
+    const update = () =>
+      submitted(scaleSets.update(resourceGroup, name, { sku: { capacity: 0 }, tags }, lro));
+    return {
+      action: 'stop',
+      operation: 'scale',
+      capacity: { from: capacity, to: 0 },
+      ...(await this.runOperation(update, wait, context)),
+    };
+  }
+
+  /** Scales an empty pool to its wake capacity, or starts the instances someone else deallocated. */
+  private async wakePool(call: PoolCall, pool: VirtualMachineScaleSet): Promise<ActResult> {
+    const { parsed, target, wait, context } = call;
+    const { resourceGroup, name } = parsed;
+    const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
+    const scaleSets = this.compute(parsed).virtualMachineScaleSets;
+    if ((pool.sku?.capacity ?? 0) === 0) {
       const wake = validCapacity(target.wakeCapacity) ?? recordedWakeCapacity(pool.tags) ?? 1;
       const update = () => submitted(scaleSets.update(resourceGroup, name, { sku: { capacity: wake } }, lro));
       return {
-        action,
+        action: 'start',
         operation: 'scale',
         capacity: { from: 0, to: wake },
         ...(await this.runOperation(update, wait, context)),
       };
     }
-    // Capacity is there; instances may have been deallocated by someone else: start them.
     const state = await this.read(parsed, context);
-    if (state.power === 'running') return { action, outcome: 'alreadyInState' };
-    return {
-      action,
-      operation: 'start',
-      ...(await this.runOperation(() => submitted(scaleSets.start(resourceGroup, name, lro)), wait, context)),
-    };
+    if (state.power === 'running') return { action: 'start', outcome: 'alreadyInState' };
+    const start = () => submitted(scaleSets.start(resourceGroup, name, lro));
+    return { action: 'start', operation: 'start', ...(await this.runOperation(start, wait, context)) };
   }
 
   /**
