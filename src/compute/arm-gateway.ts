@@ -262,7 +262,7 @@ export class ArmComputeGateway implements ComputeGateway {
         };
       }
       case 'pool':
-        return this.performOnPool(parsed, target, action, wait, context);
+        return this.performOnPool({ parsed, target, wait, context }, action);
       case 'computeInstance': {
         const computes = this.machineLearning(parsed).computeOperations;
         const workspace = parsed.workspace ?? '';
@@ -278,13 +278,8 @@ export class ArmComputeGateway implements ComputeGateway {
   }
 
   /** Pools wake by scaling from zero to their wake capacity and sleep by scaling to zero, recording the size. */
-  private async performOnPool(
-    parsed: ParsedResourceId,
-    target: Machine,
-    action: TargetAction,
-    wait: boolean,
-    context: CallContext,
-  ): Promise<ActResult> {
+  private async performOnPool(call: PoolCall, action: TargetAction): Promise<ActResult> {
+    const { parsed, wait, context } = call;
     const { resourceGroup, name } = parsed;
     const scaleSets = this.compute(parsed).virtualMachineScaleSets;
     const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
@@ -300,7 +295,6 @@ export class ArmComputeGateway implements ComputeGateway {
       };
     }
     const pool = await scaleSets.get(resourceGroup, name, { abortSignal: context.signal });
-    const call = { parsed, target, wait, context };
     return action === 'stop' ? this.sleepPool(call, pool) : this.wakePool(call, pool);
   }
 
