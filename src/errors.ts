@@ -115,6 +115,11 @@ export class ConflictError extends SchedulerError {
   override readonly title = 'Conflict';
 }
 
+/** A conditional write lost to another writer (stale ETag, or the row exists): what that writer left stands. */
+export function isWriteRace(error: unknown): boolean {
+  return error instanceof PreconditionFailedError || error instanceof ConflictError;
+}
+
 /** The body is larger than the API takes. */
 export class PayloadTooLargeError extends SchedulerError {
   readonly isUserError = true;

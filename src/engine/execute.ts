@@ -13,7 +13,6 @@ import {
   type TargetState,
 } from '../compute/gateway.js';
 import type {
-  HistoryRef,
   RunAction,
   RunOutcome,
   Store,
@@ -33,6 +32,7 @@ import {
   startRun,
   supersededNote,
 } from './run-records.js';
+import { historyOf } from './run-history.js';
 import { claimTurn, letGo } from './target-claim.js';
 import { newerDueOccurrence } from './turn.js';
 
@@ -73,10 +73,7 @@ export async function execute(
   const registered = await deps.store.targets.getWithSchedule(message.targetId);
   if (!registered || !belongsTo(message, registered.target)) return refuseUnregistered(deps, message);
   const { target, schedule } = registered;
-  const history: HistoryRef = {
-    targetId: target.id,
-    ...(target.registration ? { registration: target.registration } : {}),
-  };
+  const history = historyOf(target);
   await recordSuperseded(deps, history, message);
 
   const claim = await claimTurn(deps, history, schedule, message, delivery);

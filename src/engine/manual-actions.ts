@@ -4,7 +4,7 @@
 import { assertCanActOn } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
+import { ConflictError, isWriteRace, NotFoundError } from '../errors.js';
 import { isTargetId } from '../store/keys.js';
 import type {
   HistoryRef,
@@ -16,6 +16,7 @@ import type {
 import type { ActionMessage, RequestedAction } from './action-message.js';
 import type { ActionQueue } from './ports.js';
 import { historyOf } from './run-history.js';
+import { closeRun } from './run-records.js';
 
 export interface ManualActionDependencies {
   targets: TargetRepository;
@@ -82,21 +83,13 @@ export async function requestAction(
     await deps.actions.send(message);
   } catch (error) {
     // The caller is told it failed and may ask again: the run must not wait for ever as if it were queued.
-    await closeUnqueued(deps, history, occurrenceAt).catch(() => undefined);
+    const note = 'not queued: storage did not answer; the request was refused and may be sent again';
+    await closeRun({ store: { runs: deps.runs }, clock: deps.clock }, history, message, 'failed', note).catch(
+      () => undefined,
+    );
     throw error;
   }
   return { target, occurrenceAt, action };
-}
-
-async function closeUnqueued(deps: ManualActionDependencies, history: HistoryRef, at: number): Promise<void> {
-  const run = await deps.runs.get(history, at);
-  if (run?.outcome !== 'pending') return;
-  await deps.runs.update({
-    ...run,
-    outcome: 'failed',
-    note: 'not queued: storage did not answer; the request was refused and may be sent again',
-    finishedAt: deps.clock.now(),
-  });
 }
 
 /**
@@ -153,7 +146,7 @@ async function advanceLatest(
       );
       return;
     } catch (error) {
-      if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
+      if (!isWriteRace(error)) throw error;
       latest = await deps.runs.getLatest(history);
     }
   }

@@ -2,7 +2,7 @@
 // closed with an outcome that never changes afterwards.
 
 import type { Clock } from '../clock.js';
-import { ConflictError, PreconditionFailedError } from '../errors.js';
+import { isWriteRace, PreconditionFailedError } from '../errors.js';
 import type { HistoryRef, Run, RunAction, RunOutcome, RunRepository, StoredRun } from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
 
@@ -121,5 +121,5 @@ export async function finish(
 
 /** A concurrent writer got there first: what it wrote stands. */
 export function ignoreRace(error: unknown): void {
-  if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
+  if (!isWriteRace(error)) throw error;
 }

@@ -2,7 +2,7 @@
 // and only while no older run holds it (docs/invariants.md, 3). The rule itself is `decideTurn`.
 
 import type { Clock } from '../clock.js';
-import { ConflictError, PreconditionFailedError } from '../errors.js';
+import { isWriteRace, PreconditionFailedError } from '../errors.js';
 import type {
   HistoryRef,
   RunAction,
@@ -86,7 +86,7 @@ export async function claimTurn(
       );
       return { kind: 'claimed', latest: claimed, resumed: turn.resumed || message.resumed === true };
     } catch (error) {
-      if (!(error instanceof PreconditionFailedError || error instanceof ConflictError)) throw error;
+      if (!isWriteRace(error)) throw error;
     }
   }
   // Busy with requests: look again shortly, through the queue.

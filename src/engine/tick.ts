@@ -3,7 +3,7 @@
 // occurrence and advance the checkpoint. Safe to run twice or on two hosts: runs dedupe, rows move idempotently.
 
 import type { Clock } from '../clock.js';
-import { ConflictError, PreconditionFailedError } from '../errors.js';
+import { isWriteRace } from '../errors.js';
 import type { Checkpoint, DueEntry, Store } from '../store/ports.js';
 import type { TickOptions } from './options.js';
 import { forEachLimited, type ActionQueue } from './ports.js';
@@ -119,7 +119,7 @@ async function advanceCheckpoint(
     return true;
   } catch (error) {
     // Its work and ours are the same, so losing the race is fine.
-    if (error instanceof PreconditionFailedError || error instanceof ConflictError) return false;
+    if (isWriteRace(error)) return false;
     throw error;
   }
 }

@@ -24,6 +24,7 @@ import {
   occurrences,
   validateSchedules,
   type DesiredState,
+  type ScheduleEntry,
 } from '../../src/schedule/index.js';
 import { StorageActionQueue } from '../../src/queue/storage-action-queue.js';
 import { provisionStorage } from '../../src/store/index.js';
@@ -196,7 +197,8 @@ export async function simulate(
   const stops: (() => Promise<void>)[] = [];
   try {
     const pipeline = await startPipeline(scenario, stops);
-    await runMinutes(pipeline, scenario, options);
+    const planned = planScenario(scenario);
+    await runMinutes(pipeline, scenario, planned, options);
     const { clock, emulator, gateway, deps, targetIds } = pipeline;
     clock.set(scenario.to);
     emulator.settle();
@@ -208,8 +210,8 @@ export async function simulate(
       final,
       runs: await countRuns(deps, [...targetIds.values()]),
       duplicates: [...gateway.actionsPerOccurrence.values()].filter((n) => n > 1).length,
-      missed: await countMissed(deps, scenario, targetIds),
-      wrongFinal: countWrongFinal(scenario, final),
+      missed: await countMissed(deps, planned, targetIds),
+      wrongFinal: countWrongFinal(scenario, planned, final),
       staleActions: gateway.staleActions,
     };
   } finally {
@@ -283,14 +285,19 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
  * tick for nothing and are skipped: the tick reads (checkpoint, now], so skipping idle minutes changes
  * neither what it sees nor how it coalesces.
  */
-async function runMinutes(pipeline: Pipeline, scenario: Scenario, options: SimulationOptions): Promise<void> {
+async function runMinutes(
+  pipeline: Pipeline,
+  scenario: Scenario,
+  planned: Planned[],
+  options: SimulationOptions,
+): Promise<void> {
   const { clock, emulator, actions, tick, poller } = pipeline;
   const inOutage = (t: number) => scenario.faults.outages.some((o) => t >= o.from && t < o.to);
   const drain = async () => {
     // Redeliveries after crashes come straight back within the same instant.
     while ((await poller.pollOnce()) > 0) await actions.release();
   };
-  const busy = busyMinutes(scenario);
+  const busy = busyMinutes(scenario, planned);
   const span = Math.max(1, scenario.to - scenario.from);
   let t = Math.floor(scenario.from / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
   while (t <= scenario.to) {
@@ -409,27 +416,37 @@ async function countRuns(
   };
 }
 
+/** Each target's schedule and its occurrences in (from, to], read once from the scenario. */
+interface Planned {
+  resourceId: string;
+  entries: ScheduleEntry[];
+  occurrences: Set<number>;
+}
+
+/** Registration has already accepted every schedule, so validating them here cannot fail. */
+function planScenario(scenario: Scenario): Planned[] {
+  return scenario.targets.map((target) => {
+    const { computeStartStop: entries } = validateSchedules(target.schedules, { now: scenario.from });
+    const due = new Set<number>();
+    for (const entry of entries) {
+      const window = { after: scenario.from, until: scenario.to, registeredAt: scenario.from };
+      for (const at of occurrences(entry, window)) due.add(at);
+    }
+    return { resourceId: target.resourceId, entries, occurrences: due };
+  });
+}
+
 /** Occurrences in (from, to] that have no run row: computed from the schedules, not from the pipeline. */
 async function countMissed(
   deps: ReturnType<typeof createDependencies>,
-  scenario: Scenario,
+  planned: Planned[],
   targetIds: Map<string, string>,
 ): Promise<number> {
   let missed = 0;
-  for (const target of scenario.targets) {
+  for (const target of planned) {
     const id = targetIds.get(target.resourceId.toLowerCase())!;
     const recorded = new Set((await allRuns(deps, id)).map((r) => r.occurrenceAt));
-    const { computeStartStop } = validateSchedules(target.schedules, { now: scenario.from });
-    const due = new Set<number>();
-    for (const entry of computeStartStop) {
-      for (const at of occurrences(entry, {
-        after: scenario.from,
-        until: scenario.to,
-        registeredAt: scenario.from,
-      }))
-        due.add(at);
-    }
-    for (const at of due) if (!recorded.has(at)) missed++;
+    for (const at of target.occurrences) if (!recorded.has(at)) missed++;
   }
   return missed;
 }
@@ -443,14 +460,13 @@ function reaches(final: SimulationResult['final'][number], desired: DesiredState
 }
 
 /** Targets not in the state their schedules want at `to`; a target with no occurrence yet wants nothing. */
-function countWrongFinal(scenario: Scenario, final: SimulationResult['final']): number {
+function countWrongFinal(scenario: Scenario, planned: Planned[], final: SimulationResult['final']): number {
   const byId = new Map(final.map((f) => [f.resourceId.toLowerCase(), f]));
   let wrong = 0;
-  for (const target of scenario.targets) {
+  for (const target of planned) {
     const machine = byId.get(target.resourceId.toLowerCase());
-    const { computeStartStop } = validateSchedules(target.schedules, { now: scenario.from });
     // Only what fell due after registration is the scheduler's to do.
-    const last = lastOccurrence(computeStartStop, scenario.to, scenario.from);
+    const last = lastOccurrence(target.entries, scenario.to, scenario.from);
     if (!machine || !last || last.at <= scenario.from) continue;
     if (!reaches(machine, last.action === 'Start' ? 'Running' : 'Stopped')) wrong++;
   }
@@ -458,24 +474,10 @@ function countWrongFinal(scenario: Scenario, final: SimulationResult['final']): 
 }
 
 /** The minutes a tick must run in: every occurrence of every schedule, and the end of every outage. */
-function busyMinutes(scenario: Scenario): { after(t: number): number } {
+function busyMinutes(scenario: Scenario, planned: Planned[]): { after(t: number): number } {
   const minutes = new Set<number>();
-  for (const target of scenario.targets) {
-    let entries;
-    try {
-      entries = validateSchedules(target.schedules, { now: scenario.from }).computeStartStop;
-    } catch {
-      continue; // registration reports it
-    }
-    for (const entry of entries) {
-      for (const at of occurrences(entry, {
-        after: scenario.from,
-        until: scenario.to,
-        registeredAt: scenario.from,
-      })) {
-        minutes.add(Math.ceil(at / MINUTE_MS) * MINUTE_MS);
-      }
-    }
+  for (const target of planned) {
+    for (const at of target.occurrences) minutes.add(Math.ceil(at / MINUTE_MS) * MINUTE_MS);
   }
   for (const outage of scenario.faults.outages) minutes.add(Math.ceil(outage.to / MINUTE_MS) * MINUTE_MS);
   const sorted = [...minutes].sort((a, b) => a - b);
