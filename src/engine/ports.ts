@@ -2,20 +2,28 @@
 
 import type { OperationOptions } from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
+import type { PoolMessage } from './pool-message.js';
 
 export interface SendOptions extends OperationOptions {
   /** The message stays invisible this long: how a retry waits without sleeping in a function. */
   visibilityDelayInMs?: number;
 }
 
-export interface ActionQueue {
-  send(message: ActionMessage, options?: SendOptions): Promise<void>;
+/** A queue of the engine's messages, with its poison queue beside it. */
+export interface MessageQueue<M> {
+  send(message: M, options?: SendOptions): Promise<void>;
   /**
-   * Where messages go that ran out of retries (`actions-poison`); a string is a body that was not an action
-   * message at all, kept as it came for someone to look at.
+   * Where messages go that ran out of retries (`<queue>-poison`); a string is a body that was not a message
+   * of ours at all, kept as it came for someone to look at.
    */
-  sendToPoison(message: ActionMessage | string, options?: OperationOptions): Promise<void>;
+  sendToPoison(message: M | string, options?: OperationOptions): Promise<void>;
 }
+
+/** The `actions` queue: start, stop and restart, one message per target and occurrence. */
+export type ActionQueue = MessageQueue<ActionMessage>;
+
+/** The `pools` queue: "reconcile this pool or idle machine now". */
+export type PoolQueue = MessageQueue<PoolMessage>;
 
 /** Runs `work` over `items` with at most `limit` in flight. */
 export async function forEachLimited<T>(

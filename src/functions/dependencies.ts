@@ -11,8 +11,8 @@ import {
   type ExecuteOptions,
   type TickOptions,
 } from '../engine/options.js';
-import type { ActionQueue } from '../engine/ports.js';
-import { StorageActionQueue } from '../queue/storage-action-queue.js';
+import type { ActionQueue, PoolQueue } from '../engine/ports.js';
+import { StorageActionQueue, StoragePoolQueue } from '../queue/storage-action-queue.js';
 import { openStore, type StorageClients } from '../store/index.js';
 import type { Store } from '../store/ports.js';
 
@@ -24,6 +24,8 @@ export interface Dependencies {
   storage: StorageClients;
   /** The `actions` queue the tick and manual actions write to. */
   actions: ActionQueue;
+  /** The `pools` queue the tick and wake requests write to, and the reconciler reads. */
+  pools: PoolQueue;
   /** Azure Resource Manager in Azure; the local emulator on one machine. */
   gateway: ComputeGateway;
   /** The tick's and the executor's knobs, resolved once from the settings. */
@@ -35,6 +37,7 @@ export interface DependencyOverrides {
   clock?: Clock;
   store?: Store;
   actions?: ActionQueue;
+  pools?: PoolQueue;
   gateway?: ComputeGateway;
 }
 
@@ -52,6 +55,7 @@ export function createDependencies(config: Config, overrides: DependencyOverride
     store: overrides.store ?? store,
     storage: clients,
     actions: overrides.actions ?? new StorageActionQueue(clients.queueService, clients.names.queues.actions),
+    pools: overrides.pools ?? new StoragePoolQueue(clients.queueService, clients.names.queues.pools),
     // Built on first use: HTTP-only callers (and tests) never need Azure credentials.
     get gateway(): ComputeGateway {
       gateway ??= new ArmComputeGateway();

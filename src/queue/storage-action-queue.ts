@@ -1,25 +1,28 @@
-// The `actions` queue on Azure Queue Storage. Bodies are base64 (the Functions queue trigger's default
+// The `actions` and `pools` queues on Azure Queue Storage. Bodies are base64 (the Functions queue trigger's default
 // messageEncoding); a retry's wait is the message's visibility timeout, so no function ever sleeps.
 
 import { RestError, type QueueSendMessageOptions, type QueueServiceClient } from '@azure/storage-queue';
 import { encodeActionMessage, type ActionMessage } from '../engine/action-message.js';
-import type { ActionQueue, SendOptions } from '../engine/ports.js';
+import { encodePoolMessage, type PoolMessage } from '../engine/pool-message.js';
+import type { MessageQueue, SendOptions } from '../engine/ports.js';
 import { storageCallSignal } from '../store/storage-budget.js';
 import type { OperationOptions } from '../store/ports.js';
 
 /** Queue Storage caps a message's initial invisibility at 7 days; our retries wait far less. */
 const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
 
-export class StorageActionQueue implements ActionQueue {
+/** One of the engine's queues; `encode` turns a message into the body the queue trigger decodes. */
+export class StorageMessageQueue<M> implements MessageQueue<M> {
   constructor(
     private readonly service: QueueServiceClient,
     private readonly queueName: string,
+    private readonly encode: (message: M) => string,
   ) {}
 
-  async send(message: ActionMessage, options: SendOptions = {}): Promise<void> {
+  async send(message: M, options: SendOptions = {}): Promise<void> {
     const delay = Math.min(Math.ceil((options.visibilityDelayInMs ?? 0) / 1000), MAX_VISIBILITY_SECONDS);
     const abortSignal = options.abortSignal ?? storageCallSignal();
-    await sendCreatingQueue(this.service, this.queueName, encodeActionMessage(message), {
+    await sendCreatingQueue(this.service, this.queueName, this.encode(message), {
       ...(delay > 0 ? { visibilityTimeout: delay } : {}),
       // Messages must outlive any retry wait; -1 keeps them until they are handled.
       messageTimeToLive: -1,
@@ -27,15 +30,27 @@ export class StorageActionQueue implements ActionQueue {
     });
   }
 
-  async sendToPoison(message: ActionMessage | string, options: OperationOptions = {}): Promise<void> {
+  async sendToPoison(message: M | string, options: OperationOptions = {}): Promise<void> {
     const body =
-      typeof message === 'string'
-        ? Buffer.from(message, 'utf8').toString('base64')
-        : encodeActionMessage(message);
+      typeof message === 'string' ? Buffer.from(message, 'utf8').toString('base64') : this.encode(message);
     await sendCreatingQueue(this.service, `${this.queueName}-poison`, body, {
       messageTimeToLive: -1,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     });
+  }
+}
+
+/** The `actions` queue. */
+export class StorageActionQueue extends StorageMessageQueue<ActionMessage> {
+  constructor(service: QueueServiceClient, queueName: string) {
+    super(service, queueName, encodeActionMessage);
+  }
+}
+
+/** The `pools` queue. */
+export class StoragePoolQueue extends StorageMessageQueue<PoolMessage> {
+  constructor(service: QueueServiceClient, queueName: string) {
+    super(service, queueName, encodePoolMessage);
   }
 }
 
