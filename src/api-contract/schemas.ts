@@ -267,7 +267,7 @@ export const schemas: SchemaRegistry = {
       id: { type: 'string', description: 'The run id: the occurrence instant in UTC ms.' },
       occurrence: instant,
       requestedAction: { type: 'string', enum: ['Start', 'Stop', 'Restart'] },
-      source: { type: 'string', enum: ['schedule', 'manual'] },
+      source: { type: 'string', enum: ['schedule', 'manual', 'idle', 'wake'] },
       outcome: {
         type: 'string',
         enum: ['pending', 'succeeded', 'skipped-already-there', 'superseded', 'failed', 'poisoned'],

@@ -6,6 +6,8 @@ import type { TargetKind } from '../targets/resource-id.js';
 
 export type RequestedAction = 'Start' | 'Stop' | 'Restart';
 
+export type ActionSource = 'schedule' | 'manual' | 'idle' | 'wake';
+
 export interface ActionMessage {
   v: 1;
   targetId: string;
@@ -14,7 +16,8 @@ export interface ActionMessage {
   action: RequestedAction;
   /** The occurrence acted on (UTC ms); with targetId, the run's idempotency key. */
   occurrenceAt: number;
-  source: 'schedule' | 'manual';
+  /** Why: a schedule entry, a person's request, an idle policy's stop, or a wake (connect) request. */
+  source: ActionSource;
   requestedBy?: string;
   /** The registration a request was accepted for: it acts on that registration of the target only. */
   registration?: string;
@@ -35,7 +38,7 @@ export function encodeActionMessage(message: ActionMessage): string {
 
 const ACTIONS = new Set(['Start', 'Stop', 'Restart']);
 const KINDS = new Set(['vm', 'pool', 'computeInstance']);
-const SOURCES = new Set(['schedule', 'manual']);
+const SOURCES = new Set<string>(['schedule', 'manual', 'idle', 'wake'] satisfies ActionSource[]);
 
 /** A message no delivery can ever carry out: retrying it only delays the poison queue. */
 export class MalformedMessageError extends SchedulerError {

@@ -13,7 +13,7 @@ import type {
   StoredTarget,
   TargetRepository,
 } from '../store/ports.js';
-import type { ActionMessage, RequestedAction } from './action-message.js';
+import type { ActionMessage, ActionSource, RequestedAction } from './action-message.js';
 import type { ActionQueue } from './ports.js';
 import { historyOf } from './run-history.js';
 import { closeRun } from './run-records.js';
@@ -63,10 +63,31 @@ export async function requestAction(
   action: RequestedAction,
 ): Promise<AcceptedAction> {
   const target = await targetFor(deps, principal, targetId);
+  return queueRequest(deps, target, action, { source: 'manual', requestedBy: principal.id });
+}
+
+/** Who asks for a request queued by {@link queueRequest}, and why. */
+export interface RequestOrigin {
+  source: Exclude<ActionSource, 'schedule'>;
+  /** A principal id, or the scheduler's own name for what it decided itself (e.g. `idle-policy`). */
+  requestedBy: string;
+}
+
+/**
+ * Queues a start, stop or restart as a run of its own, like a person's request but without an access check:
+ * for what the scheduler decides itself (an idle policy's stop) or a caller already checked (a wake).
+ * @throws ConflictError when the target is flooded with concurrent requests.
+ */
+export async function queueRequest(
+  deps: ManualActionDependencies,
+  target: StoredTarget,
+  action: RequestedAction,
+  origin: RequestOrigin,
+): Promise<AcceptedAction> {
   const history = historyOf(target);
   const latest = await deps.runs.getLatest(history);
   // Record the run first, so the caller can follow it at once; the executor adopts the pending row.
-  const occurrenceAt = await recordAtFreeInstant(deps, history, action, principal.id, latest?.latestAt);
+  const occurrenceAt = await recordAtFreeInstant(deps, history, action, origin, latest?.latestAt);
   const message: ActionMessage = {
     v: 1,
     targetId: target.id,
@@ -74,8 +95,8 @@ export async function requestAction(
     kind: target.kind,
     action,
     occurrenceAt,
-    source: 'manual',
-    requestedBy: principal.id,
+    source: origin.source,
+    requestedBy: origin.requestedBy,
     ...(target.registration ? { registration: target.registration } : {}),
   };
   try {
@@ -103,7 +124,7 @@ async function recordAtFreeInstant(
   deps: ManualActionDependencies,
   history: HistoryRef,
   action: RequestedAction,
-  requestedBy: string,
+  origin: RequestOrigin,
   latestAt: number | undefined,
 ): Promise<number> {
   let at = Math.max(deps.clock.now(), (latestAt ?? -1) + 1) + Math.floor(Math.random() * SAME_TIME_SPREAD_MS);
@@ -113,11 +134,11 @@ async function recordAtFreeInstant(
       ...history,
       occurrenceAt: at,
       requestedAction: action,
-      source: 'manual',
+      source: origin.source,
       outcome: 'pending',
       attempts: 0,
       createdAt: deps.clock.now(),
-      requestedBy,
+      requestedBy: origin.requestedBy,
     });
     if (created) return at;
   }
