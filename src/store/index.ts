@@ -9,6 +9,8 @@ import { TableRunRepository } from './run-repository.js';
 import { TableScheduleRepository } from './schedule-repository.js';
 import { createStorageClients, provisionStorage, type StorageClients } from './tables.js';
 import { TableTargetRepository } from './target-repository.js';
+import { TableScalingRepository } from './scaling-repository.js';
+import { TableActivityTokenRepository } from './activity-token-repository.js';
 
 export type { StorageClients };
 export { createStorageClients, provisionStorage };
@@ -18,12 +20,15 @@ export function createTableStore(clients: StorageClients): Store {
   const targets = clients.table(names.targets);
   // One per store: the repositories share what it learns about which hour tables exist.
   const due = new DueTables(clients);
+  const scaled = clients.table(names.scaled);
   return {
-    targets: new TableTargetRepository({ targets, access: clients.table(names.access), due }),
+    targets: new TableTargetRepository({ targets, access: clients.table(names.access), due, scaled }),
     schedules: new TableScheduleRepository(targets, due),
     due: new TableDueIndex(due, targets),
     runs: new TableRunRepository(clients.table(names.runs)),
     checkpoints: new TableCheckpointRepository(clients.table(names.checkpoints)),
+    scaling: new TableScalingRepository({ targets, scaled }),
+    activityTokens: new TableActivityTokenRepository(targets),
   };
 }
 

@@ -18,6 +18,8 @@ export interface StorageNames {
   runs: string;
   /** Tick checkpoints. */
   checkpoints: string;
+  /** Targets with a pool or idle policy: what the timer reconciles each minute, without scanning `targets`. */
+  scaled: string;
   queues: { actions: string; pools: string };
 }
 
@@ -28,6 +30,7 @@ export function storageNames(prefix = ''): StorageNames {
     due: { tablePrefix: `${prefix}due` },
     runs: `${prefix}runs`,
     checkpoints: `${prefix}checkpoints`,
+    scaled: `${prefix}scaled`,
     queues: { actions: `${prefix}actions`, pools: `${prefix}pools` },
   };
 }
@@ -135,6 +138,47 @@ export function isRegistrationId(value: string): boolean {
 export const LATEST_ROW = 'latest';
 
 export const CHECKPOINT_PARTITION = 'checkpoint';
+
+// Scaling by activity keeps its rows in the target's partition of `targets`, beside the schedule, so a
+// target's delete finds them all; none of these keys falls in the schedule's range (`entry-…`, `schedule`,
+// `target`), which the schedule readers query alone.
+export const POOL_POLICY_ROW = 'policy-pool';
+export const IDLE_POLICY_ROW = 'policy-idle';
+export const WAITING_ROW = 'waiting';
+export const WAKE_ROW = 'wake';
+const ACTIVITY_ROW_PREFIX = 'activity-';
+const TOKEN_ROW_PREFIX = 'token-';
+
+/** One row per reporting instance; the instance id (any text, '' for a single machine) in base64url. */
+export function activityRowKey(instanceId: string): string {
+  return ACTIVITY_ROW_PREFIX + Buffer.from(instanceId, 'utf8').toString('base64url');
+}
+
+export function instanceIdOfActivityRow(rowKey: string): string {
+  return Buffer.from(rowKey.slice(ACTIVITY_ROW_PREFIX.length), 'base64url').toString('utf8');
+}
+
+/** The row keys `[from, to)` of every activity row. */
+export const ACTIVITY_ROWS = { from: ACTIVITY_ROW_PREFIX, to: 'activity.' } as const;
+
+/** Token ids are ours (16 hex digits), safe in a key as they are. */
+export function tokenRowKey(tokenId: string): string {
+  return TOKEN_ROW_PREFIX + tokenId;
+}
+
+/** The row keys `[from, to)` of every activity token row. */
+export const TOKEN_ROWS = { from: TOKEN_ROW_PREFIX, to: 'token.' } as const;
+
+/** The row keys `[from, to)` of a schedule's entry rows. */
+export const ENTRY_ROWS = { from: ENTRY_ROW_PREFIX, to: 'entry.' } as const;
+
+/** The `scaled` table has one partition: it lists only targets with a policy, a few thousand rows at most. */
+export const SCALED_PARTITION = 'scaled';
+
+/** A scaled target's row: one per target and kind of policy. */
+export function scaledRowKey(targetId: string, kind: 'pool' | 'idle'): string {
+  return `${targetId}_${kind}`;
+}
 
 /**
  * Table continuation tokens are base64 JSON made by the SDK: `{"nextPartitionKey": "...", "nextRowKey"?: "..."}`.

@@ -67,6 +67,15 @@ export interface ScaledTarget {
   kind: 'pool' | 'idle';
 }
 
+/** How a policy is written. */
+export interface PolicyWriteOptions extends OperationOptions {
+  /** The revision (ETag) read; a stale one is a PreconditionFailedError. `*`: any policy. Absent: unconditional. */
+  ifMatch?: string;
+  updatedBy?: string;
+  /** @default the system clock's now */
+  updatedAt?: number;
+}
+
 /** Pool and idle policies, activity and wake requests, per target (in the target's own partition). */
 export interface ScalingRepository {
   getPool(targetId: string, options?: OperationOptions): Promise<StoredPolicy<PoolPolicy> | undefined>;
@@ -79,20 +88,28 @@ export interface ScalingRepository {
   putPool(
     targetId: string,
     policy: PoolPolicy,
-    options?: OperationOptions & { ifMatch?: string; updatedBy?: string },
+    options?: PolicyWriteOptions,
   ): Promise<StoredPolicy<PoolPolicy>>;
   putIdle(
     targetId: string,
     policy: IdlePolicy,
-    options?: OperationOptions & { ifMatch?: string; updatedBy?: string },
+    options?: PolicyWriteOptions,
   ): Promise<StoredPolicy<IdlePolicy>>;
-  /** @returns false when there was none */
+  /**
+   * @returns false when there was none
+   * @throws PreconditionFailedError when `ifMatch` is not the stored revision (or there is none)
+   */
   deletePool(targetId: string, options?: OperationOptions & { ifMatch?: string }): Promise<boolean>;
   deleteIdle(targetId: string, options?: OperationOptions & { ifMatch?: string }): Promise<boolean>;
   /** Every target with a pool or idle policy, a page at a time (the timer's list: one query, not a scan of targets). */
   listScaled(options?: PageOptions): Promise<Page<ScaledTarget>>;
   /** Records a report: one upsert per instance, in one batch. `lastSessionAt` moves only when sessions > 0. */
   recordActivity(targetId: string, report: ActivityReport, options?: OperationOptions): Promise<void>;
+  /**
+   * Forgets what was reported of these instances (ones the pool no longer has: scale-set instance ids are
+   * never reused, so their rows would otherwise pile up). Unknown ids are ignored.
+   */
+  forgetActivity(targetId: string, instanceIds: string[], options?: OperationOptions): Promise<void>;
   /** What is known of each instance's sessions, plus the newest `waiting` count and when it was reported. */
   readActivity(
     targetId: string,
@@ -112,6 +129,11 @@ export interface ActivityToken {
   createdBy: string;
   /** Absent: valid until revoked. */
   expiresAt?: number;
+  /**
+   * The registration of the target it was made for: a machine deleted and registered again gets the same
+   * target id, and must not accept the tokens of its earlier registration.
+   */
+  registration?: string;
 }
 
 /** Tokens a reporter uses to report activity for one target, and nothing else. */

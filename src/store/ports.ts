@@ -8,6 +8,7 @@
 
 import type { ScheduleAction, ScheduleEntry } from '../schedule/types.js';
 import type { TargetKind } from '../targets/resource-id.js';
+import type { ActivityTokenRepository, ScalingRepository } from './pool-ports.js';
 
 /** Every repository method takes an options bag; all accept an abort signal. */
 export interface OperationOptions {
@@ -323,4 +324,8 @@ export interface Store {
   due: DueIndex;
   runs: RunRepository;
   checkpoints: CheckpointRepository;
+  /** Pool and idle policies, activity and wakes (pool-ports.ts). */
+  scaling: ScalingRepository;
+  /** The tokens reporters of activity authenticate with. */
+  activityTokens: ActivityTokenRepository;
 }

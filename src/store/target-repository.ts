@@ -13,7 +13,14 @@ import type {
   TargetRepository,
   TargetSchedule,
 } from './ports.js';
-import { TARGET_ROW, isContinuationToken, principalPartitionKey } from './keys.js';
+import {
+  SCALED_PARTITION,
+  SCHEDULE_ROW,
+  TARGET_ROW,
+  isContinuationToken,
+  principalPartitionKey,
+  scaledRowKey,
+} from './keys.js';
 import { scheduleHeaderEntity, targetEntity, toSchedule, toTarget, type EntityResult } from './entities.js';
 import type { DueTables } from './due-index.js';
 import { readTargetPartition } from './target-partition.js';
@@ -27,7 +34,12 @@ export interface TargetTables {
   targets: TableClient;
   access: TableClient;
   due: DueTables;
+  /** The index of targets with a pool or idle policy; a delete takes the target off it. */
+  scaled: TableClient;
 }
+
+/** Table Storage takes at most 100 operations in one transaction. */
+const MAX_TRANSACTION = 100;
 
 export class TableTargetRepository implements TargetRepository {
   constructor(private readonly tables: TargetTables) {}
@@ -130,7 +142,10 @@ export class TableTargetRepository implements TargetRepository {
 
   async delete(targetId: string, options: OperationOptions = {}): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      const partition = await readTargetPartition(this.tables.targets, targetId, options);
+      const partition = await readTargetPartition(this.tables.targets, targetId, {
+        ...options,
+        everyRow: true,
+      });
       if (!partition.target && partition.rows.length === 0) return false;
       try {
         // Mark the schedule as being deleted under its ETag: a schedule write that read the header before
@@ -152,16 +167,14 @@ export class TableTargetRepository implements TargetRepository {
           ),
           options,
         );
-        await this.tables.targets.submitTransaction(
-          partition.rows.map(({ rowKey }) => ['delete', { partitionKey: targetId, rowKey }]),
-          options,
-        );
+        await this.deleteRows(targetId, partition.rows, options);
       } catch (error) {
         const status = statusOf(error);
         if ((status === 412 || status === 404) && attempt < MAX_ATTEMPTS) continue;
         if (error instanceof StorageError) throw error;
         throw storageFailure(`deleting target ${targetId}`, error);
       }
+      await this.unlistScaled(targetId, options);
       if (partition.target) {
         const { owner, assignedTo } = partition.target;
         await this.unindex(owner.id, targetId, options);
@@ -238,6 +251,33 @@ export class TableTargetRepository implements TargetRepository {
       throw storageFailure('listing targets', error);
     }
     return { items, ...(token ? { continuationToken: token } : {}) };
+  }
+
+  /**
+   * Deletes the partition's rows, a transaction of at most 100 at a time. The target and schedule rows go in
+   * the last one: should we stop before it, the target is still registered and a retry finishes the job.
+   */
+  private async deleteRows(targetId: string, rows: { rowKey: string }[], options: OperationOptions) {
+    const last = new Set([TARGET_ROW, SCHEDULE_ROW]);
+    const ordered = [...rows.filter((r) => !last.has(r.rowKey)), ...rows.filter((r) => last.has(r.rowKey))];
+    for (let start = 0; start < ordered.length; start += MAX_TRANSACTION) {
+      const chunk = ordered.slice(start, start + MAX_TRANSACTION);
+      await this.tables.targets.submitTransaction(
+        chunk.map(({ rowKey }) => ['delete', { partitionKey: targetId, rowKey }]),
+        options,
+      );
+    }
+  }
+
+  /** Takes the target off the list of scaled targets, whatever policies it had. */
+  private async unlistScaled(targetId: string, options: OperationOptions) {
+    for (const kind of ['pool', 'idle'] as const) {
+      try {
+        await this.tables.scaled.deleteEntity(SCALED_PARTITION, scaledRowKey(targetId, kind), options);
+      } catch (error) {
+        if (statusOf(error) !== 404) throw storageFailure(`unlisting target ${targetId}`, error);
+      }
+    }
   }
 
   private async unindex(principalId: string, targetId: string, options: OperationOptions) {
