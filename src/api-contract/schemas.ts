@@ -266,8 +266,8 @@ export const schemas: SchemaRegistry = {
     properties: {
       id: { type: 'string', description: 'The run id: the occurrence instant in UTC ms.' },
       occurrence: instant,
-      requestedAction: { type: 'string', enum: ['Start', 'Stop', 'Restart'] },
-      source: { type: 'string', enum: ['schedule', 'manual', 'idle', 'wake'] },
+      requestedAction: { type: 'string', enum: ['Start', 'Stop', 'Restart', 'ApplyPolicy', 'Warn'] },
+      source: { type: 'string', enum: ['schedule', 'manual', 'idle', 'wake', 'policy', 'warning'] },
       outcome: {
         type: 'string',
         enum: ['pending', 'succeeded', 'skipped-already-there', 'superseded', 'failed', 'poisoned'],

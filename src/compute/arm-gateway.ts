@@ -201,6 +201,34 @@ export class ArmComputeGateway implements ComputeGateway {
     });
   }
 
+  /**
+   * Reads the machine's tags: the VM, the scale set or the workspace compute resource.
+   * @throws InvalidResourceIdError when the resource id does not parse or names another kind than `target.kind`
+   * @throws ComputeError subclasses as {@link ComputeGateway.readTags} lists
+   */
+  async readTags(target: Machine, options: ReadStateOptions = {}): Promise<Record<string, string>> {
+    const parsed = parseTarget(target);
+    const { resourceGroup, name } = parsed;
+    return this.withDeadline(target.resourceId, options.abortSignal, async ({ signal: abortSignal }) => {
+      switch (parsed.kind) {
+        case 'vm':
+          return (
+            (await this.compute(parsed).virtualMachines.get(resourceGroup, name, { abortSignal })).tags ?? {}
+          );
+        case 'pool':
+          return (
+            (await this.compute(parsed).virtualMachineScaleSets.get(resourceGroup, name, { abortSignal }))
+              .tags ?? {}
+          );
+        case 'computeInstance': {
+          const workspace = parsed.workspace ?? '';
+          const computes = this.machineLearning(parsed).computeOperations;
+          return (await computes.get(resourceGroup, workspace, name, { abortSignal })).tags ?? {};
+        }
+      }
+    });
+  }
+
   private async read(parsed: ParsedResourceId, context: CallContext): Promise<TargetState> {
     const { resourceGroup, name } = parsed;
     const abortSignal = context.signal;

@@ -100,6 +100,22 @@ export interface ComputeGateway {
    * @throws TargetNotFoundError, AccessDeniedError, ThrottledError, TransientError as for {@link ComputeGateway.readState}
    */
   act(target: Machine, action: TargetAction, options: ActOptions): Promise<ActResult>;
+  /**
+   * The machine's ARM tags (names as Azure returns them), e.g. to honour `compute-scheduler: off`.
+   * @returns the tags; an empty object when it has none
+   * @throws TargetNotFoundError, AccessDeniedError, ThrottledError, TransientError as for {@link ComputeGateway.readState}
+   */
+  readTags(target: Machine, options?: ReadStateOptions): Promise<Record<string, string>>;
+}
+
+/** The tag that keeps a machine out of every default policy, when its value is `off` (any case). */
+export const OPT_OUT_TAG = 'compute-scheduler';
+
+/** Whether the tags say `compute-scheduler: off`; ARM tag names are case-insensitive. */
+export function isOptedOut(tags: Record<string, string>): boolean {
+  return Object.entries(tags).some(
+    ([name, value]) => name.toLowerCase() === OPT_OUT_TAG && value.trim().toLowerCase() === 'off',
+  );
 }
 
 /** Whether a target is where a schedule wants it: Running means running; Stopped means no longer billing. */

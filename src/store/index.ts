@@ -4,6 +4,7 @@
 import type { Config } from '../config.js';
 import type { Store } from './ports.js';
 import { TableCheckpointRepository } from './checkpoint-repository.js';
+import { TablePolicyRepository, TableWarningRepository } from './policy-repository.js';
 import { DueTables, TableDueIndex } from './due-index.js';
 import { TableRunRepository } from './run-repository.js';
 import { TableScheduleRepository } from './schedule-repository.js';
@@ -29,6 +30,8 @@ export function createTableStore(clients: StorageClients): Store {
     checkpoints: new TableCheckpointRepository(clients.table(names.checkpoints)),
     scaling: new TableScalingRepository({ targets, scaled }),
     activityTokens: new TableActivityTokenRepository(targets),
+    policies: new TablePolicyRepository(clients.table(names.policies)),
+    warnings: new TableWarningRepository(clients.table(names.warnings)),
   };
 }
 

@@ -20,6 +20,10 @@ export interface StorageNames {
   checkpoints: string;
   /** Targets with a pool or idle policy: what the timer reconciles each minute, without scanning `targets`. */
   scaled: string;
+  /** Default policies, one row each (docs/policies.md). */
+  policies: string;
+  /** Warning settings per target, and the lead times in use (docs/policies.md). */
+  warnings: string;
   queues: { actions: string; pools: string };
 }
 
@@ -31,6 +35,8 @@ export function storageNames(prefix = ''): StorageNames {
     runs: `${prefix}runs`,
     checkpoints: `${prefix}checkpoints`,
     scaled: `${prefix}scaled`,
+    policies: `${prefix}policies`,
+    warnings: `${prefix}warnings`,
     queues: { actions: `${prefix}actions`, pools: `${prefix}pools` },
   };
 }
@@ -178,6 +184,17 @@ export const SCALED_PARTITION = 'scaled';
 /** A scaled target's row: one per target and kind of policy. */
 export function scaledRowKey(targetId: string, kind: 'pool' | 'idle'): string {
   return `${targetId}_${kind}`;
+}
+
+/** Every policy is a row of this one partition: admins keep a handful, read together. */
+export const POLICY_PARTITION = 'policy';
+/** The warnings table: a target's warning settings are the row `settings` of the target's partition. */
+export const WARNING_SETTINGS_ROW = 'settings';
+/** The warnings table: one row per lead time in use (minutes, zero-padded), so the timer knows what to read. */
+export const WARNING_LEADS_PARTITION = 'leads';
+
+export function warningLeadRowKey(leadMinutes: number): string {
+  return String(leadMinutes).padStart(4, '0');
 }
 
 /**

@@ -102,7 +102,11 @@ export interface DueEntry {
   registeredAt: number;
 }
 
-export type RunAction = ScheduleAction | 'Restart';
+/**
+ * What a run asked for: a power action, or a record of something the scheduler did around one
+ * (`ApplyPolicy`: a default policy gave the target its schedule; `Warn`: the warning before a stop).
+ */
+export type RunAction = ScheduleAction | 'Restart' | 'ApplyPolicy' | 'Warn';
 /**
  * `pending` until acted on; `skipped-already-there` is the recorded no-op (the target was already in the
  * state); `superseded` an occurrence coalesced away by a later one; `poisoned` out of retries.
@@ -317,6 +321,74 @@ export interface CheckpointRepository {
   set(name: string, value: number, options?: OperationOptions & { etag?: string }): Promise<Checkpoint>;
 }
 
+/** Where a policy calls before a stop: a webhook and how many minutes ahead. */
+export interface WarningHook {
+  /** An https URL (http only to loopback, for local tests) that receives a JSON POST. */
+  webhook: string;
+  /** Minutes before each scheduled stop; 1–1440. */
+  leadMinutes: number;
+}
+
+/**
+ * A default policy: machines of these kinds inside the scope that have no schedule get these entries
+ * (docs/policies.md). The scope is a resource-id prefix: a subscription, a resource group or deeper.
+ */
+export interface Policy {
+  /** 1–63 lowercase letters, digits and `-`; the URL's `{name}`. */
+  name: string;
+  /** As sent, e.g. `/subscriptions/{s}/resourceGroups/{rg}`; compared lowercased on whole segments. */
+  scope: string;
+  targetKinds: TargetKind[];
+  /** Validated entries, as a target's schedule would store them. */
+  entries: ScheduleEntry[];
+  /** Whether targets given this policy are enforced (a stopped target started by hand is stopped again). */
+  enforce: boolean;
+  warning?: WarningHook;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export interface StoredPolicy extends Policy {
+  etag: string;
+}
+
+/** Admins' default policies. */
+export interface PolicyRepository {
+  /** @returns the policy, or undefined when there is none of that name */
+  get(name: string, options?: OperationOptions): Promise<StoredPolicy | undefined>;
+  /**
+   * Creates or replaces the policy.
+   * @returns the policy as stored and whether this call created it
+   */
+  put(policy: Policy, options?: OperationOptions): Promise<{ policy: StoredPolicy; created: boolean }>;
+  /** @returns false when there was no such policy */
+  delete(name: string, options?: OperationOptions): Promise<boolean>;
+  /** Every policy, by name (admins keep a handful: one partition, one read). */
+  list(options?: OperationOptions): Promise<StoredPolicy[]>;
+}
+
+/** A target's warning before each scheduled stop, as last set (by its owner, an admin or a policy). */
+export interface WarningSettings extends WarningHook {
+  targetId: string;
+  /** The registration it was set for: a machine deleted and registered again does not inherit it. */
+  registration?: string;
+  /** `target` when set on the target, `policy:{name}` when a policy gave it. */
+  source: string;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** Warning settings per target, and which lead times are in use (the warning timer reads one minute per lead). */
+export interface WarningRepository {
+  get(targetId: string, options?: OperationOptions): Promise<WarningSettings | undefined>;
+  /** Stores the settings and remembers their lead time as in use. */
+  put(settings: WarningSettings, options?: OperationOptions): Promise<WarningSettings>;
+  /** @returns false when the target had no warning */
+  delete(targetId: string, options?: OperationOptions): Promise<boolean>;
+  /** Every lead time (minutes) some target's warning has used, ascending. */
+  leadsInUse(options?: OperationOptions): Promise<number[]>;
+}
+
 /** Everything the engine stores, as one bag of ports. */
 export interface Store {
   targets: TargetRepository;
@@ -328,4 +400,6 @@ export interface Store {
   scaling: ScalingRepository;
   /** The tokens reporters of activity authenticate with. */
   activityTokens: ActivityTokenRepository;
+  policies: PolicyRepository;
+  warnings: WarningRepository;
 }

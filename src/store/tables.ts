@@ -44,7 +44,15 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
   const names = storageNames(prefix);
   // Tables everything relies on, created at start-up: if storage loses them (an Azurite restarted in memory,
   // an account recreated), the first call that misses one creates it again. Due tables look after themselves.
-  const provisioned = new Set([names.targets, names.access, names.runs, names.checkpoints, names.scaled]);
+  const provisioned = new Set([
+    names.targets,
+    names.access,
+    names.runs,
+    names.checkpoints,
+    names.scaled,
+    names.policies,
+    names.warnings,
+  ]);
   const queueOptions: StoragePipelineOptions = {
     retryOptions: {
       maxTries: STORAGE_RETRY.maxRetries + 1,
@@ -157,7 +165,15 @@ function isTableNotFound(error: unknown): boolean {
  */
 export async function provisionStorage(clients: StorageClients): Promise<void> {
   const { names } = clients;
-  const tables = [names.targets, names.access, names.runs, names.checkpoints, names.scaled];
+  const tables = [
+    names.targets,
+    names.access,
+    names.runs,
+    names.checkpoints,
+    names.scaled,
+    names.policies,
+    names.warnings,
+  ];
   const queues = [names.queues.actions, names.queues.pools].flatMap((q) => [q, `${q}-poison`]);
   await Promise.all([
     ...tables.map((t) => clients.tableService.createTable(t)),

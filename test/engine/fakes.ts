@@ -238,6 +238,12 @@ export class FakeGateway implements ComputeGateway {
   readonly calls: { resourceId: string; action: TargetAction }[] = [];
   readonly failures: Error[] = [];
   readFailures: Error[] = [];
+  /** Tags by resource id; none unless set. */
+  readonly tags = new Map<string, Record<string, string>>();
+
+  readTags(target: Machine): Promise<Record<string, string>> {
+    return Promise.resolve({ ...this.tags.get(target.resourceId) });
+  }
 
   readState(target: Machine): Promise<TargetState> {
     const failure = this.readFailures.shift();

@@ -94,6 +94,10 @@ class ScriptedGateway implements ComputeGateway {
     return new Promise<never>(() => undefined);
   }
 
+  readTags(): Promise<Record<string, string>> {
+    return Promise.resolve({});
+  }
+
   readState(): Promise<TargetState> {
     if (this.fault.crash === 'beforeAct') return this.die();
     if (this.fault.throttleRead)

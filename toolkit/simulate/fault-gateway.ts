@@ -62,6 +62,10 @@ export class FaultInjectingGateway implements ComputeGateway {
     return true;
   }
 
+  readTags(target: Machine, options?: ReadStateOptions): Promise<Record<string, string>> {
+    return this.inner.readTags(target, options);
+  }
+
   async readState(target: Machine, options?: ReadStateOptions): Promise<TargetState> {
     // Half the crashes hit before anything is done…
     if (this.maybeCrash('read')) return never();
