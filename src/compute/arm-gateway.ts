@@ -6,7 +6,9 @@ import type { Agent } from 'node:https';
 import { ComputeManagementClient, type VirtualMachineScaleSet } from '@azure/arm-compute';
 import { AzureMachineLearningWorkspaces, type ComputeInstance } from '@azure/arm-machinelearning';
 import { isRestError, type Pipeline } from '@azure/core-rest-pipeline';
+import { MonitorClient } from '@azure/arm-monitor';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { systemClock, type Clock } from '../clock.js';
 import { InvalidResourceIdError, parseResourceId, type ParsedResourceId } from '../targets/resource-id.js';
 import {
   AccessDeniedError,
@@ -31,6 +33,8 @@ import {
   retryAfterInMs,
   type CappedRetryOptions,
 } from './retry-policy.js';
+import { cpuSamples, readCpuMetrics, readPoolView } from './arm-pool.js';
+import type { CpuSample, PoolGateway, PoolView, ScaleOptions, ScaleResult } from './pool-gateway.js';
 import { computeInstanceState, poolState, virtualMachineState } from './target-state.js';
 
 /** Tag on a pool that remembers its capacity when the scheduler scales it to zero, so Start can restore it. */
@@ -86,6 +90,11 @@ export interface ArmComputeGatewayOptions {
    */
   maxRetryAfterInMs?: number;
   /**
+   * Where "now" comes from for the CPU window (the simulator's virtual clock locally).
+   * @default the system clock
+   */
+  clock?: Clock;
+  /**
    * Delay suggested for a 429 that carries no Retry-After (Compute's buckets refill per minute).
    * @default 60000
    */
@@ -121,7 +130,7 @@ interface CallContext {
  * docs/decisions/0002-capped-sdk-retries.md). Stop deallocates VMs, scales pools to zero (recording their
  * capacity in the {@link WAKE_CAPACITY_TAG} tag for the next Start) and stops ML compute instances.
  */
-export class ArmComputeGateway implements ComputeGateway {
+export class ArmComputeGateway implements ComputeGateway, PoolGateway {
   private readonly credential: TokenCredential;
   private readonly endpoint: string;
   private readonly pollIntervalInMs: number;
@@ -130,6 +139,8 @@ export class ArmComputeGateway implements ComputeGateway {
   private readonly retry: CappedRetryOptions;
   private readonly computeClients = new Map<string, ComputeManagementClient>();
   private readonly machineLearningClients = new Map<string, AzureMachineLearningWorkspaces>();
+  private readonly monitorClients = new Map<string, MonitorClient>();
+  private readonly clock: Clock;
 
   /** @param options see {@link ArmComputeGatewayOptions}; all optional */
   constructor(private readonly options: ArmComputeGatewayOptions = {}) {
@@ -138,6 +149,7 @@ export class ArmComputeGateway implements ComputeGateway {
     this.pollIntervalInMs = options.pollIntervalInMs ?? 5000;
     this.timeoutInMs = options.timeoutInMs ?? 5 * 60_000;
     this.defaultThrottleDelayInMs = options.defaultThrottleDelayInMs ?? 60_000;
+    this.clock = options.clock ?? systemClock;
     this.retry = {
       maxRetries: options.maxRetries ?? 2,
       retryDelayInMs: options.retryDelayInMs ?? 1000,
@@ -227,6 +239,95 @@ export class ArmComputeGateway implements ComputeGateway {
         }
       }
     });
+  }
+
+  /**
+   * The pool's capacity, tags and instances (power, deleting, protection, creation time): one GET of the scale
+   * set and one list request per page of instances, never a GET per instance.
+   * @throws InvalidResourceIdError when the target is not a pool
+   * @throws ComputeError subclasses as {@link ComputeGateway.readState} lists (ThrottledError on a 429)
+   */
+  async readPool(target: Machine, options: ReadStateOptions = {}): Promise<PoolView> {
+    const parsed = parsePool(target);
+    return this.withDeadline(target.resourceId, options.abortSignal, (context) =>
+      readPoolView(this.compute(parsed), parsed, context.signal),
+    );
+  }
+
+  /**
+   * Sets the pool's `sku.capacity` (only that: its tags stay). The same capacity is `alreadyInState`, no call.
+   * @param options `currentCapacity`: the capacity just read, else the gateway reads it first
+   * @throws RangeError when `capacity` is not a whole number from 0 to 1000
+   * @throws ComputeError subclasses as {@link ComputeGateway.act} lists
+   */
+  async scalePool(target: Machine, capacity: number, options: ScaleOptions): Promise<ScaleResult> {
+    const parsed = parsePool(target);
+    if (!Number.isInteger(capacity) || capacity < 0 || capacity > 1000) {
+      throw new RangeError(`compute: a pool's capacity is a whole number from 0 to 1000, not ${capacity}`);
+    }
+    return this.withDeadline(target.resourceId, options.abortSignal, async (context) => {
+      const from = options.currentCapacity ?? (await this.capacityOf(parsed, context));
+      if (from === capacity) {
+        return { outcome: 'alreadyInState', operation: 'scale', capacity: { from, to: capacity } };
+      }
+      const { resourceGroup, name } = parsed;
+      const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
+      const scaleSets = this.compute(parsed).virtualMachineScaleSets;
+      const update = () => submitted(scaleSets.update(resourceGroup, name, { sku: { capacity } }, lro));
+      const ran = await this.runOperation(update, options.waitForCompletion, context);
+      return { operation: 'scale', capacity: { from, to: capacity }, ...ran };
+    });
+  }
+
+  /**
+   * Deletes exactly these instances (`POST …/delete` with their ids); Azure lowers the capacity by as many.
+   * No ids is `alreadyInState`, no call. An id the pool does not have is Azure's 400 (OperationFailedError).
+   * @param options `currentCapacity`: the capacity just read, else the gateway reads it first
+   * @throws ComputeError subclasses as {@link ComputeGateway.act} lists
+   */
+  async removePoolInstances(
+    target: Machine,
+    instanceIds: string[],
+    options: ScaleOptions,
+  ): Promise<ScaleResult> {
+    const parsed = parsePool(target);
+    const ids = [...new Set(instanceIds)];
+    return this.withDeadline(target.resourceId, options.abortSignal, async (context) => {
+      const from = options.currentCapacity ?? (await this.capacityOf(parsed, context));
+      const to = Math.max(0, from - ids.length);
+      if (ids.length === 0) {
+        return { outcome: 'alreadyInState', operation: 'deleteInstances', capacity: { from, to } };
+      }
+      const { resourceGroup, name } = parsed;
+      const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
+      const scaleSets = this.compute(parsed).virtualMachineScaleSets;
+      const remove = () =>
+        submitted(scaleSets.deleteInstances(resourceGroup, name, { instanceIds: ids }, lro));
+      const ran = await this.runOperation(remove, options.waitForCompletion, context);
+      return { operation: 'deleteInstances', capacity: { from, to }, ...ran };
+    });
+  }
+
+  /**
+   * `Percentage CPU` from Azure Monitor, the newest minute with data in the last few: per instance for a pool
+   * (one request, split by `VMName`), one sample with instanceId '' for a VM. An Azure ML compute instance has
+   * no such metric in Azure Monitor: it gives no samples (give it a reporter instead).
+   * @throws ComputeError subclasses as {@link ComputeGateway.readState} lists
+   */
+  async readCpu(target: Machine, options: ReadStateOptions = {}): Promise<CpuSample[]> {
+    const parsed = parseTarget(target);
+    if (parsed.kind === 'computeInstance') return [];
+    return this.withDeadline(target.resourceId, options.abortSignal, async (context) => {
+      const response = await readCpuMetrics(this.monitor(parsed), target, this.clock.now(), context.signal);
+      return cpuSamples(response, parsed.kind === 'pool' ? parsed.name : undefined);
+    });
+  }
+
+  private async capacityOf(parsed: ParsedResourceId, context: CallContext): Promise<number> {
+    const pool = await this.compute(parsed).virtualMachineScaleSets.get(parsed.resourceGroup, parsed.name, {
+      abortSignal: context.signal,
+    });
+    return pool.sku?.capacity ?? 0;
   }
 
   private async read(parsed: ParsedResourceId, context: CallContext): Promise<TargetState> {
@@ -494,6 +595,22 @@ export class ArmComputeGateway implements ComputeGateway {
     return client;
   }
 
+  private monitor(parsed: ParsedResourceId): MonitorClient {
+    const key = parsed.subscriptionId.toLowerCase();
+    let client = this.monitorClients.get(key);
+    if (!client) {
+      client = new MonitorClient(this.credential, parsed.subscriptionId, {
+        endpoint: this.endpoint,
+        credentialScopes: [this.scope()],
+        userAgentOptions: { userAgentPrefix: 'compute-scheduler' },
+        ...(this.options.agent ? { agent: this.options.agent } : {}),
+      });
+      useCappedRetries(client.pipeline, this.retry);
+      this.monitorClients.set(key, client);
+    }
+    return client;
+  }
+
   private scope(): string {
     return this.options.credentialScope ?? `${ARM_ENDPOINT}/.default`;
   }
@@ -526,6 +643,13 @@ function parseTarget(target: Machine): ParsedResourceId {
   if (parsed.kind !== target.kind) {
     throw new InvalidResourceIdError(`names a ${parsed.kind}, but the target says it is a ${target.kind}`);
   }
+  return parsed;
+}
+
+function parsePool(target: Machine): ParsedResourceId {
+  const parsed = parseTarget(target);
+  if (parsed.kind !== 'pool')
+    throw new InvalidResourceIdError(`names a ${parsed.kind}, not a pool (scale set)`);
   return parsed;
 }
 

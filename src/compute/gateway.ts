@@ -3,9 +3,11 @@
 
 import type { DesiredState } from '../schedule/types.js';
 import type { TargetKind } from '../targets/resource-id.js';
+import type { PoolGateway } from './pool-gateway.js';
 
 export type { TargetKind };
 export * from './errors.js';
+export type * from './pool-gateway.js';
 
 /** A machine the scheduler acts on: what the gateway needs to know of a registered target. */
 export interface Machine {
@@ -74,11 +76,12 @@ export interface ActOptions {
 }
 
 /**
- * Reads and changes machines in the scheduler's terms. Implementations map every failure onto the
- * ComputeError family (`./errors.ts`), whose `retryable` flag and class tell the executor whether to retry
- * through the queue, fail the run or give up; they never sleep long inside a call.
+ * Reads and changes machines in the scheduler's terms, pools' instances included ({@link PoolGateway}).
+ * Implementations map every failure onto the ComputeError family (`./errors.ts`), whose `retryable` flag and
+ * class tell the executor whether to retry through the queue, fail the run or give up; they never sleep long
+ * inside a call.
  */
-export interface ComputeGateway {
+export interface ComputeGateway extends PoolGateway {
   /**
    * The machine's power state now.
    * @returns the state; `stopped` only when compute no longer bills

@@ -37,6 +37,15 @@ export interface ScaleResult {
   note?: string;
 }
 
+/** Options of {@link PoolGateway.scalePool} and {@link PoolGateway.removePoolInstances}. */
+export interface ScaleOptions extends ActOptions {
+  /**
+   * `sku.capacity` as the caller has just read it (`PoolView.capacity`): saves the gateway a read of its own.
+   * Absent: the gateway reads it.
+   */
+  currentCapacity?: number;
+}
+
 /** Average `Percentage CPU` over the last complete minute. */
 export interface CpuSample {
   /** The pool instance's id; '' for a single VM. */
@@ -58,9 +67,9 @@ export interface PoolGateway {
    */
   readPool(target: Machine, options?: ReadStateOptions): Promise<PoolView>;
   /** Sets `sku.capacity`; the reconciler only raises it this way (scale-in deletes chosen instances). */
-  scalePool(target: Machine, capacity: number, options: ActOptions): Promise<ScaleResult>;
+  scalePool(target: Machine, capacity: number, options: ScaleOptions): Promise<ScaleResult>;
   /** Deletes exactly these instances (a scale-in that ends no one's session). */
-  removePoolInstances(target: Machine, instanceIds: string[], options: ActOptions): Promise<ScaleResult>;
+  removePoolInstances(target: Machine, instanceIds: string[], options: ScaleOptions): Promise<ScaleResult>;
   /** `Percentage CPU` per pool instance, or for a single VM (instanceId ''), from Azure Monitor. */
   readCpu(target: Machine, options?: ReadStateOptions): Promise<CpuSample[]>;
 }

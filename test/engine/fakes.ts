@@ -2,12 +2,18 @@
 // They keep the contracts of the real adapters: ETags on runs and checkpoints, createIfAbsent, due moves.
 
 import { ConflictError, PreconditionFailedError } from '../../src/errors.js';
-import type {
-  ComputeGateway,
-  TargetAction,
-  TargetState,
-  ActResult,
-  Machine,
+import {
+  TargetNotFoundError,
+  type ComputeGateway,
+  type CpuSample,
+  type PoolGateway,
+  type PoolView,
+  type ScaleOptions,
+  type ScaleResult,
+  type TargetAction,
+  type TargetState,
+  type ActResult,
+  type Machine,
 } from '../../src/compute/gateway.js';
 import type { ActionMessage } from '../../src/engine/action-message.js';
 import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
@@ -232,8 +238,80 @@ export class MemoryActionQueue implements ActionQueue {
   }
 }
 
+/**
+ * Pools whose changes land at once: `pools` holds each pool's view by resource id (new instances run at once,
+ * ids count up from the highest), `cpu` the samples readCpu answers; `poolFailures` queue errors for the next
+ * pool calls. `poolCalls` records the scaling calls.
+ */
+export class FakePools implements PoolGateway {
+  readonly pools = new Map<string, PoolView>();
+  readonly cpu = new Map<string, CpuSample[]>();
+  readonly poolCalls: { resourceId: string; scaleTo?: number; remove?: string[] }[] = [];
+  readonly poolFailures: Error[] = [];
+
+  async readPool(target: Machine): Promise<PoolView> {
+    await this.failNext();
+    return structuredClone(this.pool(target));
+  }
+
+  async scalePool(target: Machine, capacity: number, _options: ScaleOptions): Promise<ScaleResult> {
+    this.poolCalls.push({ resourceId: target.resourceId, scaleTo: capacity });
+    await this.failNext();
+    const pool = this.pool(target);
+    const from = pool.capacity;
+    let next = Math.max(-1, ...pool.instances.map((i) => Number(i.instanceId))) + 1;
+    while (pool.instances.length < capacity) {
+      pool.instances.push({
+        instanceId: String(next++),
+        power: 'running',
+        deleting: false,
+        protectedFromScaleIn: false,
+      });
+    }
+    const removable = pool.instances.filter((i) => !i.protectedFromScaleIn);
+    while (pool.instances.length > capacity && removable.length > 0) {
+      const newest = removable.pop()!;
+      pool.instances = pool.instances.filter((i) => i !== newest);
+    }
+    pool.capacity = pool.instances.length;
+    const outcome = from === capacity ? 'alreadyInState' : 'completed';
+    return { outcome, operation: 'scale', capacity: { from, to: pool.capacity } };
+  }
+
+  async removePoolInstances(
+    target: Machine,
+    instanceIds: string[],
+    _options: ScaleOptions,
+  ): Promise<ScaleResult> {
+    this.poolCalls.push({ resourceId: target.resourceId, remove: [...instanceIds] });
+    await this.failNext();
+    const pool = this.pool(target);
+    const from = pool.capacity;
+    pool.instances = pool.instances.filter((i) => !instanceIds.includes(i.instanceId));
+    pool.capacity = pool.instances.length;
+    const outcome = instanceIds.length === 0 ? 'alreadyInState' : 'completed';
+    return { outcome, operation: 'deleteInstances', capacity: { from, to: pool.capacity } };
+  }
+
+  readCpu(target: Machine): Promise<CpuSample[]> {
+    return Promise.resolve(structuredClone(this.cpu.get(target.resourceId) ?? []));
+  }
+
+  private failNext(): Promise<void> {
+    const failure = this.poolFailures.shift();
+    return failure ? Promise.reject(failure) : Promise.resolve();
+  }
+
+  private pool(target: Machine): PoolView {
+    const pool = this.pools.get(target.resourceId);
+    if (!pool)
+      throw new TargetNotFoundError('fake: no such pool', { resourceId: target.resourceId, statusCode: 404 });
+    return pool;
+  }
+}
+
 /** A gateway whose machines flip state at once; `failures` queue errors for the next calls to `act`. */
-export class FakeGateway implements ComputeGateway {
+export class FakeGateway extends FakePools implements ComputeGateway {
   readonly states = new Map<string, TargetState['power']>();
   readonly calls: { resourceId: string; action: TargetAction }[] = [];
   readonly failures: Error[] = [];

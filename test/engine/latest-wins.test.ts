@@ -17,7 +17,7 @@ import { execute } from '../../src/engine/execute.js';
 import { requestAction } from '../../src/engine/manual-actions.js';
 import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
 import { validateEntry } from '../../src/schedule/index.js';
-import { MemoryRuns, MemoryTargets } from './fakes.js';
+import { FakePools, MemoryRuns, MemoryTargets } from './fakes.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
@@ -72,7 +72,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** A VM that flips at once; faults and crashes as the current delivery's `fault` says. */
-class ScriptedGateway implements ComputeGateway {
+class ScriptedGateway extends FakePools implements ComputeGateway {
   power: TargetState['power'] = 'stopped';
   fault: Fault = { throttleRead: false, throttleAct: false, crash: 'none', slowAct: false };
   crashed?: () => void;
@@ -82,7 +82,9 @@ class ScriptedGateway implements ComputeGateway {
   /** Calls in flight, landing at the next `land` step. */
   private slow: (() => void)[] = [];
 
-  constructor(private readonly onCall: (occurrenceAt: number, action: TargetAction) => void) {}
+  constructor(private readonly onCall: (occurrenceAt: number, action: TargetAction) => void) {
+    super();
+  }
 
   /** Slow calls land. */
   land(): void {

@@ -22,10 +22,22 @@ export type ResourceState =
       capacity: number;
       /** Instances by the power state they show, e.g. `{ running: 2, starting: 1 }`. */
       instances: Partial<Record<VmPowerState, number>>;
+      /** Each instance, oldest first. */
+      members: PoolMember[];
       provisioningState: string;
       tags: Record<string, string>;
     }
   | { kind: 'computeInstance'; id: string; state: ComputeInstanceState; tags: Record<string, string> };
+
+/** One scale-set instance as the control API shows it. */
+export interface PoolMember {
+  instanceId: string;
+  power: VmPowerState;
+  protectFromScaleIn: boolean;
+  /** A scale-in or a delete by id is removing it. */
+  deleting: boolean;
+  createdAt: number;
+}
 
 /** What a person or another tool can do to a resource behind the scheduler's back. */
 export type ResourceAction = 'start' | 'stop' | 'deallocate' | 'powerOff' | 'restart' | 'delete' | 'scale';
@@ -53,6 +65,13 @@ export function resourceState(resource: Resource): ResourceState {
         id: resource.id,
         capacity: resource.capacity,
         instances,
+        members: resource.instances.map((instance) => ({
+          instanceId: instance.instanceId,
+          power: shownInstancePower(instance),
+          protectFromScaleIn: instance.protectFromScaleIn,
+          deleting: instance.removalEndsAt !== undefined,
+          createdAt: instance.createdAt,
+        })),
         provisioningState: provisioningState(resource),
         tags,
       };

@@ -3,7 +3,7 @@
 
 import type { ComputeInstance } from './fleet/compute-instances.js';
 import type { Operation } from './fleet/operations.js';
-import { shownInstancePower, type ScaleSet } from './fleet/scale-sets.js';
+import { shownInstancePower, type ScaleSet, type ScaleSetInstance } from './fleet/scale-sets.js';
 import { shownVmPower, type VirtualMachine } from './fleet/virtual-machines.js';
 import type { VmPowerState } from './power-states.js';
 
@@ -121,6 +121,66 @@ export function scaleSetInstanceView(pool: ScaleSet): Record<string, unknown> {
     virtualMachine: { statusesSummary },
     extensions: [],
     statuses: [provisioningStatus(pool)],
+  };
+}
+
+/** An instance's `provisioningState`: Creating while a scale-out adds it, Deleting while it is removed. */
+export function instanceProvisioningState(instance: ScaleSetInstance): string {
+  if (instance.removalEndsAt !== undefined) return 'Deleting';
+  if (instance.transition && instance.transition.from === undefined) return 'Creating';
+  return 'Succeeded';
+}
+
+/** The name Azure gives a Uniform scale set's instance, also its `VMName` in Azure Monitor. */
+export function scaleSetInstanceName(pool: ScaleSet, instanceId: string): string {
+  return `${pool.parsed.name}_${instanceId}`;
+}
+
+/** One scale-set instance as `…/virtualMachines` lists it; with `instanceView` when asked for. */
+export function scaleSetVm(
+  pool: ScaleSet,
+  instance: ScaleSetInstance,
+  options: { instanceView: boolean },
+): Record<string, unknown> {
+  const provisioning = instanceProvisioningState(instance);
+  const power = shownInstancePower(instance);
+  const name = scaleSetInstanceName(pool, instance.instanceId);
+  return {
+    id: `${pool.id}/virtualMachines/${instance.instanceId}`,
+    name,
+    type: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
+    location: pool.location,
+    instanceId: instance.instanceId,
+    sku: { name: pool.vmSize, tier: 'Standard' },
+    properties: {
+      latestModelApplied: true,
+      vmId: instance.vmId,
+      provisioningState: provisioning,
+      timeCreated: iso(instance.createdAt),
+      hardwareProfile: { vmSize: pool.vmSize },
+      protectionPolicy: {
+        protectFromScaleIn: instance.protectFromScaleIn,
+        protectFromScaleSetActions: false,
+      },
+      ...(options.instanceView
+        ? {
+            instanceView: {
+              platformUpdateDomain: 0,
+              platformFaultDomain: 0,
+              computerName: name,
+              statuses: [
+                {
+                  code: `ProvisioningState/${provisioning.toLowerCase()}`,
+                  level: 'Info',
+                  displayStatus: provisioning === 'Succeeded' ? 'Provisioning succeeded' : provisioning,
+                  time: iso(instance.createdAt),
+                },
+                { code: `PowerState/${power}`, level: 'Info', displayStatus: POWER_DISPLAY[power] },
+              ],
+            },
+          }
+        : {}),
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { Caller } from './caller.js';
 import type { Fleet, FleetAction } from './fleet/fleet.js';
 import type { Operation } from './fleet/operations.js';
 import type { Resource } from './fleet/resource.js';
+import { instanceNotFound, protectInstance, type ScaleSet } from './fleet/scale-sets.js';
 import * as json from './representations.js';
 import type { ComputePolicy } from './throttling.js';
 
@@ -50,7 +51,7 @@ const VM_PATH = new RegExp(
   'i',
 );
 const POOL_PATH = new RegExp(
-  `${GROUP}(?<type>Microsoft\\.Compute/virtualMachineScaleSets)/(?<name>[^/]+)(?:/(?<child>[^/]+))?$`,
+  `${GROUP}(?<type>Microsoft\\.Compute/virtualMachineScaleSets)/(?<name>[^/]+)(?:/(?<child>[^/]+)(?:/(?<instance>[^/]+))?)?$`,
   'i',
 );
 const COMPUTE_INSTANCE_PATH = new RegExp(
@@ -83,7 +84,13 @@ export class ArmRoutes {
     const path = url.pathname.replace(/\/+$/, '');
     let match: RegExpExecArray | null;
     if ((match = VM_PATH.exec(path))) return this.virtualMachineRoute(method, url, groups(match));
-    if ((match = POOL_PATH.exec(path))) return this.scaleSetRoute(method, groups(match));
+    if ((match = POOL_PATH.exec(path))) {
+      const g = groups(match);
+      const child = g['child']?.toLowerCase();
+      if (child === 'virtualmachines' || child === 'delete')
+        return this.scaleSetInstancesRoute(method, url, g);
+      if (g['instance'] === undefined) return this.scaleSetRoute(method, g);
+    }
     if ((match = COMPUTE_INSTANCE_PATH.exec(path))) return this.computeInstanceRoute(method, groups(match));
     if ((match = VM_LIST_PATH.exec(path))) return this.virtualMachineListRoute(method, url, groups(match));
     if ((match = COMPUTE_OPERATION_PATH.exec(path)))
@@ -132,6 +139,66 @@ export class ArmRoutes {
       };
     }
     throw methodNotAllowed(method, url.pathname);
+  }
+
+  /**
+   * A scale set's instances: `GET …/virtualMachines` (paged, `$expand=instanceView` or `$select=instanceView`),
+   * `GET|PUT …/virtualMachines/{id}` (the PUT honours `protectionPolicy`), `POST …/delete` with `instanceIds`.
+   */
+  private scaleSetInstancesRoute(method: string, url: URL, g: Record<string, string>): ResolvedRoute {
+    const base = { subscriptionId: g['sub']!, write: method !== 'GET' };
+    const instanceId = g['instance'] === undefined ? undefined : decode(g['instance']);
+    const withView = ['$expand', '$select'].some((name) =>
+      (url.searchParams.get(name) ?? '').toLowerCase().includes('instanceview'),
+    );
+    if (g['child']!.toLowerCase() === 'delete') {
+      if (method !== 'POST' || instanceId !== undefined) throw methodNotAllowed(method, url.pathname);
+      return {
+        ...base,
+        compute: { policy: 'scaleSetUpdates', resourceKey: resourceKey(g) },
+        handle: (request) =>
+          this.accepted(request, this.lookup(g, 'pool'), {
+            kind: 'pool',
+            action: 'deleteInstances',
+            instanceIds: instanceIdsOf(request.body),
+          }),
+      };
+    }
+    if (method === 'GET' && instanceId === undefined) {
+      return { ...base, handle: () => this.instancePage(this.lookup(g, 'pool'), url, withView) };
+    }
+    if ((method === 'GET' || method === 'PUT') && instanceId !== undefined) {
+      return {
+        ...base,
+        handle: (request) => {
+          const pool = this.lookup(g, 'pool');
+          const instance =
+            method === 'PUT'
+              ? protectInstance(pool, instanceId, protectionOf(request.body))
+              : pool.instances.find((i) => i.instanceId === instanceId);
+          if (!instance) throw instanceNotFound(pool, instanceId);
+          return { status: 200, body: json.scaleSetVm(pool, instance, { instanceView: withView }) };
+        },
+      };
+    }
+    throw methodNotAllowed(method, url.pathname);
+  }
+
+  /** One page of a scale set's instances, with a `nextLink` when more follow. */
+  private instancePage(pool: ScaleSet, url: URL, withView: boolean): ArmResponse {
+    const skip = Number.parseInt(url.searchParams.get('$skiptoken') ?? '0', 10) || 0;
+    const page = pool.instances.slice(skip, skip + this.options.listPageSize);
+    const body: Record<string, unknown> = {
+      value: page.map((instance) => json.scaleSetVm(pool, instance, { instanceView: withView })),
+    };
+    if (skip + page.length < pool.instances.length) body['nextLink'] = this.nextLink(url, skip + page.length);
+    return { status: 200, body };
+  }
+
+  private nextLink(url: URL, skip: number): string {
+    const next = new URL(url.toString(), this.options.baseUrl());
+    next.searchParams.set('$skiptoken', String(skip));
+    return `${this.options.baseUrl()}${next.pathname}${next.search}`;
   }
 
   private scaleSetRoute(method: string, g: Record<string, string>): ResolvedRoute {
@@ -235,11 +302,7 @@ export class ArmRoutes {
         const body: Record<string, unknown> = {
           value: page.map((vm) => json.virtualMachine(vm, { instanceView: statusOnly })),
         };
-        if (skip + page.length < all.length) {
-          const next = new URL(url.toString(), this.options.baseUrl());
-          next.searchParams.set('$skiptoken', String(skip + page.length));
-          body['nextLink'] = `${this.options.baseUrl()}${next.pathname}${next.search}`;
-        }
+        if (skip + page.length < all.length) body['nextLink'] = this.nextLink(url, skip + page.length);
         return { status: 200, body };
       },
     };
@@ -421,4 +484,43 @@ function scaleSetUpdate(body: unknown): { capacity?: number; tags?: Record<strin
     update.tags = tags as Record<string, string>;
   }
   return update;
+}
+
+/** `{"instanceIds": ["1", "3"]}`: the body of a scale set's `POST …/delete`. */
+function instanceIdsOf(body: unknown): string[] {
+  const ids = (body as { instanceIds?: unknown } | null)?.instanceIds;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.some((id) => typeof id !== 'string')) {
+    throw new ArmError(400, 'InvalidParameter', 'The value of parameter instanceIds is invalid.', {
+      details: [
+        {
+          code: 'InvalidParameter',
+          target: 'instanceIds',
+          message: 'Expected a non-empty list of instance ids.',
+        },
+      ],
+    });
+  }
+  return ids as string[];
+}
+
+/** `properties.protectionPolicy.protectFromScaleIn` of an instance PUT; absent means not protected. */
+function protectionOf(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ArmError(
+      400,
+      'InvalidRequestContent',
+      'The request content was invalid: expected a JSON object.',
+    );
+  }
+  const policy = (body as { properties?: { protectionPolicy?: { protectFromScaleIn?: unknown } } }).properties
+    ?.protectionPolicy;
+  const value = policy?.protectFromScaleIn;
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      'The value of parameter protectionPolicy.protectFromScaleIn is invalid.',
+    );
+  }
+  return value === true;
 }

@@ -7,6 +7,10 @@ import type {
   ActOptions,
   ActResult,
   ComputeGateway,
+  CpuSample,
+  PoolView,
+  ScaleOptions,
+  ScaleResult,
   ReadStateOptions,
   Machine,
   TargetAction,
@@ -87,5 +91,22 @@ export class FaultInjectingGateway implements ComputeGateway {
     // …and half after Azure took the call but before the run row records it: the hardest case.
     if (this.maybeCrash('act')) return never();
     return result;
+  }
+
+  // Pool calls pass straight through: the pool reconciler's own faults are the emulator's.
+  readPool(target: Machine, options?: ReadStateOptions): Promise<PoolView> {
+    return this.inner.readPool(target, options);
+  }
+
+  scalePool(target: Machine, capacity: number, options: ScaleOptions): Promise<ScaleResult> {
+    return this.inner.scalePool(target, capacity, options);
+  }
+
+  removePoolInstances(target: Machine, instanceIds: string[], options: ScaleOptions): Promise<ScaleResult> {
+    return this.inner.removePoolInstances(target, instanceIds, options);
+  }
+
+  readCpu(target: Machine, options?: ReadStateOptions): Promise<CpuSample[]> {
+    return this.inner.readCpu(target, options);
   }
 }

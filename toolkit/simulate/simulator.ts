@@ -253,6 +253,7 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
       agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true, maxSockets: 32 }),
       pollIntervalInMs: 1,
       retryDelayInMs: 1,
+      clock,
       // Every wait goes through the queue, on the virtual clock.
       maxRetryAfterInMs: 0,
     }),

@@ -25,6 +25,7 @@ import {
 import { ResourceRegistry, type ResourcePath } from './registry.js';
 import type { Resource, ResourceBase, ResourceKind, ResourceOptions } from './resource.js';
 import {
+  beginDeleteInstances,
   beginScale,
   beginScaleSetAction,
   checkCapacity,
@@ -49,6 +50,7 @@ export type FleetAction =
       action: 'start' | 'deallocate' | 'powerOff' | 'restart' | 'delete';
     }
   | { kind: 'pool'; action: 'update'; capacity?: number; tags?: Record<string, string> }
+  | { kind: 'pool'; action: 'deleteInstances'; instanceIds: string[] }
   | { kind: 'computeInstance'; action: ComputeInstanceAction | 'delete' };
 
 export interface FleetOptions {
@@ -155,9 +157,11 @@ export class Fleet {
       case 'vm':
         return beginVmAction(resource as VirtualMachine, request.action, context);
       case 'pool':
-        return request.action === 'update'
-          ? beginScale(resource as ScaleSet, request, context)
-          : beginScaleSetAction(resource as ScaleSet, request.action, context);
+        if (request.action === 'update') return beginScale(resource as ScaleSet, request, context);
+        if (request.action === 'deleteInstances') {
+          return beginDeleteInstances(resource as ScaleSet, request.instanceIds, context);
+        }
+        return beginScaleSetAction(resource as ScaleSet, request.action, context);
       case 'computeInstance':
         return beginComputeInstanceAction(resource as ComputeInstance, request.action, context);
     }

@@ -2,7 +2,7 @@
 // power off, restart and capacity changes do to its instances, each instance on its own time.
 
 import { randomUUID } from 'node:crypto';
-import { operationNotAllowed } from '../arm-error.js';
+import { ArmError, operationNotAllowed } from '../arm-error.js';
 import { planVmAction, type VmAction, type VmPowerState } from '../power-states.js';
 import { defaultFailure, failureFor, type ActionContext, type Operation } from './operations.js';
 import { COMPUTE_PROVIDER, type ResourceBase, type ResourceKind, type ResourceOptions } from './resource.js';
@@ -10,6 +10,12 @@ import type { VmPowerStateOption } from './virtual-machines.js';
 
 export interface ScaleSetInstance {
   instanceId: string;
+  /** Azure's `vmId`: a new one for every instance ever created. */
+  vmId: string;
+  /** When the instance was created (`timeCreated`). */
+  createdAt: number;
+  /** `protectionPolicy.protectFromScaleIn`: a capacity decrease never picks this instance. */
+  protectFromScaleIn: boolean;
   power: VmPowerState;
   /** Absent `from` means the instance is being created by a scale-out. */
   transition?: { from?: VmPowerState; through: VmPowerState; to: VmPowerState; endsAt: number };
@@ -49,6 +55,10 @@ export const scaleSetKind: ResourceKind<ScaleSet> = {
   conflict: operationNotAllowed,
 };
 
+function newInstance(instanceId: string, createdAt: number, power: VmPowerState): ScaleSetInstance {
+  return { instanceId, vmId: randomUUID(), createdAt, protectFromScaleIn: false, power };
+}
+
 /** Refuses a capacity no scale set can have, before anything else is checked. */
 export function checkCapacity(capacity: number): void {
   if (!Number.isInteger(capacity) || capacity < 0) {
@@ -64,10 +74,9 @@ export function newScaleSet(base: ResourceBase, options: ScaleSetOptions): Scale
     uniqueId: randomUUID(),
     vmSize: options.vmSize ?? 'Standard_NC4as_T4_v3',
     capacity: options.capacity,
-    instances: Array.from({ length: options.capacity }, (_, index) => ({
-      instanceId: String(index),
-      power,
-    })),
+    instances: Array.from({ length: options.capacity }, (_, index) =>
+      newInstance(String(index), base.createdAt, power),
+    ),
     nextInstanceId: options.capacity,
   };
 }
@@ -131,8 +140,10 @@ export function beginScale(pool: ScaleSet, update: ScaleSetUpdate, context: Acti
   });
   if (update.tags) pool.tags = { ...update.tags };
   pool.capacityBefore = pool.capacity;
-  pool.capacity = target;
-  stepCapacity(pool, live, target - live.length, { from: now, durationInMs: duration });
+  // Protected instances stay: a decrease below them leaves the capacity at what is left.
+  const kept = live.filter((i) => i.protectFromScaleIn).length;
+  pool.capacity = Math.max(target, kept);
+  stepCapacity(pool, live, pool.capacity - live.length, { from: now, durationInMs: duration });
   op.finish = () => {
     finishInstances(pool);
     pool.capacityBefore = undefined;
@@ -147,6 +158,72 @@ export function beginScale(pool: ScaleSet, update: ScaleSetUpdate, context: Acti
   return op;
 }
 
+/**
+ * `POST …/delete` with `instanceIds`: removes exactly those instances (protection does not stop a delete the
+ * caller asked for by id, as in Azure) and lowers the capacity by as many. Ids already being deleted are
+ * left as they are; an id the scale set does not have is a 400 before anything changes.
+ */
+export function beginDeleteInstances(
+  pool: ScaleSet,
+  instanceIds: readonly string[],
+  context: ActionContext,
+): Operation {
+  const unknown = instanceIds.filter((id) => !pool.instances.some((i) => i.instanceId === id));
+  if (unknown.length > 0) {
+    throw new ArmError(
+      400,
+      'InvalidParameter',
+      `The instance ids ${unknown.map((id) => `'${id}'`).join(', ')} are not in scale set '${pool.parsed.name}'.`,
+      { details: [{ code: 'InvalidParameter', target: 'instanceIds', message: 'Unknown instance id.' }] },
+    );
+  }
+  const chosen = liveInstances(pool).filter((i) => instanceIds.includes(i.instanceId));
+  const now = context.clock.now();
+  const duration = chosen.length > 0 ? pool.durations.delete : 0;
+  const op = context.operations.start({
+    resource: pool,
+    operationName: `${scaleSetKind.type}/delete/action`,
+    category: 'action',
+    durationInMs: duration,
+    origin: context.origin,
+    failure: failureFor(pool, context.origin, () => defaultFailure(pool, 'delete')),
+  });
+  pool.capacityBefore = pool.capacity;
+  pool.capacity = Math.max(0, pool.capacity - chosen.length);
+  for (const instance of chosen) instance.removalEndsAt = now + duration;
+  op.finish = () => {
+    finishInstances(pool);
+    pool.capacityBefore = undefined;
+    pool.failedWith = undefined;
+  };
+  op.rollBack = () => {
+    rollBackInstances(pool);
+    pool.capacity = pool.capacityBefore ?? pool.instances.length;
+    pool.capacityBefore = undefined;
+  };
+  return op;
+}
+
+/** `PUT …/virtualMachines/{id}` with `protectionPolicy`: applies at once (the model of one instance). */
+export function protectInstance(
+  pool: ScaleSet,
+  instanceId: string,
+  protectFromScaleIn: boolean,
+): ScaleSetInstance {
+  const instance = pool.instances.find((i) => i.instanceId === instanceId);
+  if (!instance) throw instanceNotFound(pool, instanceId);
+  instance.protectFromScaleIn = protectFromScaleIn;
+  return instance;
+}
+
+export function instanceNotFound(pool: ScaleSet, instanceId: string): ArmError {
+  return new ArmError(
+    404,
+    'NotFound',
+    `The entity was not found: instance '${instanceId}' of scale set '${pool.parsed.name}'.`,
+  );
+}
+
 /** Spreads `change` instance creations (or removals, when negative) evenly across the scale's duration. */
 function stepCapacity(
   pool: ScaleSet,
@@ -154,18 +231,18 @@ function stepCapacity(
   change: number,
   over: { from: number; durationInMs: number },
 ): void {
-  const steps = Math.abs(change);
+  const removable = live.filter((i) => !i.protectFromScaleIn);
+  const steps = change > 0 ? change : Math.min(-change, removable.length);
   for (let step = 0; step < steps; step++) {
     const endsAt = over.from + Math.round((over.durationInMs * (step + 1)) / steps);
     if (change > 0) {
-      pool.instances.push({
-        instanceId: String(pool.nextInstanceId++),
-        power: 'starting',
-        transition: { through: 'starting', to: 'running', endsAt },
-      });
+      const instance = newInstance(String(pool.nextInstanceId++), over.from, 'starting');
+      instance.transition = { through: 'starting', to: 'running', endsAt };
+      pool.instances.push(instance);
     } else {
-      // Scale-in removes the newest instances first, like Azure's default scale-in policy.
-      const instance = live[live.length - 1 - step];
+      // Scale-in removes the newest instances first, like Azure's default scale-in policy, and never one
+      // protected from scale-in.
+      const instance = removable[removable.length - 1 - step];
       if (instance) instance.removalEndsAt = endsAt;
     }
   }
