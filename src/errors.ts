@@ -54,66 +54,45 @@ export abstract class SchedulerError extends Error {
   }
 }
 
-/** The request is malformed or breaks a rule; `errors` points at each offending field. */
-export class InvalidRequestError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'InvalidRequestError';
-  override readonly status = 400;
-  override readonly problemType = 'invalid-request';
-  override readonly title = 'The request is invalid';
+/**
+ * The base of an error its caller can fix, answered with `status`, `problemType` and `title`. Most user
+ * errors differ only in these facts, so each declares them in one line: `class X extends userFault(…) {}`.
+ * Its `name` is the declaring class's.
+ */
+export function userFault(status: number, problemType: string, title: string) {
+  return class UserFault extends SchedulerError {
+    readonly isUserError = true;
+    override readonly name: string = this.constructor.name;
+    override readonly status: number = status;
+    override readonly problemType: string = problemType;
+    override readonly title: string = title;
+  };
 }
+
+/** The request is malformed or breaks a rule; `errors` points at each offending field. */
+export class InvalidRequestError extends userFault(400, 'invalid-request', 'The request is invalid') {}
 
 /**
  * No credible caller: the platform did not authenticate the request. `errors` names the principal headers
  * we could not believe, when that is why.
  */
-export class UnauthenticatedError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'UnauthenticatedError';
-  override readonly status = 401;
-  override readonly problemType = 'unauthenticated';
-  override readonly title = 'Sign-in required';
-
+export class UnauthenticatedError extends userFault(401, 'unauthenticated', 'Sign-in required') {
   override get headers(): Readonly<Record<string, string>> {
     return { 'WWW-Authenticate': 'Bearer realm="compute-scheduler"' };
   }
 }
 
 /** The caller is known but may not act on this target or field. */
-export class ForbiddenError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'ForbiddenError';
-  override readonly status = 403;
-  override readonly problemType = 'forbidden';
-  override readonly title = 'Not yours';
-}
+export class ForbiddenError extends userFault(403, 'forbidden', 'Not yours') {}
 
 /** The target (or its schedule, or a registration's history) does not exist, or not for this caller. */
-export class NotFoundError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'NotFoundError';
-  override readonly status = 404;
-  override readonly problemType = 'not-found';
-  override readonly title = 'Not found';
-}
+export class NotFoundError extends userFault(404, 'not-found', 'Not found') {}
 
 /** The caller's `If-Match` no longer matches: someone changed the resource since they read it. */
-export class PreconditionFailedError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'PreconditionFailedError';
-  override readonly status = 412;
-  override readonly problemType = 'precondition-failed';
-  override readonly title = 'The resource changed';
-}
+export class PreconditionFailedError extends userFault(412, 'precondition-failed', 'The resource changed') {}
 
 /** A write lost a race with another writer and could not be completed after retrying. */
-export class ConflictError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'ConflictError';
-  override readonly status = 409;
-  override readonly problemType = 'conflict';
-  override readonly title = 'Conflict';
-}
+export class ConflictError extends userFault(409, 'conflict', 'Conflict') {}
 
 /** A conditional write lost to another writer (stale ETag, or the row exists): what that writer left stands. */
 export function isWriteRace(error: unknown): boolean {
@@ -121,30 +100,17 @@ export function isWriteRace(error: unknown): boolean {
 }
 
 /** The body is larger than the API takes. */
-export class PayloadTooLargeError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'PayloadTooLargeError';
-  override readonly status = 413;
-  override readonly problemType = 'payload-too-large';
-  override readonly title = 'The body is too large';
-}
+export class PayloadTooLargeError extends userFault(413, 'payload-too-large', 'The body is too large') {}
 
 /** The body is not declared as JSON. */
-export class UnsupportedMediaTypeError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'UnsupportedMediaTypeError';
-  override readonly status = 415;
-  override readonly problemType = 'unsupported-media-type';
-  override readonly title = 'The body must be JSON';
-}
+export class UnsupportedMediaTypeError extends userFault(
+  415,
+  'unsupported-media-type',
+  'The body must be JSON',
+) {}
 
 /** The route exists but does not serve this method; the answer's `Allow` names those it does. */
-export class MethodNotAllowedError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'MethodNotAllowedError';
-  override readonly status = 405;
-  override readonly problemType = 'method-not-allowed';
-  override readonly title = 'Method not allowed';
+export class MethodNotAllowedError extends userFault(405, 'method-not-allowed', 'Method not allowed') {
   readonly allow: string[];
 
   constructor(method: string, allow: string[]) {

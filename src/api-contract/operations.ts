@@ -34,6 +34,24 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
+/** A list's paging parameters: `maxPageSize` (described by `pageSize`) and `continuationToken`. */
+function pageParameters(pageSize: string): ApiParameter[] {
+  return [
+    {
+      name: 'maxPageSize',
+      in: 'query',
+      description: pageSize,
+      schema: { type: 'integer', minimum: 1, maximum: 1000 },
+    },
+    {
+      name: 'continuationToken',
+      in: 'query',
+      description: 'From the previous page.',
+      schema: { type: 'string', maxLength: 4096 },
+    },
+  ];
+}
+
 export type OperationId =
   | 'registerTarget'
   | 'listTargets'
@@ -116,20 +134,7 @@ export const operations: ApiOperation[] = [
     tag: 'Targets',
     authLevel: 'function',
     requiresPrincipal: true,
-    parameters: [
-      {
-        name: 'maxPageSize',
-        in: 'query',
-        description: 'Targets per page (default 100).',
-        schema: { type: 'integer', minimum: 1, maximum: 1000 },
-      },
-      {
-        name: 'continuationToken',
-        in: 'query',
-        description: 'From the previous page.',
-        schema: { type: 'string', maxLength: 4096 },
-      },
-    ],
+    parameters: [...pageParameters('Targets per page (default 100).')],
     responses: { 200: { description: 'A page of targets.', schema: 'TargetList' } },
   },
   {
@@ -250,18 +255,7 @@ export const operations: ApiOperation[] = [
     requiresPrincipal: true,
     parameters: [
       targetId,
-      {
-        name: 'maxPageSize',
-        in: 'query',
-        description: 'Runs per page (default 50).',
-        schema: { type: 'integer', minimum: 1, maximum: 1000 },
-      },
-      {
-        name: 'continuationToken',
-        in: 'query',
-        description: 'From the previous page.',
-        schema: { type: 'string', maxLength: 4096 },
-      },
+      ...pageParameters('Runs per page (default 50).'),
       {
         name: 'registration',
         in: 'query',

@@ -4,6 +4,14 @@
 import { MAX_PRINCIPAL_ID_LENGTH } from '../auth/principal.js';
 import { ref, type JsonSchema, type SchemaRegistry } from './schema.js';
 
+/** A string with nothing more to say: the answers' ids, names and links. */
+const text: JsonSchema = { type: 'string' };
+
+/** An answer's `links`: each named relation is a URL. */
+function links(...relations: string[]): JsonSchema {
+  return { type: 'object', properties: Object.fromEntries(relations.map((r) => [r, text])) };
+}
+
 const instant: JsonSchema = {
   type: 'string',
   format: 'date-time',
@@ -64,32 +72,24 @@ export const schemas: SchemaRegistry = {
         pattern: '^[0-9a-f]{32}$',
         description: 'Derived from the lowercased resource id.',
       },
-      resourceId: { type: 'string' },
+      resourceId: text,
       kind: { type: 'string', enum: ['vm', 'pool', 'computeInstance'] },
-      subscriptionId: { type: 'string' },
-      resourceGroup: { type: 'string' },
-      name: { type: 'string' },
+      subscriptionId: text,
+      resourceGroup: text,
+      name: text,
       workspace: { type: 'string', description: 'Compute instances only.' },
       owner: {
         type: 'object',
-        properties: { id: { type: 'string' }, name: { type: 'string' } },
+        properties: { id: text, name: text },
         required: ['id'],
       },
-      assignedTo: { type: 'string' },
+      assignedTo: text,
       createdAt: instant,
       registration: {
         type: 'string',
         description: 'This registration of the machine; its run history starts afresh with each one.',
       },
-      links: {
-        type: 'object',
-        properties: {
-          self: { type: 'string' },
-          schedules: { type: 'string' },
-          runs: { type: 'string' },
-          timeline: { type: 'string' },
-        },
-      },
+      links: links('self', 'schedules', 'runs', 'timeline'),
     },
     required: ['id', 'resourceId', 'kind', 'name', 'owner', 'createdAt'],
   },
@@ -203,9 +203,9 @@ export const schemas: SchemaRegistry = {
     type: 'object',
     description: 'A schedule entry as stored, with what it means.',
     properties: {
-      triggerType: { type: 'string' },
-      action: { type: 'string' },
-      status: { type: 'string' },
+      triggerType: text,
+      action: text,
+      status: text,
       cron: ref('CronTrigger'),
       recurrence: ref('RecurrenceTrigger'),
       description: {
@@ -219,11 +219,11 @@ export const schemas: SchemaRegistry = {
   Schedules: {
     type: 'object',
     properties: {
-      targetId: { type: 'string' },
+      targetId: text,
       computeStartStop: { type: 'array', items: ref('ExpandedScheduleEntry') },
       registeredAt: { ...instant, description: 'Recurrences without a startTime count intervals from here.' },
       updatedAt: instant,
-      updatedBy: { type: 'string' },
+      updatedBy: text,
     },
     required: ['targetId', 'computeStartStop', 'registeredAt', 'updatedAt'],
   },
@@ -240,7 +240,7 @@ export const schemas: SchemaRegistry = {
   Timeline: {
     type: 'object',
     properties: {
-      targetId: { type: 'string' },
+      targetId: text,
       from: instant,
       to: instant,
       desiredStateAtFrom: {
@@ -274,10 +274,10 @@ export const schemas: SchemaRegistry = {
       },
       attempts: { type: 'integer', minimum: 0 },
       operation: { type: 'string', description: 'The ARM operation called, e.g. deallocate.' },
-      note: { type: 'string' },
+      note: text,
       error: {
         type: 'object',
-        properties: { code: { type: 'string' }, message: { type: 'string' } },
+        properties: { code: text, message: text },
         required: ['code', 'message'],
       },
       requestedBy: principalId,
@@ -296,8 +296,8 @@ export const schemas: SchemaRegistry = {
           'The registration of the target these runs belong to (a new one after each registration).',
       },
       value: { type: 'array', items: ref('Run') },
-      continuationToken: { type: 'string' },
-      nextLink: { type: 'string' },
+      continuationToken: text,
+      nextLink: text,
     },
     required: ['value'],
   },
@@ -313,7 +313,7 @@ export const schemas: SchemaRegistry = {
             registration: { type: 'string', description: 'Absent for a history older than registrations.' },
             latestAction: { type: 'string', enum: ['Start', 'Stop', 'Restart'] },
             latestAt: instant,
-            links: { type: 'object', properties: { runs: { type: 'string' } } },
+            links: links('runs'),
           },
           required: ['latestAction', 'latestAt', 'links'],
         },
@@ -324,12 +324,12 @@ export const schemas: SchemaRegistry = {
   ActionAccepted: {
     type: 'object',
     properties: {
-      targetId: { type: 'string' },
-      runId: { type: 'string' },
+      targetId: text,
+      runId: text,
       action: { type: 'string', enum: ['Start', 'Stop', 'Restart'] },
       occurrence: instant,
       outcome: { type: 'string', enum: ['pending'] },
-      links: { type: 'object', properties: { runs: { type: 'string' } } },
+      links: links('runs'),
     },
     required: ['targetId', 'runId', 'action', 'occurrence', 'outcome'],
   },
@@ -337,11 +337,11 @@ export const schemas: SchemaRegistry = {
     type: 'object',
     description: 'An RFC 9457 problem document.',
     properties: {
-      type: { type: 'string' },
-      title: { type: 'string' },
+      type: text,
+      title: text,
       status: { type: 'integer' },
-      detail: { type: 'string' },
-      instance: { type: 'string' },
+      detail: text,
+      instance: text,
       errors: {
         type: 'array',
         items: {
@@ -349,8 +349,8 @@ export const schemas: SchemaRegistry = {
           properties: {
             pointer: { type: 'string', description: 'RFC 6901 JSON pointer into the request body.' },
             parameter: { type: 'string', description: 'A query or path parameter.' },
-            header: { type: 'string' },
-            reason: { type: 'string' },
+            header: text,
+            reason: text,
           },
           required: ['reason'],
         },

@@ -564,35 +564,46 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
   }
 
   private compute(parsed: ParsedResourceId): ComputeManagementClient {
-    const key = parsed.subscriptionId.toLowerCase();
-    let client = this.computeClients.get(key);
-    if (!client) {
-      client = new ComputeManagementClient(this.credential, parsed.subscriptionId, {
-        endpoint: this.endpoint,
+    return this.clientFor(this.computeClients, parsed, (subscriptionId) => {
+      return new ComputeManagementClient(this.credential, subscriptionId, {
+        ...this.clientOptions(),
         credentials: { scopes: [this.scope()] },
-        userAgentOptions: { userAgentPrefix: 'compute-scheduler' },
-        ...(this.options.agent ? { agent: this.options.agent } : {}),
       });
+    });
+  }
+
+  private machineLearning(parsed: ParsedResourceId): AzureMachineLearningWorkspaces {
+    return this.clientFor(this.machineLearningClients, parsed, (subscriptionId) => {
+      return new AzureMachineLearningWorkspaces(this.credential, subscriptionId, {
+        ...this.clientOptions(),
+        credentialScopes: [this.scope()],
+      });
+    });
+  }
+
+  /** One client per subscription, made on first use with our capped retries in its pipeline. */
+  private clientFor<Client extends { pipeline: Pipeline }>(
+    clients: Map<string, Client>,
+    parsed: ParsedResourceId,
+    make: (subscriptionId: string) => Client,
+  ): Client {
+    const key = parsed.subscriptionId.toLowerCase();
+    let client = clients.get(key);
+    if (!client) {
+      client = make(parsed.subscriptionId);
       useCappedRetries(client.pipeline, this.retry);
-      this.computeClients.set(key, client);
+      clients.set(key, client);
     }
     return client;
   }
 
-  private machineLearning(parsed: ParsedResourceId): AzureMachineLearningWorkspaces {
-    const key = parsed.subscriptionId.toLowerCase();
-    let client = this.machineLearningClients.get(key);
-    if (!client) {
-      client = new AzureMachineLearningWorkspaces(this.credential, parsed.subscriptionId, {
-        endpoint: this.endpoint,
-        credentialScopes: [this.scope()],
-        userAgentOptions: { userAgentPrefix: 'compute-scheduler' },
-        ...(this.options.agent ? { agent: this.options.agent } : {}),
-      });
-      useCappedRetries(client.pipeline, this.retry);
-      this.machineLearningClients.set(key, client);
-    }
-    return client;
+  /** What both SDK clients are built with: where ARM is, who we say we are, the HTTPS agent if any. */
+  private clientOptions() {
+    return {
+      endpoint: this.endpoint,
+      userAgentOptions: { userAgentPrefix: 'compute-scheduler' },
+      ...(this.options.agent ? { agent: this.options.agent } : {}),
+    };
   }
 
   private monitor(parsed: ParsedResourceId): MonitorClient {

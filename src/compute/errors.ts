@@ -11,6 +11,10 @@ interface ComputeErrorDetails {
   statusCode?: number;
   /** Azure's error code, e.g. `OperationNotAllowed`, `AllocationFailed`, `ECONNRESET`. */
   code?: string;
+  /** When to call again: a 429's or 503's Retry-After, when Azure gave one. */
+  retryAfterInMs?: number;
+  /** The state read right after a 409, when that read worked. */
+  state?: TargetState;
   cause?: unknown;
 }
 
@@ -18,6 +22,10 @@ export abstract class ComputeError extends SchedulerError {
   readonly resourceId: string;
   readonly statusCode: number | undefined;
   readonly code: string | undefined;
+  /** Azure's hint for when to call again, when it gave one (always on a ThrottledError). */
+  readonly retryAfterInMs: number | undefined;
+  /** The state read right after a 409 refusal, when that read worked. */
+  readonly state: TargetState | undefined;
   /** True when the same call may succeed later; the queue retries these with a delay. */
   abstract readonly retryable: boolean;
 
@@ -26,63 +34,43 @@ export abstract class ComputeError extends SchedulerError {
     this.resourceId = details.resourceId;
     this.statusCode = details.statusCode;
     this.code = details.code;
-  }
-}
-
-/** 429: wait `retryAfterInMs` (Azure's Retry-After) before calling again. */
-export class ThrottledError extends ComputeError {
-  readonly isUserError = false;
-  readonly retryable = true;
-  override readonly name = 'ThrottledError';
-  readonly retryAfterInMs: number;
-
-  constructor(message: string, details: ComputeErrorDetails & { retryAfterInMs: number }) {
-    super(message, details);
     this.retryAfterInMs = details.retryAfterInMs;
-  }
-}
-
-/** 409: the machine is in a state that refuses the action now (usually mid-transition); try again later. */
-export class TargetConflictError extends ComputeError {
-  readonly isUserError = false;
-  readonly retryable = true;
-  override readonly name = 'TargetConflictError';
-  /** The state read right after the refusal, when that read worked. */
-  readonly state: TargetState | undefined;
-
-  constructor(message: string, details: ComputeErrorDetails & { state?: TargetState }) {
-    super(message, details);
     this.state = details.state;
   }
 }
 
-/** 404: the machine, its resource group or its workspace does not exist. Retrying will not help. */
-export class TargetNotFoundError extends ComputeError {
-  readonly isUserError = true;
-  readonly retryable = false;
-  override readonly name = 'TargetNotFoundError';
+/**
+ * The base of a compute error whose kind fixes whether it is retried and whether the user can fix it; the
+ * kinds below differ only in that, so each is declared in one line. Its `name` is the declaring class's.
+ */
+function computeFault(retryable: boolean, isUserError = false) {
+  return class ComputeFault extends ComputeError {
+    readonly isUserError = isUserError;
+    readonly retryable = retryable;
+    override readonly name: string = this.constructor.name;
+  };
 }
 
-/** 401/403: the scheduler's identity may not do this; an operator must grant the role. */
-export class AccessDeniedError extends ComputeError {
-  readonly isUserError = false;
-  readonly retryable = false;
-  override readonly name = 'AccessDeniedError';
-}
+/** 429: wait `retryAfterInMs` (Azure's Retry-After) before calling again. */
+export class ThrottledError extends computeFault(true) {
+  declare readonly retryAfterInMs: number;
 
-/** 5xx, timeouts and dropped connections that outlasted the quick retries inside the call. */
-export class TransientError extends ComputeError {
-  readonly isUserError = false;
-  readonly retryable = true;
-  override readonly name = 'TransientError';
-  /** Azure's hint for when to retry (a 503's Retry-After), when it gave one. */
-  readonly retryAfterInMs: number | undefined;
-
-  constructor(message: string, details: ComputeErrorDetails & { retryAfterInMs?: number }) {
+  constructor(message: string, details: ComputeErrorDetails & { retryAfterInMs: number }) {
     super(message, details);
-    this.retryAfterInMs = details.retryAfterInMs;
   }
 }
+
+/** 409: the machine is in a state that refuses the action now (usually mid-transition); try again later. */
+export class TargetConflictError extends computeFault(true) {}
+
+/** 404: the machine, its resource group or its workspace does not exist. Retrying will not help. */
+export class TargetNotFoundError extends computeFault(false, true) {}
+
+/** 401/403: the scheduler's identity may not do this; an operator must grant the role. */
+export class AccessDeniedError extends computeFault(false) {}
+
+/** 5xx, timeouts and dropped connections that outlasted the quick retries inside the call. */
+export class TransientError extends computeFault(true) {}
 
 /**
  * Azure accepted the request and the operation ended Failed (e.g. `AllocationFailed`), or refused it for a

@@ -1,18 +1,12 @@
 // The schedule engine's errors, on the project's one root (the only module outside schedule/ it imports):
 // every problem names the field by an RFC 6901 JSON pointer relative to the validated document and says why.
 
-import { SchedulerError, type FieldProblem } from '../errors.js';
+import { SchedulerError, userFault, type FieldProblem } from '../errors.js';
 
 export type { FieldProblem };
 
 /** Bad user input: one or more fields are wrong. Never a system fault. */
-export class ScheduleValidationError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'ScheduleValidationError';
-  override readonly status = 400;
-  override readonly problemType = 'invalid-schedule';
-  override readonly title = 'The schedule is invalid';
-
+export class ScheduleValidationError extends userFault(400, 'invalid-schedule', 'The schedule is invalid') {
   /** @param errors each with a `pointer` into the validated document */
   constructor(errors: readonly FieldProblem[]) {
     super(`schedule: ${errors.map((e) => `${e.pointer || '/'}: ${e.reason}`).join('; ')}`, errors);

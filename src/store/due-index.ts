@@ -15,9 +15,14 @@ import {
   startOfHour,
 } from './keys.js';
 import { dueEntity, entryEntity, toDueEntry, toEntryRow, type EntityResult } from './entities.js';
-import { orUndefinedIfMissing, statusOf, storageFailure, type StorageClients } from './tables.js';
+import {
+  orUndefinedIfMissing,
+  statusOf,
+  storageFailure,
+  type StorageClients,
+  WRITE_RACE_ATTEMPTS,
+} from './tables.js';
 
-const MAX_ATTEMPTS = 5;
 const MINUTE_MS = 60_000;
 /** Hour tables a process keeps clients for; older ones are rebuilt on demand. */
 const MAX_CACHED_TABLES = 512;
@@ -251,7 +256,7 @@ export class TableDueIndex implements DueIndex {
         break;
       } catch (error) {
         const status = statusOf(error);
-        if ((status === 412 || status === 404) && attempt < MAX_ATTEMPTS) continue;
+        if ((status === 412 || status === 404) && attempt < WRITE_RACE_ATTEMPTS) continue;
         throw storageFailure('moving a due entry', error);
       }
     }

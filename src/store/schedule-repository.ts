@@ -22,9 +22,7 @@ import {
 import type { DueTables } from './due-index.js';
 import { readTargetPartition } from './target-partition.js';
 import { newRevision } from './target-repository.js';
-import { statusOf, storageFailure } from './tables.js';
-
-const MAX_ATTEMPTS = 5;
+import { statusOf, storageFailure, WRITE_RACE_ATTEMPTS } from './tables.js';
 
 export class TableScheduleRepository implements ScheduleRepository {
   constructor(
@@ -73,7 +71,7 @@ export class TableScheduleRepository implements ScheduleRepository {
       } catch (error) {
         await this.due.delete(dueRows, options);
         const status = statusOf(error);
-        if ((status === 412 || status === 404 || status === 409) && attempt < MAX_ATTEMPTS) continue;
+        if ((status === 412 || status === 404 || status === 409) && attempt < WRITE_RACE_ATTEMPTS) continue;
         if (status === 412 || status === 409) {
           throw new PreconditionFailedError('The schedule kept changing while we wrote it; try again.');
         }

@@ -38,6 +38,9 @@ export const STORAGE_RETRY = { maxRetries: 3, retryDelayInMs: 200, maxRetryDelay
 /** How soon a caller refused because storage is unavailable may try again (the Retry-After header). */
 export const STORAGE_RETRY_AFTER_MS = 5_000;
 
+/** How often a repository reads again and rewrites after losing a race to another writer (412, 404, 409). */
+export const WRITE_RACE_ATTEMPTS = 5;
+
 type TablePolicies = NonNullable<TableServiceClientOptions['additionalPolicies']>;
 
 export function createStorageClients(storage: StorageConfig, prefix = ''): StorageClients {

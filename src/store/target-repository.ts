@@ -24,11 +24,10 @@ import {
 import { scheduleHeaderEntity, targetEntity, toSchedule, toTarget, type EntityResult } from './entities.js';
 import type { DueTables } from './due-index.js';
 import { readTargetPartition } from './target-partition.js';
-import { orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
+import { orUndefinedIfMissing, statusOf, storageFailure, WRITE_RACE_ATTEMPTS } from './tables.js';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
-const MAX_ATTEMPTS = 5;
 
 export interface TargetTables {
   targets: TableClient;
@@ -170,7 +169,7 @@ export class TableTargetRepository implements TargetRepository {
         await this.deleteRows(targetId, partition.rows, options);
       } catch (error) {
         const status = statusOf(error);
-        if ((status === 412 || status === 404) && attempt < MAX_ATTEMPTS) continue;
+        if ((status === 412 || status === 404) && attempt < WRITE_RACE_ATTEMPTS) continue;
         if (error instanceof StorageError) throw error;
         throw storageFailure(`deleting target ${targetId}`, error);
       }

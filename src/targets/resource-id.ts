@@ -1,7 +1,7 @@
 // Parses the ARM resource ids of the machines we schedule and tells which kind each one is.
 // ARM compares ids case-insensitively, so everything downstream keys on the lowercased `normalizedId`.
 
-import { SchedulerError } from '../errors.js';
+import { userFault } from '../errors.js';
 
 export type TargetKind = 'vm' | 'pool' | 'computeInstance';
 
@@ -17,12 +17,11 @@ export interface ParsedResourceId {
 }
 
 /** A resource id we cannot schedule; `reason` says which part is wrong and why. */
-export class InvalidResourceIdError extends SchedulerError {
-  readonly isUserError = true;
-  override readonly name = 'InvalidResourceIdError';
-  override readonly status = 400;
-  override readonly problemType = 'invalid-resource-id';
-  override readonly title = 'The resource id is invalid';
+export class InvalidResourceIdError extends userFault(
+  400,
+  'invalid-resource-id',
+  'The resource id is invalid',
+) {
   readonly reason: string;
 
   constructor(reason: string) {
