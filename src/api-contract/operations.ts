@@ -3,6 +3,7 @@
 
 import type { HttpMethod } from '@azure/functions';
 import type { JsonSchema } from './schema.js';
+import { scalingOperations, type ScalingOperationId } from './scaling-operations.js';
 
 /** The methods the API answers: each route serves some of them and answers the others with 405. */
 export const ANSWERED_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -64,7 +65,8 @@ export type OperationId =
   | 'requestAction'
   | 'listRuns'
   | 'listRegistrations'
-  | 'getOpenApi';
+  | 'getOpenApi'
+  | ScalingOperationId;
 
 export interface ApiOperation {
   operationId: OperationId;
@@ -312,6 +314,7 @@ export const operations: ApiOperation[] = [
     requiresPrincipal: false,
     responses: { 200: { description: 'OpenAPI 3.1.' } },
   },
+  ...scalingOperations,
 ];
 
 export function findOperation(operationId: OperationId): ApiOperation {

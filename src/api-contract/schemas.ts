@@ -3,6 +3,7 @@
 
 import { MAX_PRINCIPAL_ID_LENGTH } from '../auth/principal.js';
 import { ref, type JsonSchema, type SchemaRegistry } from './schema.js';
+import { scalingSchemas } from './scaling-schemas.js';
 
 /** A string with nothing more to say: the answers' ids, names and links. */
 const text: JsonSchema = { type: 'string' };
@@ -358,4 +359,5 @@ export const schemas: SchemaRegistry = {
     },
     required: ['type', 'title', 'status'],
   },
+  ...scalingSchemas,
 };

@@ -15,6 +15,7 @@ import { openApiHandler } from './http/openapi.js';
 import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
 import { scheduleHandlers } from './http/schedules.js';
+import { scalingPolicyHandlers } from './http/scaling-policies.js';
 import { targetHandlers } from './http/targets.js';
 import { schedulerFunctions } from './scheduler.js';
 
@@ -76,6 +77,7 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
     ...scheduleHandlers(deps),
     ...actionHandlers(deps),
     ...runHistoryHandlers(deps),
+    ...scalingPolicyHandlers(deps),
     getOpenApi: openApiHandler(),
   };
   const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({

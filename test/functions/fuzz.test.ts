@@ -159,6 +159,53 @@ const registerBody = fc.oneof(
   { arbitrary: fc.jsonValue(), weight: 1 },
 );
 
+const count = (max: number) => plausibly(fc.oneof(fc.integer({ min: 0, max }), oneOf(-1, max + 1, 1.5)));
+
+const idleRuleFields = {
+  idleMinutes: plausibly(fc.oneof(fc.integer({ min: 1, max: 1440 }), oneOf(0, 1441, 2.5))),
+  activity: plausibly(oneOf('sessions', 'cpu', 'gpu', ...PROTOTYPE_NAMES)),
+  cpuThresholdPercent: plausibly(fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), oneOf(-1, 101))),
+};
+
+const poolPolicyBody = fc.oneof(
+  {
+    arbitrary: fc.record(
+      {
+        minCapacity: count(3),
+        wakeCapacity: count(4),
+        maxCapacity: count(8),
+        sessionsPerInstance: count(8),
+        ...idleRuleFields,
+        extra: maybe(fc.jsonValue(), 6),
+      },
+      { requiredKeys: [] },
+    ),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.constant({ minCapacity: 0, wakeCapacity: 1, maxCapacity: 4, idleMinutes: 30 }),
+    weight: 2,
+  },
+  { arbitrary: fc.jsonValue(), weight: 1 },
+);
+
+const idlePolicyBody = fc.oneof(
+  {
+    arbitrary: fc.record({ ...idleRuleFields, extra: maybe(fc.jsonValue(), 6) }, { requiredKeys: [] }),
+    weight: 4,
+  },
+  { arbitrary: fc.constant({ idleMinutes: 30 }), weight: 2 },
+  { arbitrary: fc.jsonValue(), weight: 1 },
+);
+
+/** A body for each request schema: mostly plausible, sometimes anything at all. */
+const BODIES: Record<string, fc.Arbitrary<unknown>> = {
+  ScheduleDocument: scheduleBody,
+  RegisterTargetRequest: registerBody,
+  PoolPolicy: poolPolicyBody,
+  IdlePolicy: idlePolicyBody,
+};
+
 /** Bodies no JSON generator writes: broken bytes, deep nesting, prototype keys, the size limit. */
 const rawBody = fc.oneof(
   fc.string({ maxLength: 200 }),
@@ -331,10 +378,7 @@ function requestFor(operation: ApiOperation): fc.Arbitrary<FuzzRequest> {
     operation.requestBody
       ? fc.oneof(
           {
-            arbitrary: (operation.requestBody.schema === 'ScheduleDocument'
-              ? scheduleBody
-              : registerBody
-            ).map((b) => ({ body: b })),
+            arbitrary: (BODIES[operation.requestBody.schema] ?? fc.jsonValue()).map((b) => ({ body: b })),
             weight: 6,
           },
           { arbitrary: rawBody.map((raw) => ({ rawBody: raw })), weight: 1 },
@@ -444,9 +488,22 @@ async function restock(): Promise<void> {
     });
     live.etag = put.headers.get('etag') ?? live.etag;
   }
+  await restorePolicies();
   const first = await api.call('GET', '/api/targets?maxPageSize=1', { as: admin });
   live.continuationTokens.push(first.json.continuationToken);
   before = await storageSnapshot(api.clients);
+}
+
+/** Gives the pool its policy and the other machines an idle policy again (a fuzzed DELETE may remove them). */
+async function restorePolicies(): Promise<void> {
+  for (const [i, machine] of MACHINES.entries()) {
+    const kind = machine.includes('virtualMachineScaleSets') ? 'pool' : 'idle';
+    const body =
+      kind === 'pool'
+        ? { minCapacity: 0, wakeCapacity: 1, maxCapacity: 4, idleMinutes: 30 }
+        : { idleMinutes: 30 };
+    await api.call('PUT', `/api/targets/${live.targetIds[i]}/${kind}`, { as: admin, body });
+  }
 }
 
 /** Undefined when the path leaves the API once normalised (`..` as an id): the host would not route it. */
@@ -482,6 +539,10 @@ async function check(request: FuzzRequest, res: ApiResult): Promise<void> {
   }
   if (!wrote && !deleted) expect(after, `storage changed: ${what}`).toEqual(before);
   before = after;
+  if (deleted && /\/(pool|idle)$/.test(new URL(request.path(), 'http://x').pathname)) {
+    await restorePolicies();
+    before = await storageSnapshot(api.clients);
+  }
   if (res.headers.get('etag')) live.etag = res.headers.get('etag')!;
   if (typeof res.json?.continuationToken === 'string')
     live.continuationTokens.push(res.json.continuationToken);

@@ -41,6 +41,12 @@ describe('the function registry', () => {
         'GET /api/targets/{id}/runs',
         'GET /api/targets/{id}/registrations',
         'GET /api/openapi.json',
+        'PUT /api/targets/{id}/pool',
+        'GET /api/targets/{id}/pool',
+        'DELETE /api/targets/{id}/pool',
+        'PUT /api/targets/{id}/idle',
+        'GET /api/targets/{id}/idle',
+        'DELETE /api/targets/{id}/idle',
       ].sort(),
     );
   });

@@ -1,0 +1,116 @@
+// The shapes of scaling by activity: pool and idle policies, activity reports, activity tokens and wakes.
+// Published under `components.schemas` with the others (schemas.ts spreads them in).
+
+import { type JsonSchema, type SchemaRegistry } from './schema.js';
+
+const instant: JsonSchema = {
+  type: 'string',
+  format: 'date-time',
+  description: 'A UTC instant, YYYY-MM-DDTHH:MM:SSZ.',
+  examples: ['2026-11-26T16:00:00Z'],
+};
+
+/** How many instances a pool policy may name; Azure allows 1,000 per scale set. */
+export const MAX_POOL_CAPACITY = 1000;
+
+const idleRuleProperties: Record<string, JsonSchema> = {
+  idleMinutes: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 1440,
+    description: 'A machine with no session for this many minutes is idle.',
+  },
+  activity: {
+    type: 'string',
+    enum: ['sessions', 'cpu'],
+    description:
+      'How activity is judged: `sessions` reported to POST /targets/{id}/activity, or Azure Monitor’s ' +
+      '`Percentage CPU` (VMs and pools only). Default: sessions.',
+  },
+  cpuThresholdPercent: {
+    type: 'number',
+    minimum: 0,
+    maximum: 100,
+    description:
+      'With `activity: "cpu"`: below this average CPU over a minute counts as no session. Default: 5.',
+  },
+};
+
+const capacity = (description: string, minimum = 0): JsonSchema => ({
+  type: 'integer',
+  minimum,
+  maximum: MAX_POOL_CAPACITY,
+  description,
+});
+
+const poolPolicyProperties: Record<string, JsonSchema> = {
+  minCapacity: capacity(
+    'The floor after a Stop of the pool’s schedule, or with no schedule (0: scale to zero).',
+  ),
+  wakeCapacity: capacity('The floor inside a Start window, and after a wake. At least minCapacity.', 1),
+  maxCapacity: capacity('Never more instances than this. At least wakeCapacity.', 1),
+  sessionsPerInstance: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 1000,
+    description: 'Sessions one instance serves: demand is ceil(sessions / sessionsPerInstance). Default: 1.',
+  },
+  ...idleRuleProperties,
+};
+
+const policyMeta: Record<string, JsonSchema> = {
+  targetId: { type: 'string' },
+  updatedAt: instant,
+  updatedBy: { type: 'string' },
+};
+
+export const scalingSchemas: SchemaRegistry = {
+  PoolPolicy: {
+    type: 'object',
+    description:
+      'How a pool (scale set) scales with its sessions. 0 ≤ minCapacity ≤ wakeCapacity ≤ maxCapacity ≤ 1000.',
+    properties: poolPolicyProperties,
+    required: ['minCapacity', 'wakeCapacity', 'maxCapacity', 'idleMinutes'],
+    additionalProperties: false,
+    examples: [
+      {
+        minCapacity: 0,
+        wakeCapacity: 1,
+        maxCapacity: 4,
+        sessionsPerInstance: 4,
+        idleMinutes: 30,
+        activity: 'sessions',
+        cpuThresholdPercent: 5,
+      },
+    ],
+  },
+  PoolPolicyView: {
+    type: 'object',
+    description: 'A pool policy as stored, with every default filled in.',
+    properties: { ...poolPolicyProperties, ...policyMeta },
+    required: [
+      'targetId',
+      'minCapacity',
+      'wakeCapacity',
+      'maxCapacity',
+      'sessionsPerInstance',
+      'idleMinutes',
+      'activity',
+      'cpuThresholdPercent',
+      'updatedAt',
+    ],
+  },
+  IdlePolicy: {
+    type: 'object',
+    description: 'Stop a single VM or compute instance after this many idle minutes.',
+    properties: idleRuleProperties,
+    required: ['idleMinutes'],
+    additionalProperties: false,
+    examples: [{ idleMinutes: 30, activity: 'sessions' }],
+  },
+  IdlePolicyView: {
+    type: 'object',
+    properties: { ...idleRuleProperties, ...policyMeta },
+    required: ['targetId', 'idleMinutes', 'activity', 'cpuThresholdPercent', 'updatedAt'],
+  },
+};

@@ -1,0 +1,210 @@
+// Pool and idle policies: set, read and remove them on the targets they fit, with the rules a schema cannot
+// say (capacities in order, CPU only where Azure Monitor measures it). The reconciler acts on them.
+
+import { assertCanActOn } from '../auth/access.js';
+import type { Principal } from '../auth/principal.js';
+import type { Clock } from '../clock.js';
+import { InvalidRequestError, NotFoundError, type FieldProblem } from '../errors.js';
+import { isTargetId } from '../store/keys.js';
+import type {
+  IdlePolicy,
+  IdleRule,
+  PoolPolicy,
+  ScalingRepository,
+  StoredPolicy,
+} from '../store/pool-ports.js';
+import type { StoredTarget, TargetRepository } from '../store/ports.js';
+import type { TargetKind } from '../targets/resource-id.js';
+
+export interface ScalingPolicyDependencies {
+  targets: TargetRepository;
+  scaling: ScalingRepository;
+  clock: Clock;
+}
+
+/** An If-Match header as read: `*`, or the entity tags it lists. */
+export type IfMatch = '*' | string[];
+
+/** The defaults of the optional fields, filled in before a policy is stored. */
+export const POLICY_DEFAULTS = {
+  sessionsPerInstance: 1,
+  activity: 'sessions',
+  cpuThresholdPercent: 5,
+} as const;
+
+type PolicyKind = 'pool' | 'idle';
+
+const KIND_NAMES: Record<TargetKind, string> = {
+  vm: 'a VM',
+  pool: 'a pool (scale set)',
+  computeInstance: 'a compute instance',
+};
+
+/**
+ * The target, if the principal may manage it and the policy fits its kind.
+ * @throws NotFoundError, ForbiddenError; InvalidRequestError (parameter `id`) for the wrong kind
+ */
+export async function targetForPolicy(
+  deps: Pick<ScalingPolicyDependencies, 'targets'>,
+  principal: Principal,
+  targetId: string,
+  kind: PolicyKind,
+): Promise<StoredTarget> {
+  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
+  if (!target) throw new NotFoundError(`No target ${targetId}; register it with POST /api/targets.`);
+  assertCanActOn(principal, target);
+  const fits = kind === 'pool' ? target.kind === 'pool' : target.kind !== 'pool';
+  if (!fits) {
+    const wanted = kind === 'pool' ? 'pools (scale sets); use /idle' : 'VMs and compute instances; use /pool';
+    throw new InvalidRequestError(
+      `Target ${targetId} is ${KIND_NAMES[target.kind]}: ${kind} policies are for ${wanted}.`,
+      [{ parameter: 'id', reason: `is ${KIND_NAMES[target.kind]}; ${kind} policies are for ${wanted}` }],
+    );
+  }
+  return target;
+}
+
+/** The idle rule with its defaults, refusing CPU where Azure Monitor has none. */
+function idleRuleOf(body: Partial<IdleRule> & { idleMinutes: number }, kind: TargetKind): IdleRule {
+  const rule: IdleRule = {
+    idleMinutes: body.idleMinutes,
+    activity: body.activity ?? POLICY_DEFAULTS.activity,
+    cpuThresholdPercent: body.cpuThresholdPercent ?? POLICY_DEFAULTS.cpuThresholdPercent,
+  };
+  if (rule.activity === 'cpu' && kind === 'computeInstance') {
+    // Azure Monitor publishes `Percentage CPU` for VMs and scale-set instances, but no per-instance CPU
+    // metric for Azure ML compute instances (the workspace's CPU metrics are per training run and cluster).
+    throw new InvalidRequestError('Azure Monitor has no CPU metric for compute instances.', [
+      {
+        pointer: '/activity',
+        reason:
+          'cannot be "cpu" on a compute instance (Azure Monitor has no CPU metric for it); use "sessions"',
+      },
+    ]);
+  }
+  return rule;
+}
+
+/** The pool policy with its defaults; the capacities must be in order. */
+export function poolPolicyOf(
+  body: Partial<PoolPolicy> &
+    Pick<PoolPolicy, 'minCapacity' | 'wakeCapacity' | 'maxCapacity' | 'idleMinutes'>,
+): PoolPolicy {
+  const policy: PoolPolicy = {
+    minCapacity: body.minCapacity,
+    wakeCapacity: body.wakeCapacity,
+    maxCapacity: body.maxCapacity,
+    sessionsPerInstance: body.sessionsPerInstance ?? POLICY_DEFAULTS.sessionsPerInstance,
+    ...idleRuleOf(body, 'pool'),
+  };
+  const problems: FieldProblem[] = [];
+  if (policy.wakeCapacity < policy.minCapacity) {
+    problems.push({
+      pointer: '/wakeCapacity',
+      reason: `must be at least minCapacity (${policy.minCapacity})`,
+    });
+  }
+  if (policy.maxCapacity < policy.wakeCapacity) {
+    problems.push({
+      pointer: '/maxCapacity',
+      reason: `must be at least wakeCapacity (${policy.wakeCapacity})`,
+    });
+  }
+  if (problems.length > 0) {
+    throw new InvalidRequestError(
+      'The capacities are out of order: minCapacity ≤ wakeCapacity ≤ maxCapacity.',
+      problems,
+    );
+  }
+  return policy;
+}
+
+/** The one tag to hand the store: the current policy's own when the header lists it. */
+async function storeIfMatch(
+  ifMatch: IfMatch | undefined,
+  read: () => Promise<StoredPolicy<unknown> | undefined>,
+): Promise<string | undefined> {
+  if (ifMatch === undefined || ifMatch === '*') return ifMatch;
+  if (ifMatch.length === 1) return ifMatch[0];
+  const current = await read();
+  return current && ifMatch.includes(current.etag) ? current.etag : (ifMatch[0] ?? '');
+}
+
+/**
+ * Sets a pool's scaling policy.
+ * @throws NotFoundError, ForbiddenError; InvalidRequestError for a target that is not a pool or capacities out
+ * of order; PreconditionFailedError for a stale If-Match
+ */
+export async function putPoolPolicy(
+  deps: ScalingPolicyDependencies,
+  principal: Principal,
+  targetId: string,
+  body: unknown,
+  options: { ifMatch?: IfMatch } = {},
+): Promise<StoredPolicy<PoolPolicy>> {
+  await targetForPolicy(deps, principal, targetId, 'pool');
+  const policy = poolPolicyOf(body as PoolPolicy);
+  const ifMatch = await storeIfMatch(options.ifMatch, () => deps.scaling.getPool(targetId));
+  return deps.scaling.putPool(targetId, policy, {
+    ...(ifMatch !== undefined ? { ifMatch } : {}),
+    updatedBy: principal.id,
+    updatedAt: deps.clock.now(),
+  });
+}
+
+/** Sets an idle policy on a VM or compute instance. Errors as {@link putPoolPolicy}. */
+export async function putIdlePolicy(
+  deps: ScalingPolicyDependencies,
+  principal: Principal,
+  targetId: string,
+  body: unknown,
+  options: { ifMatch?: IfMatch } = {},
+): Promise<StoredPolicy<IdlePolicy>> {
+  const target = await targetForPolicy(deps, principal, targetId, 'idle');
+  const policy = idleRuleOf(body as IdleRule, target.kind);
+  const ifMatch = await storeIfMatch(options.ifMatch, () => deps.scaling.getIdle(targetId));
+  return deps.scaling.putIdle(targetId, policy, {
+    ...(ifMatch !== undefined ? { ifMatch } : {}),
+    updatedBy: principal.id,
+    updatedAt: deps.clock.now(),
+  });
+}
+
+/**
+ * The target's policy of that kind.
+ * @throws NotFoundError when the target is unknown or has none; ForbiddenError; InvalidRequestError (kind)
+ */
+export async function getPolicy(
+  deps: ScalingPolicyDependencies,
+  principal: Principal,
+  targetId: string,
+  kind: PolicyKind,
+): Promise<StoredPolicy<PoolPolicy | IdlePolicy>> {
+  await targetForPolicy(deps, principal, targetId, kind);
+  const stored =
+    kind === 'pool' ? await deps.scaling.getPool(targetId) : await deps.scaling.getIdle(targetId);
+  if (!stored) throw new NotFoundError(`Target ${targetId} has no ${kind} policy.`);
+  return stored;
+}
+
+/**
+ * Removes the target's policy of that kind; the machine stays as it is.
+ * @throws NotFoundError when it has none; PreconditionFailedError for a stale If-Match; as {@link getPolicy}
+ */
+export async function deletePolicy(
+  deps: ScalingPolicyDependencies,
+  principal: Principal,
+  targetId: string,
+  kind: PolicyKind,
+  options: { ifMatch?: IfMatch } = {},
+): Promise<void> {
+  await targetForPolicy(deps, principal, targetId, kind);
+  const read = () => (kind === 'pool' ? deps.scaling.getPool(targetId) : deps.scaling.getIdle(targetId));
+  const ifMatch = await storeIfMatch(options.ifMatch, read);
+  const removeOptions = ifMatch !== undefined ? { ifMatch } : {};
+  const removed =
+    kind === 'pool'
+      ? await deps.scaling.deletePool(targetId, removeOptions)
+      : await deps.scaling.deleteIdle(targetId, removeOptions);
+  if (!removed) throw new NotFoundError(`Target ${targetId} has no ${kind} policy.`);
+}
