@@ -15,6 +15,13 @@ export {
 } from './fleet/durations.js';
 export type { ComputeInstanceOptions } from './fleet/compute-instances.js';
 export type { ScaleSetOptions } from './fleet/scale-sets.js';
+export {
+  CPU_PERCENT_PER_SESSION,
+  IDLE_CPU_PERCENT,
+  type DemandStep,
+  type WorkloadReport,
+} from './fleet/workload.js';
+export type { PoolMember } from './control.js';
 export type { VirtualMachineOptions } from './fleet/virtual-machines.js';
 export type { ComputeInstanceState, VmPowerState } from './power-states.js';
 export {

@@ -7,6 +7,7 @@ import type { Fleet, FleetAction } from './fleet/fleet.js';
 import type { Operation } from './fleet/operations.js';
 import type { Resource } from './fleet/resource.js';
 import { instanceNotFound, protectInstance, type ScaleSet } from './fleet/scale-sets.js';
+import { answerMetrics, METRICS_PATH } from './metrics.js';
 import * as json from './representations.js';
 import type { ComputePolicy } from './throttling.js';
 
@@ -83,6 +84,16 @@ export class ArmRoutes {
   resolve(method: string, url: URL): ResolvedRoute {
     const path = url.pathname.replace(/\/+$/, '');
     let match: RegExpExecArray | null;
+    if ((match = METRICS_PATH.exec(path))) {
+      if (method !== 'GET') throw methodNotAllowed(method, url.pathname);
+      const g = groups(match);
+      const fleet = this.options.fleet;
+      return {
+        subscriptionId: g['sub']!,
+        write: false,
+        handle: () => answerMetrics(fleet, g['resource']!, url, fleet.now()),
+      };
+    }
     if ((match = VM_PATH.exec(path))) return this.virtualMachineRoute(method, url, groups(match));
     if ((match = POOL_PATH.exec(path))) {
       const g = groups(match);

@@ -19,6 +19,8 @@ import { FaultInjector, type FaultOptions } from './faults.js';
 import type { ComputeInstanceOptions } from './fleet/compute-instances.js';
 import { defaultTransitionDurations, resolveDurations, type DurationsOption } from './fleet/durations.js';
 import { Fleet } from './fleet/fleet.js';
+import type { DemandStep, WorkloadReport } from './fleet/workload.js';
+import { answerJupyterHub, jupyterHubPath, JUPYTERHUB_PREFIX } from './jupyterhub.js';
 import type { OperationStatus } from './fleet/operations.js';
 import type { ScaleSetOptions } from './fleet/scale-sets.js';
 import type { VirtualMachineOptions } from './fleet/virtual-machines.js';
@@ -96,6 +98,18 @@ export interface ArmEmulator {
     action: ResourceAction,
     options?: { capacity?: number; as?: EmulatorIdentity },
   ): { operationId: string; status: OperationStatus };
+  /**
+   * Sets how many sessions people want on a machine from now on: they take free seats on running instances
+   * (a pool seats `seatsPerInstance` per instance, kept until changed; a single machine any number), wait
+   * when none is free, and are interrupted (then wait again) when their machine is deleted or stops.
+   */
+  setSessionDemand(id: string, sessions: number, options?: { seatsPerInstance?: number }): void;
+  /** Demand over time: each step applies when the clock reaches it (replaces any plan, and `setSessionDemand`'s). */
+  planSessionDemand(id: string, steps: readonly DemandStep[], options?: { seatsPerInstance?: number }): void;
+  /** Sessions per instance, waiting, interrupted, and node-minutes billed so far. */
+  workloadOf(id: string): WorkloadReport | undefined;
+  /** Base URL of the fake JupyterHub on a pool instance (or a single machine): append `hub/api/users`. */
+  jupyterHubUrl(id: string, instanceId?: string): string;
   /** Makes the next operation on the resource end Failed, with Azure's usual error unless one is given. */
   failNextOperation(id: string, error?: { code: string; message: string }): void;
   /** Replaces the fault settings (and restarts their random sequence). */
@@ -251,6 +265,28 @@ class RunningArmEmulator implements ArmEmulator {
     this.fleet.failNextOperation(id, error);
   }
 
+  setSessionDemand(id: string, sessions: number, options: { seatsPerInstance?: number } = {}): void {
+    checkSessions(sessions, options.seatsPerInstance);
+    this.fleet.setSessionDemand(id, sessions, options.seatsPerInstance);
+  }
+
+  planSessionDemand(
+    id: string,
+    steps: readonly DemandStep[],
+    options: { seatsPerInstance?: number } = {},
+  ): void {
+    for (const step of steps) checkSessions(step.sessions, options.seatsPerInstance);
+    this.fleet.planSessionDemand(id, steps, options.seatsPerInstance);
+  }
+
+  workloadOf(id: string): WorkloadReport | undefined {
+    return this.fleet.workloadOf(id);
+  }
+
+  jupyterHubUrl(id: string, instanceId?: string): string {
+    return `${this.baseUrl}${jupyterHubPath(id, instanceId)}`;
+  }
+
   setFaults(faults: FaultOptions): void {
     this.faults.configure(faults);
   }
@@ -290,6 +326,17 @@ class RunningArmEmulator implements ArmEmulator {
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedAt = performance.now();
     const exchange = this.exchangeFor(request);
+    if (exchange.url.pathname.startsWith(`${JUPYTERHUB_PREFIX}/`)) {
+      // A machine's own hub, not ARM: no ARM gates, not in ARM's request log.
+      const hub = answerJupyterHub(
+        this.fleet,
+        exchange.method,
+        exchange.url,
+        headerValue(request.headers, 'authorization'),
+      );
+      send(response, { status: hub.status, body: hub.body }, exchange);
+      return;
+    }
     try {
       const answer = await this.passGates(exchange);
       if (answer === 'dropConnection') request.socket.destroy();
@@ -360,4 +407,15 @@ function send(response: ServerResponse, answer: ArmResponse, exchange: Exchange)
   if (payload) headers['content-type'] = 'application/json; charset=utf-8';
   response.writeHead(answer.status, headers);
   response.end(payload);
+}
+
+function checkSessions(sessions: number, seatsPerInstance: number | undefined): void {
+  if (!Number.isInteger(sessions) || sessions < 0) {
+    throw new RangeError(`arm-emulator: sessions must be a whole number ≥ 0, not ${sessions}`);
+  }
+  if (seatsPerInstance !== undefined && (!Number.isInteger(seatsPerInstance) || seatsPerInstance < 1)) {
+    throw new RangeError(
+      `arm-emulator: seatsPerInstance must be a whole number ≥ 1, not ${seatsPerInstance}`,
+    );
+  }
 }

@@ -14,6 +14,7 @@ import {
   type ComputeInstanceOptions,
 } from './compute-instances.js';
 import { resolveDurations, type TransitionDurations } from './durations.js';
+import { Workloads, type DemandStep, type WorkloadReport } from './workload.js';
 import {
   defaultFailure,
   failureFor,
@@ -74,9 +75,46 @@ function kindOf<R extends Resource>(resource: R): ResourceKind<R> {
 export class Fleet {
   private readonly registry = new ResourceRegistry();
   private readonly operations: Operations;
+  /** Sessions, their load and billed time; see `workload.ts`. */
+  readonly workloads = new Workloads();
+  private settledAt: number;
+  /** Something changed since the last settle that may move sessions (an action, new demand). */
+  private unsettled = true;
 
   constructor(private readonly options: FleetOptions) {
     this.operations = new Operations(options.clock, (op) => options.onFinished(finishedOperation(op)));
+    this.settledAt = options.clock.now();
+  }
+
+  /** Sets a machine's session demand from now on (a pool's seats per instance too). */
+  setSessionDemand(id: string, sessions: number, seatsPerInstance?: number): void {
+    this.settle();
+    this.workloads.setDemand(this.requireById(id), sessions, seatsPerInstance);
+    this.unsettled = true;
+    this.settle();
+  }
+
+  /** Session demand over time: each step applies as the clock reaches it. */
+  planSessionDemand(id: string, steps: readonly DemandStep[], seatsPerInstance?: number): void {
+    this.settle();
+    this.workloads.planDemand(this.requireById(id), steps, seatsPerInstance);
+    this.unsettled = true;
+    this.settle();
+  }
+
+  now(): number {
+    return this.options.clock.now();
+  }
+
+  workloadOf(id: string): WorkloadReport | undefined {
+    const resource = this.find(id);
+    return resource && this.workloads.report(resource);
+  }
+
+  private requireById(id: string): Resource {
+    const resource = this.registry.get(id);
+    if (!resource) throw new Error(`arm-emulator: no resource '${id}'`);
+    return resource;
   }
 
   addVirtualMachine(id: string, options: VirtualMachineOptions = {}): VirtualMachine {
@@ -152,6 +190,14 @@ export class Fleet {
       );
     }
     const context: ActionContext = { clock: this.options.clock, origin, operations: this.operations };
+    this.unsettled = true;
+    const op = this.begin(resource, request, context);
+    // Sessions on a machine that stops serving now are interrupted now, and its load changes now.
+    this.workloads.serve([resource], this.options.clock.now());
+    return op;
+  }
+
+  private begin(resource: Resource, request: FleetAction, context: ActionContext): Operation {
     if (request.action === 'delete') return this.beginDelete(resource, context);
     switch (request.kind) {
       case 'vm':
@@ -167,11 +213,19 @@ export class Fleet {
     }
   }
 
-  /** Finishes every operation due by now, in the order they fall due, then due scale-set instances. */
+  /**
+   * Finishes every operation due by now, in the order they fall due, then due scale-set instances; billed
+   * time is added up before (what each machine showed since the last settle), sessions moved after.
+   */
   settle(): void {
     const now = this.options.clock.now();
+    if (now === this.settledAt && !this.unsettled) return;
+    this.workloads.accrue(this.registry.all(), this.settledAt, now);
     this.operations.finishDue(now);
     for (const pool of this.registry.scaleSets()) settleInstances(pool, now);
+    this.workloads.serve(this.registry.all(), now);
+    this.settledAt = now;
+    this.unsettled = false;
   }
 
   /** When the next in-progress operation falls due, for hosts that settle on a real timer. */
