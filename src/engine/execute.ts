@@ -47,6 +47,11 @@ export interface ExecuteDependencies {
   clock: Clock;
   /** Resolved once with `resolveExecuteOptions`. */
   options: ExecuteOptions;
+  /**
+   * A pool with a scaling policy is not switched all on or off by its schedule: the schedule moves the
+   * policy's floor and this reconciles the pool now (`applyPoolPolicy`). Undefined result: no policy.
+   */
+  poolPolicy?: (target: StoredTarget, schedule: TargetSchedule) => Promise<Done | undefined>;
 }
 
 export interface Delivery {
@@ -107,7 +112,7 @@ export async function execute(
   }
 }
 
-interface Done {
+export interface Done {
   outcome: RunOutcome;
   note?: string;
   operation?: string;
@@ -125,6 +130,10 @@ async function carryOut(
   },
 ): Promise<Done> {
   const { target, schedule, message } = run;
+  if (target.kind === 'pool' && message.action !== 'Restart' && deps.poolPolicy) {
+    const done = await deps.poolPolicy(target, schedule);
+    if (done) return done;
+  }
   const machine = { resourceId: target.resourceId, kind: target.kind };
   const state = message.action === 'Restart' ? undefined : await readState(deps, machine, run.resumed);
   if (state) run.doubt.inDoubt = false;

@@ -17,6 +17,8 @@ export interface PoolMessage {
   source: ReconcileSource;
   /** With `source: "wake"`: the run created for the wake, which the reconcile settles. */
   runAt?: number;
+  /** Attempts so far of a reconcile Azure throttled or refused for now (absent: the first). */
+  attempt?: number;
 }
 
 /** Base64 JSON, as the Functions queue trigger reads it (host.json messageEncoding). */
@@ -51,7 +53,8 @@ export function decodePoolMessage(body: unknown): PoolMessage {
     !isInstant(m.at) ||
     typeof m.source !== 'string' ||
     !SOURCES.has(m.source) ||
-    (m.runAt !== undefined && !isInstant(m.runAt))
+    (m.runAt !== undefined && !isInstant(m.runAt)) ||
+    (m.attempt !== undefined && !isInstant(m.attempt))
   ) {
     throw new MalformedMessageError('missing or malformed pool message fields');
   }

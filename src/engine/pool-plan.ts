@@ -4,7 +4,8 @@
 // reconciler around it only reads, acts and records. The rule is written out in docs/pools.md.
 
 import type { PoolInstance } from '../compute/pool-gateway.js';
-import type { InstanceActivity, PoolPolicy } from '../store/pool-ports.js';
+import type { PowerState } from '../compute/gateway.js';
+import type { IdleRule, InstanceActivity, PoolPolicy } from '../store/pool-ports.js';
 
 /** A session count older than this is not believed: the reporter may have died with the machine. */
 export const REPORT_FRESH_FOR_MS = 5 * 60_000;
@@ -117,4 +118,34 @@ function removableInstances(
         Number(a.instanceId) - Number(b.instanceId) ||
         a.instanceId.localeCompare(b.instanceId),
     );
+}
+
+export interface IdleMachineInput {
+  rule: IdleRule;
+  power: PowerState;
+  /** The machine's own row ('' instance), when a reporter or CPU reading has written one. */
+  activity?: InstanceActivity;
+  lastWake?: number;
+  /** When the scheduler last started it (the newest Start in its history). */
+  lastStartAt?: number;
+  /** When the idle policy was set: a machine is never idle for longer than it has been watched. */
+  policySetAt?: number;
+  now: number;
+}
+
+/**
+ * Whether a single VM or compute instance should be stopped for idleness: it is running, has no fresh
+ * session, and neither a session, a start, a wake nor the policy itself is younger than `idleMinutes`.
+ */
+export function planIdleMachine(input: IdleMachineInput): 'stop' | 'none' {
+  if (input.power !== 'running') return 'none';
+  const seen = input.activity;
+  if (seen && seen.sessions > 0 && input.now - seen.reportedAt <= REPORT_FRESH_FOR_MS) return 'none';
+  const lastActive = Math.max(
+    seen?.lastSessionAt ?? 0,
+    input.lastWake ?? 0,
+    input.lastStartAt ?? 0,
+    input.policySetAt ?? 0,
+  );
+  return input.now - lastActive >= input.rule.idleMinutes * 60_000 ? 'stop' : 'none';
 }

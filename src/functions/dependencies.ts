@@ -12,6 +12,7 @@ import {
   type TickOptions,
 } from '../engine/options.js';
 import type { ActionQueue, PoolQueue } from '../engine/ports.js';
+import { DEFAULT_RECONCILE_OPTIONS, type ReconcileOptions } from '../engine/reconcile.js';
 import { StorageActionQueue, StoragePoolQueue } from '../queue/storage-action-queue.js';
 import { openStore, type StorageClients } from '../store/index.js';
 import type { Store } from '../store/ports.js';
@@ -31,6 +32,7 @@ export interface Dependencies {
   /** The tick's and the executor's knobs, resolved once from the settings. */
   tickOptions: TickOptions;
   executeOptions: ExecuteOptions;
+  reconcileOptions: ReconcileOptions;
 }
 
 export interface DependencyOverrides {
@@ -52,6 +54,7 @@ export function createDependencies(config: Config, overrides: DependencyOverride
       pacing: config.armWriteBudget,
     }),
     executeOptions: resolveExecuteOptions({ waitForCompletion: config.waitForCompletion }),
+    reconcileOptions: { ...DEFAULT_RECONCILE_OPTIONS, waitForCompletion: config.waitForCompletion },
     store: overrides.store ?? store,
     storage: clients,
     actions: overrides.actions ?? new StorageActionQueue(clients.queueService, clients.names.queues.actions),

@@ -1,9 +1,13 @@
 // The unattended part: the tick (a timer at second 0 of every minute, UTC) and the executor of the
-// `actions` queue. Each parses its trigger input, calls one use case and logs what it did.
+// `actions` queue; the pools' round (the same minute) and the reconciler of the `pools` queue. Each parses
+// its trigger input, calls one use case and logs what it did.
 
 import type { InvocationContext, StorageQueueHandler, Timer, TimerHandler } from '@azure/functions';
 import { decodeActionMessage, MalformedMessageError, type ActionMessage } from '../engine/action-message.js';
 import { execute } from '../engine/execute.js';
+import { decodePoolMessage, type PoolMessage } from '../engine/pool-message.js';
+import { poolRound } from '../engine/pool-round.js';
+import { applyPoolPolicy, reconcile, type ReconcileDependencies } from '../engine/reconcile.js';
 import { tick } from '../engine/tick.js';
 import type { Dependencies } from './dependencies.js';
 import type { FunctionDefinition } from './registry.js';
@@ -52,6 +56,7 @@ export function executeHandler(deps: Dependencies): StorageQueueHandler {
         actions: deps.actions,
         clock: deps.clock,
         options: deps.executeOptions,
+        poolPolicy: (target, schedule) => applyPoolPolicy(reconcileDependencies(deps), target, schedule),
       },
       message,
       { messageId, dequeueCount },
@@ -61,6 +66,48 @@ export function executeHandler(deps: Dependencies): StorageQueueHandler {
         (report.duplicate ? ' (duplicate delivery)' : '') +
         (report.retryInMs !== undefined ? `, retry in ${Math.round(report.retryInMs / 1000)} s` : ''),
     );
+  };
+}
+
+/** What the reconciler needs, from the app's dependencies. */
+export function reconcileDependencies(deps: Dependencies): ReconcileDependencies {
+  return {
+    store: deps.store,
+    gateway: deps.gateway,
+    actions: deps.actions,
+    pools: deps.pools,
+    clock: deps.clock,
+    options: deps.reconcileOptions,
+  };
+}
+
+export function poolRoundHandler(deps: Dependencies): TimerHandler {
+  return async (_timer: Timer, context: InvocationContext) => {
+    const report = await poolRound({ scaling: deps.store.scaling, pools: deps.pools, clock: deps.clock });
+    if (report.enqueued > 0)
+      context.log(`pools ${new Date(report.at).toISOString()}: ${report.enqueued} to reconcile`);
+  };
+}
+
+export function reconcileHandler(deps: Dependencies): StorageQueueHandler {
+  return async (queueEntry: unknown, context: InvocationContext) => {
+    let message: PoolMessage;
+    try {
+      message = decodePoolMessage(queueEntry);
+    } catch (error) {
+      if (!(error instanceof MalformedMessageError)) throw error;
+      await deps.pools.sendToPoison(typeof queueEntry === 'string' ? queueEntry : JSON.stringify(queueEntry));
+      context.warn(`${error.message}; moved to the poison queue`);
+      return;
+    }
+    const report = await reconcile(reconcileDependencies(deps), message);
+    if (report.outcome !== 'unchanged' && report.outcome !== 'gone') {
+      context.log(
+        `reconcile ${message.targetId} (${message.source}): ${report.outcome}` +
+          (report.note ? `: ${report.note}` : '') +
+          ` [${report.armReads} ARM reads, ${report.armWrites} writes]`,
+      );
+    }
   };
 }
 
@@ -75,6 +122,20 @@ export function schedulerFunctions(deps: Dependencies): FunctionDefinition[] {
         connection: deps.config.storageConnectionSetting,
       },
       handler: executeHandler(deps),
+    },
+    {
+      name: 'poolRound',
+      trigger: { type: 'timer', schedule: '0 * * * * *' },
+      handler: poolRoundHandler(deps),
+    },
+    {
+      name: 'reconcile',
+      trigger: {
+        type: 'queue',
+        queueName: deps.storage.names.queues.pools,
+        connection: deps.config.storageConnectionSetting,
+      },
+      handler: reconcileHandler(deps),
     },
   ];
 }

@@ -51,14 +51,22 @@ describe('the function registry', () => {
     );
   });
 
-  it('runs the tick every minute at second 0 and executes the actions queue', () => {
+  it('runs the tick and the pools round every minute at second 0, and executes both queues', () => {
     const timers = registry.filter((d) => hasTrigger(d, 'timer'));
     expect(timers.map((d) => [d.name, hasTrigger(d, 'timer') && d.trigger.schedule])).toEqual([
       ['tick', '0 * * * * *'],
+      ['poolRound', '0 * * * * *'],
     ]);
     const queues = registry.filter((d) => hasTrigger(d, 'queue'));
-    expect(queues.map((d) => [d.name, hasTrigger(d, 'queue') && d.trigger.connection])).toEqual([
-      ['execute', 'AzureWebJobsStorage'],
+    expect(
+      queues.map((d) => [
+        d.name,
+        hasTrigger(d, 'queue') && d.trigger.queueName.replace(/^.*?(actions|pools)$/, '$1'),
+        hasTrigger(d, 'queue') && d.trigger.connection,
+      ]),
+    ).toEqual([
+      ['execute', 'actions', 'AzureWebJobsStorage'],
+      ['reconcile', 'pools', 'AzureWebJobsStorage'],
     ]);
   });
 

@@ -14,6 +14,24 @@ export interface ScenarioMachine {
 export interface ScenarioTarget {
   resourceId: string;
   schedules: unknown;
+  /** A pool's scaling policy, as `PUT /api/targets/{id}/pool` takes it. */
+  pool?: unknown;
+  /** A single machine's idle policy, as `PUT /api/targets/{id}/idle` takes it. */
+  idle?: unknown;
+}
+
+/** People working on a machine: `sessions` sessions open from `from` to `to`. */
+export interface ScenarioActivity {
+  resourceId: string;
+  from: number;
+  to: number;
+  sessions: number;
+}
+
+/** Someone opening the machine's connect link (a bookmark) at `at`. */
+export interface ScenarioConnect {
+  resourceId: string;
+  at: number;
 }
 
 export interface Outage {
@@ -37,6 +55,8 @@ export interface Scenario {
   fleet: ScenarioMachine[];
   targets: ScenarioTarget[];
   faults: ScenarioFaults;
+  activity: ScenarioActivity[];
+  connects: ScenarioConnect[];
   /** Seed for every random choice, so a run can be repeated exactly. */
   seed: number;
 }
@@ -89,7 +109,7 @@ function rate(value: unknown, pointer: string): number {
  */
 export function parseScenario(raw: unknown): Scenario {
   const doc = object(raw, '');
-  allowOnly(doc, ['from', 'to', 'fleet', 'targets', 'faults', 'seed'], '');
+  allowOnly(doc, ['from', 'to', 'fleet', 'targets', 'faults', 'seed', 'activity', 'connects'], '');
   const from = instant(doc.from, '/from');
   const to = instant(doc.to, '/to');
   if (to <= from) throw new ScenarioError('/to', 'must be after from');
@@ -104,7 +124,48 @@ export function parseScenario(raw: unknown): Scenario {
   const seed = doc.seed === undefined ? 1 : doc.seed;
   if (typeof seed !== 'number' || !Number.isInteger(seed))
     throw new ScenarioError('/seed', 'must be a whole number');
-  return { from, to, fleet, targets, faults: parseFaults(doc.faults), seed };
+  const activity = list(doc.activity, '/activity').map((item, i) =>
+    parseActivity(item, `/activity/${i}`, seen),
+  );
+  const connects = list(doc.connects, '/connects').map((item, i) =>
+    parseConnect(item, `/connects/${i}`, seen),
+  );
+  return { from, to, fleet, targets, faults: parseFaults(doc.faults), seed, activity, connects };
+}
+
+function list(value: unknown, pointer: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new ScenarioError(pointer, 'must be an array');
+  return value;
+}
+
+function inFleet(value: unknown, pointer: string, fleet: ReadonlySet<string>): string {
+  const resourceId = resourceIdOf(value, pointer);
+  if (!fleet.has(resourceId.toLowerCase())) throw new ScenarioError(pointer, 'is not in the fleet');
+  return resourceId;
+}
+
+function parseActivity(item: unknown, pointer: string, fleet: ReadonlySet<string>): ScenarioActivity {
+  const activity = object(item, pointer);
+  allowOnly(activity, ['resourceId', 'from', 'to', 'sessions'], pointer);
+  const resourceId = inFleet(activity.resourceId, `${pointer}/resourceId`, fleet);
+  const from = instant(activity.from, `${pointer}/from`);
+  const to = instant(activity.to, `${pointer}/to`);
+  if (to <= from) throw new ScenarioError(`${pointer}/to`, 'must be after from');
+  const sessions = activity.sessions;
+  if (typeof sessions !== 'number' || !Number.isInteger(sessions) || sessions < 1 || sessions > 1000) {
+    throw new ScenarioError(`${pointer}/sessions`, 'must be a whole number from 1 to 1000');
+  }
+  return { resourceId, from, to, sessions };
+}
+
+function parseConnect(item: unknown, pointer: string, fleet: ReadonlySet<string>): ScenarioConnect {
+  const connect = object(item, pointer);
+  allowOnly(connect, ['resourceId', 'at'], pointer);
+  return {
+    resourceId: inFleet(connect.resourceId, `${pointer}/resourceId`, fleet),
+    at: instant(connect.at, `${pointer}/at`),
+  };
 }
 
 function parseMachine(item: unknown, pointer: string, seen: Set<string>): ScenarioMachine {
@@ -138,7 +199,7 @@ function parseTarget(
 ): ScenarioTarget {
   const pointer = `/targets/${index}`;
   const target = object(item, pointer);
-  allowOnly(target, ['resourceId', 'schedules'], pointer);
+  allowOnly(target, ['resourceId', 'schedules', 'pool', 'idle'], pointer);
   const resourceId = resourceIdOf(target.resourceId, `${pointer}/resourceId`);
   if (!fleet.has(resourceId.toLowerCase()))
     throw new ScenarioError(`${pointer}/resourceId`, 'is not in the fleet');
@@ -149,7 +210,17 @@ function parseTarget(
   targeted.set(resourceId.toLowerCase(), index);
   if (target.schedules === undefined)
     throw new ScenarioError(`${pointer}/schedules`, 'required: {"computeStartStop": [...]}');
-  return { resourceId, schedules: target.schedules };
+  const kind = parseResourceId(resourceId).kind;
+  if (target.pool !== undefined && kind !== 'pool')
+    throw new ScenarioError(`${pointer}/pool`, 'only a scale set (pool) has a pool policy; use idle');
+  if (target.idle !== undefined && kind === 'pool')
+    throw new ScenarioError(`${pointer}/idle`, 'a pool scales by its pool policy; use pool');
+  return {
+    resourceId,
+    schedules: target.schedules,
+    ...(target.pool !== undefined ? { pool: target.pool } : {}),
+    ...(target.idle !== undefined ? { idle: target.idle } : {}),
+  };
 }
 
 function parseFaults(raw: unknown): ScenarioFaults {

@@ -26,14 +26,15 @@ import {
   type DesiredState,
   type ScheduleEntry,
 } from '../../src/schedule/index.js';
-import { StorageActionQueue } from '../../src/queue/storage-action-queue.js';
+import { StorageActionQueue, StoragePoolQueue } from '../../src/queue/storage-action-queue.js';
 import { provisionStorage } from '../../src/store/index.js';
 import type { RunOutcome } from '../../src/store/ports.js';
 import { parseResourceId } from '../../src/targets/resource-id.js';
 import { historyOf } from '../../src/engine/run-history.js';
 import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
+import { hasPools, PoolDriver, type PoolReport } from './pool-driver.js';
 import { ScenarioError, type Scenario } from './scenario.js';
-import { VirtualDelayQueue } from './virtual-queue.js';
+import { VirtualDelayQueue, VirtualPoolQueue } from './virtual-queue.js';
 
 // @azure/functions is CommonJS: Node's ESM loader sees `app` as a named export, but not its classes.
 const { HttpRequest, InvocationContext } = functions;
@@ -69,6 +70,8 @@ export interface SimulationResult {
   wrongFinal: number;
   /** Azure calls made for an occurrence older than one already handed to the executor for that target. */
   staleActions: number;
+  /** Per pool or idle machine: what it used against always-on and the oracle, and what its users felt. */
+  pools?: PoolReport[];
 }
 
 export interface SimulationOptions {
@@ -184,6 +187,10 @@ interface Pipeline {
   tick: DefinitionOf<'timer'>;
   poller: QueuePoller;
   targetIds: Map<string, string>;
+  /** The pools' side, when the scenario has pool or idle policies. */
+  pools?: { queue: VirtualPoolQueue; round: DefinitionOf<'timer'>; poller: QueuePoller; driver: PoolDriver };
+  /** Action calls seen so far (the emulator's request log is emptied every minute). */
+  calls: SimulationCall[];
 }
 
 /**
@@ -205,14 +212,26 @@ export async function simulate(
     options.onProgress?.(1);
     if (options.stats) options.stats.hostCrashes = gateway.crashes;
     const final = scenario.fleet.map((m) => finalState(emulator, m.resourceId));
+    collectCalls(pipeline);
+    const scaled = new Set(
+      scenario.targets
+        .filter((t) => t.pool !== undefined || t.idle !== undefined)
+        .map((t) => t.resourceId.toLowerCase()),
+    );
     return {
-      calls: actionCalls(emulator),
+      calls: sortCalls(pipeline.calls),
       final,
       runs: await countRuns(deps, [...targetIds.values()]),
       duplicates: [...gateway.actionsPerOccurrence.values()].filter((n) => n > 1).length,
       missed: await countMissed(deps, planned, targetIds),
-      wrongFinal: countWrongFinal(scenario, planned, final),
+      // A pool or machine with a scaling policy follows its sessions, not only its schedule: judged in `pools`.
+      wrongFinal: countWrongFinal(
+        scenario,
+        planned.filter((p) => !scaled.has(p.resourceId.toLowerCase())),
+        final,
+      ),
       staleActions: gateway.staleActions,
+      ...(pipeline.pools ? { pools: pipeline.pools.driver.report() } : {}),
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -261,10 +280,17 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     scenario.seed,
     (targetId) => actions.newestSent(targetId),
   );
-  const deps = createDependencies(config, { clock, gateway, actions });
+  const poolQueue = new VirtualPoolQueue(
+    new StoragePoolQueue(base.storage.queueService, base.storage.names.queues.pools),
+    clock,
+  );
+  const deps = createDependencies(config, { clock, gateway, actions, pools: poolQueue });
   await provisionStorage(deps.storage);
   const registry = createFunctionRegistry(deps);
   const targetIds = await register(registry, scenario);
+  const pools = hasPools(scenario)
+    ? await poolSide(registry, scenario, emulator, poolQueue, deps, targetIds)
+    : undefined;
   const tick = registry.find((d): d is DefinitionOf<'timer'> => hasTrigger(d, 'timer') && d.name === 'tick');
   const execute = registry.find(
     (d): d is DefinitionOf<'queue'> => hasTrigger(d, 'queue') && d.name === 'execute',
@@ -277,7 +303,52 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     releaseAfterCrash: true,
     visibilityTimeoutInSeconds: 600,
   });
-  return { clock, emulator, gateway, actions, deps, tick, poller, targetIds };
+  return {
+    clock,
+    emulator,
+    gateway,
+    actions,
+    deps,
+    tick,
+    poller,
+    targetIds,
+    calls: [],
+    ...(pools ? { pools } : {}),
+  };
+}
+
+/** The pool round, the reconciler's poller and the driver that plays the users, with the policies put. */
+async function poolSide(
+  registry: FunctionDefinition[],
+  scenario: Scenario,
+  emulator: ArmEmulator,
+  queue: VirtualPoolQueue,
+  deps: ReturnType<typeof createDependencies>,
+  targetIds: Map<string, string>,
+): Promise<NonNullable<Pipeline['pools']>> {
+  const round = registry.find(
+    (d): d is DefinitionOf<'timer'> => hasTrigger(d, 'timer') && d.name === 'poolRound',
+  );
+  const reconcile = registry.find(
+    (d): d is DefinitionOf<'queue'> => hasTrigger(d, 'queue') && d.name === 'reconcile',
+  );
+  if (!round || !reconcile) throw new Error('simulate: the registry has no poolRound or reconcile function');
+  const driver = new PoolDriver(scenario, emulator, (name, init) => callHttp(registry, name, init));
+  await driver.putPolicies(targetIds);
+  const poller = new QueuePoller({
+    service: deps.storage.queueService,
+    definition: reconcile,
+    log: () => undefined,
+    releaseAfterCrash: true,
+    visibilityTimeoutInSeconds: 600,
+  });
+  return { queue, round, poller, driver };
+}
+
+/** Moves the action calls out of the emulator's request log (the pool driver has counted its reads). */
+function collectCalls(pipeline: Pipeline): void {
+  pipeline.calls.push(...actionCalls(pipeline.emulator));
+  pipeline.emulator.clearRequests();
 }
 
 /**
@@ -292,11 +363,19 @@ async function runMinutes(
   planned: Planned[],
   options: SimulationOptions,
 ): Promise<void> {
-  const { clock, emulator, actions, tick, poller } = pipeline;
+  const { clock, emulator, actions, tick, poller, pools } = pipeline;
   const inOutage = (t: number) => scenario.faults.outages.some((o) => t >= o.from && t < o.to);
+  const release = async () => {
+    await actions.release();
+    if (pools) await pools.queue.release();
+  };
   const drain = async () => {
     // Redeliveries after crashes come straight back within the same instant.
-    while ((await poller.pollOnce()) > 0) await actions.release();
+    for (;;) {
+      const handled = (await poller.pollOnce()) + (pools ? await pools.poller.pollOnce() : 0);
+      if (handled === 0) return;
+      await release();
+    }
   };
   const busy = busyMinutes(scenario, planned);
   const span = Math.max(1, scenario.to - scenario.from);
@@ -306,25 +385,68 @@ async function runMinutes(
     emulator.settle();
     options.onProgress?.((t - scenario.from) / span);
     if (!inOutage(t)) {
-      await actions.release();
+      if (pools) await pools.driver.beforeRound(t);
+      await release();
       await invokeTimer(tick, () => undefined, t, t);
-      await actions.release();
+      if (pools) await invokeTimer(pools.round, () => undefined, t, t);
+      await release();
       await drain();
+      if (pools) await poolSteps(pipeline, t, { inOutage, release, drain });
     }
-    const step = options.retryResolutionInMs;
-    if (step !== undefined && step > 0) {
-      for (let due = actions.nextDueAt; due !== undefined; due = actions.nextDueAt) {
-        const at = Math.ceil(due / step) * step;
-        if (at >= t + MINUTE_MS || at > scenario.to || inOutage(at)) break;
-        clock.set(at);
-        emulator.settle();
-        await actions.release();
-        await drain();
-      }
-    }
-    const waiting =
-      actions.nextDueAt === undefined ? Infinity : Math.ceil(actions.nextDueAt / MINUTE_MS) * MINUTE_MS;
-    t = Math.max(t + MINUTE_MS, Math.min(busy.after(t), waiting, scenario.to + MINUTE_MS));
+    await retrySteps(pipeline, { t, to: scenario.to }, options, { inOutage, release, drain });
+    collectCalls(pipeline);
+    const nextDue = Math.min(actions.nextDueAt ?? Infinity, pools?.queue.nextDueAt ?? Infinity);
+    const waiting = nextDue === Infinity ? Infinity : Math.ceil(nextDue / MINUTE_MS) * MINUTE_MS;
+    const quiet = pools ? pools.driver.quietUntil(t) : Infinity;
+    t = Math.max(t + MINUTE_MS, Math.min(busy.after(t), waiting, quiet, scenario.to + MINUTE_MS));
+  }
+}
+
+interface Steps {
+  inOutage: (t: number) => boolean;
+  release: () => Promise<void>;
+  drain: () => Promise<void>;
+}
+
+/**
+ * The pools' round spreads its messages over the minute (so a subscription's reads are spread too): step
+ * the clock to each held message's second, release it, and let the driver see the machines after each step.
+ */
+async function poolSteps(pipeline: Pipeline, t: number, steps: Steps): Promise<void> {
+  const { clock, emulator, pools, actions } = pipeline;
+  if (!pools) return;
+  pools.driver.afterRound(t);
+  for (;;) {
+    const due = Math.min(pools.queue.nextDueAt ?? Infinity, actions.nextDueAt ?? Infinity);
+    // Queue Storage's visibility delays are whole seconds.
+    const at = Math.max(clock.now(), Math.ceil(due / 1000) * 1000);
+    if (at >= t + MINUTE_MS || steps.inOutage(at)) return;
+    clock.set(at);
+    emulator.settle();
+    await steps.release();
+    await steps.drain();
+    pools.driver.afterRound(at);
+    collectCalls(pipeline);
+  }
+}
+
+/** With `retryResolutionInMs`, releases delayed retries within the minute instead of at the next one. */
+async function retrySteps(
+  pipeline: Pipeline,
+  { t, to }: { t: number; to: number },
+  options: SimulationOptions,
+  steps: Steps,
+): Promise<void> {
+  const { clock, emulator, actions } = pipeline;
+  const step = options.retryResolutionInMs;
+  if (step === undefined || step <= 0) return;
+  for (let due = actions.nextDueAt; due !== undefined; due = actions.nextDueAt) {
+    const at = Math.ceil(due / step) * step;
+    if (at >= t + MINUTE_MS || at > to || steps.inOutage(at)) break;
+    clock.set(at);
+    emulator.settle();
+    await steps.release();
+    await steps.drain();
   }
 }
 
@@ -356,8 +478,14 @@ function actionCalls(emulator: ArmEmulator): SimulationCall[] {
     if (resourceId && operation)
       calls.push({ at: new Date(request.at).toISOString(), resourceId, operation, status: request.status });
   }
-  // Invocations run concurrently, so calls at one virtual instant reach the emulator in any order across
-  // targets; each target's own calls are in order. A stable sort by instant and target gives one order.
+  return calls;
+}
+
+/**
+ * Invocations run concurrently, so calls at one virtual instant reach the emulator in any order across
+ * targets; each target's own calls are in order. A stable sort by instant and target gives one order.
+ */
+function sortCalls(calls: SimulationCall[]): SimulationCall[] {
   return calls.sort(
     (a, b) =>
       (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) ||

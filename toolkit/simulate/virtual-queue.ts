@@ -5,7 +5,8 @@
 
 import type { Clock } from '../../src/clock.js';
 import type { ActionMessage } from '../../src/engine/action-message.js';
-import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
+import type { PoolMessage } from '../../src/engine/pool-message.js';
+import type { ActionQueue, PoolQueue, SendOptions } from '../../src/engine/ports.js';
 import type { OperationOptions } from '../../src/store/ports.js';
 
 interface Held {
@@ -55,6 +56,50 @@ export class VirtualDelayQueue implements ActionQueue {
   }
 
   /** When the next held message becomes visible, if any. */
+  get nextDueAt(): number | undefined {
+    return this.held.length === 0 ? undefined : Math.min(...this.held.map((h) => h.dueAt));
+  }
+}
+
+interface HeldPool {
+  dueAt: number;
+  message: PoolMessage;
+}
+
+/** The `pools` queue on the virtual clock, like {@link VirtualDelayQueue}: held until due, released in order. */
+export class VirtualPoolQueue implements PoolQueue {
+  private held: HeldPool[] = [];
+
+  constructor(
+    private readonly inner: PoolQueue,
+    private readonly clock: Clock,
+  ) {}
+
+  send(message: PoolMessage, options: SendOptions = {}): Promise<void> {
+    this.held.push({ dueAt: this.clock.now() + Math.max(0, options.visibilityDelayInMs ?? 0), message });
+    return Promise.resolve();
+  }
+
+  sendToPoison(message: PoolMessage | string, options: OperationOptions = {}): Promise<void> {
+    return this.inner.sendToPoison(message, options);
+  }
+
+  /** Sends every held message whose delay has passed, in a fixed order; returns how many. */
+  async release(): Promise<number> {
+    const now = this.clock.now();
+    const due = this.held
+      .filter((h) => h.dueAt <= now)
+      .sort(
+        (a, b) =>
+          a.dueAt - b.dueAt ||
+          (a.message.targetId < b.message.targetId ? -1 : a.message.targetId > b.message.targetId ? 1 : 0) ||
+          a.message.at - b.message.at,
+      );
+    this.held = this.held.filter((h) => h.dueAt > now);
+    for (const { message } of due) await this.inner.send(message);
+    return due.length;
+  }
+
   get nextDueAt(): number | undefined {
     return this.held.length === 0 ? undefined : Math.min(...this.held.map((h) => h.dueAt));
   }

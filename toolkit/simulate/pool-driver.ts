@@ -1,0 +1,277 @@
+// The pool side of `simulate`: puts the scenario's pool and idle policies through the API, plays the users
+// (sessions, connects) and their reporter each minute, counts ARM reads and writes per machine, and at the
+// end reports per pool what it used against an always-on pool and the oracle (`pool-oracle.ts`).
+
+import { validateSchedules } from '../../src/schedule/index.js';
+import type { PoolPolicy } from '../../src/store/pool-ports.js';
+import type { ArmEmulator } from '../arm-emulator/index.js';
+import { floors, oracle, percentile } from './pool-oracle.js';
+import { hostsOf, MachineWorkload } from './pool-workload.js';
+import { ScenarioError, type Scenario, type ScenarioConnect } from './scenario.js';
+
+const MINUTE_MS = 60_000;
+
+/** Calls one of the registry's HTTP functions as the simulator's admin. */
+export type CallApi = (
+  name: string,
+  init: { method: string; url: string; body?: unknown; params?: Record<string, string> },
+) => Promise<{ status: number; body: unknown }>;
+
+export interface PoolReport {
+  resourceId: string;
+  nodeHours: number;
+  alwaysOnNodeHours: number;
+  oracleNodeHours: number;
+  interruptedSessions: number;
+  connectToRunningSeconds: { p50: number | null; p99: number | null };
+  /** How long sessions waited for a seat (0 when one was free at once). */
+  sessionWaitSeconds: { p50: number | null; p99: number | null; max: number | null };
+  /** Minutes in which more instances served than the floor while nobody had worked for over idleMinutes + 2. */
+  idleAboveFloorMinutes: number;
+  armReads: number;
+  armWrites: number;
+  /** Reads per reconcile round that ran (minutes where nothing could change are skipped, see `quietUntil`). */
+  armReadsPerRound: number;
+}
+
+interface Watched {
+  resourceId: string;
+  targetId: string;
+  kind: 'pool' | 'idle';
+  policy: PoolPolicy;
+  workload: MachineWorkload;
+  floors: number[];
+  connects: ScenarioConnect[];
+  /** Connects not yet answered by a running machine with a free seat. */
+  waitingConnects: number[];
+  connectLatencies: number[];
+  /** The last minute anyone had a session or connected. */
+  lastActiveAt: number;
+  idleAboveFloorMinutes: number;
+  reads: number;
+  writes: number;
+}
+
+/** The policy as the API stored it (an idle policy reads as a pool of one). */
+function policyOf(stored: unknown): PoolPolicy {
+  const p = (typeof stored === 'object' && stored !== null ? stored : {}) as Partial<PoolPolicy>;
+  return {
+    minCapacity: p.minCapacity ?? 0,
+    wakeCapacity: p.wakeCapacity ?? 1,
+    maxCapacity: p.maxCapacity ?? 1,
+    sessionsPerInstance: p.sessionsPerInstance ?? 1,
+    idleMinutes: p.idleMinutes ?? 30,
+    activity: p.activity ?? 'sessions',
+    cpuThresholdPercent: p.cpuThresholdPercent ?? 5,
+  };
+}
+
+/** Whether a scenario has anything for the pool driver to do. */
+export function hasPools(scenario: Scenario): boolean {
+  return scenario.targets.some((t) => t.pool !== undefined || t.idle !== undefined);
+}
+
+export class PoolDriver {
+  private readonly watched: Watched[] = [];
+  private readonly minutes: number;
+  private nextConnect = 0;
+  private readonly connects: ScenarioConnect[];
+  private rounds = 0;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly emulator: ArmEmulator,
+    private readonly call: CallApi,
+  ) {
+    this.minutes = Math.ceil((scenario.to - scenario.from) / MINUTE_MS);
+    this.connects = [...scenario.connects].sort((a, b) => a.at - b.at);
+  }
+
+  /** Puts each target's pool or idle policy through the API; a refused one is named by its pointer. */
+  async putPolicies(targetIds: Map<string, string>): Promise<void> {
+    for (const [i, target] of this.scenario.targets.entries()) {
+      const body = target.pool ?? target.idle;
+      if (body === undefined) continue;
+      const kind = target.pool !== undefined ? 'pool' : 'idle';
+      const id = targetIds.get(target.resourceId.toLowerCase())!;
+      const put = await this.call(kind === 'pool' ? 'putPool' : 'putIdle', {
+        method: 'PUT',
+        url: `http://simulator/api/targets/${id}/${kind}`,
+        params: { id },
+        body,
+      });
+      if (put.status >= 300) {
+        const problem = put.body as { errors?: { pointer?: string; reason: string }[]; detail?: string };
+        const first = problem.errors?.[0];
+        throw new ScenarioError(
+          `/targets/${i}/${kind}${first?.pointer ?? ''}`,
+          first?.reason ?? problem.detail ?? `refused (${put.status})`,
+        );
+      }
+      const policy = policyOf(put.body ?? body);
+      const { computeStartStop: entries } = validateSchedules(target.schedules, { now: this.scenario.from });
+      const key = target.resourceId.toLowerCase();
+      const activity = this.scenario.activity.filter((a) => a.resourceId.toLowerCase() === key);
+      const demand = { policy, entries, registeredAt: this.scenario.from, activity, connects: [] };
+      this.watched.push({
+        resourceId: target.resourceId,
+        targetId: id,
+        kind,
+        policy,
+        workload: new MachineWorkload(
+          target.resourceId,
+          activity,
+          kind === 'pool' ? policy.sessionsPerInstance : Infinity,
+        ),
+        floors: kind === 'pool' ? floors(demand, this.scenario.from, this.minutes + 1) : [],
+        connects: this.connects.filter((c) => c.resourceId.toLowerCase() === key),
+        waitingConnects: [],
+        connectLatencies: [],
+        lastActiveAt: -Infinity,
+        idleAboveFloorMinutes: 0,
+        reads: 0,
+        writes: 0,
+      });
+    }
+  }
+
+  /** Before the minute's timers: sessions open and close, the reporter posts, people open their connect links. */
+  async beforeRound(t: number): Promise<void> {
+    this.rounds++;
+    for (const w of this.watched) {
+      const hosts = hostsOf(this.emulator, w.resourceId);
+      w.workload.step(t, hosts);
+      if (w.workload.open > 0) w.lastActiveAt = t;
+      const report = w.workload.report(hosts);
+      const body =
+        w.kind === 'pool'
+          ? { instances: report.instances, waiting: report.waiting }
+          : { sessions: report.instances.reduce((n, i) => n + i.sessions, 0) };
+      if (hosts.serving.length > 0 || report.waiting > 0)
+        await this.post('reportActivity', w, 'activity', body);
+    }
+    while (this.nextConnect < this.connects.length && this.connects[this.nextConnect]!.at <= t) {
+      const connect = this.connects[this.nextConnect++]!;
+      const w = this.watched.find((x) => x.resourceId.toLowerCase() === connect.resourceId.toLowerCase());
+      if (!w) continue;
+      w.lastActiveAt = t;
+      w.waitingConnects.push(connect.at);
+      await this.post('wakeTarget', w, 'wake', undefined);
+    }
+  }
+
+  /** After the minute's timers and queues: who lost their machine, who got a seat, what ARM was asked. */
+  afterRound(t: number): void {
+    this.tallyRequests();
+    for (const w of this.watched) {
+      const hosts = hostsOf(this.emulator, w.resourceId);
+      w.workload.step(t, hosts);
+      const report = w.workload.report(hosts);
+      const freeSeat = report.instances.some(
+        (i) => i.sessions < (w.kind === 'pool' ? w.policy.sessionsPerInstance : Infinity),
+      );
+      if (freeSeat && w.waitingConnects.length > 0) {
+        for (const at of w.waitingConnects) w.connectLatencies.push((t - at) / 1000);
+        w.waitingConnects = [];
+      }
+      if (w.kind === 'pool') {
+        const floor = w.floors[Math.floor((t - this.scenario.from) / MINUTE_MS)] ?? 0;
+        const idleFor = t - w.lastActiveAt;
+        if (idleFor > (w.policy.idleMinutes + 2) * MINUTE_MS && hosts.serving.length > floor)
+          w.idleAboveFloorMinutes++;
+      }
+    }
+  }
+
+  /**
+   * The next minute that must run from `t`: the next one, unless nothing can change before a later one — no
+   * session open or waiting, no connect waiting, every pool serving exactly its floor, every instance settled
+   * and no idle machine running — in which case the next session, connect or floor change.
+   */
+  quietUntil(t: number): number {
+    const next = t + MINUTE_MS;
+    let until = Infinity;
+    for (const w of this.watched) {
+      if (w.workload.open > 0 || w.waitingConnects.length > 0) return next;
+      const state = this.emulator.stateOf(w.resourceId);
+      const hosts = hostsOf(this.emulator, w.resourceId);
+      if (w.kind === 'idle') {
+        if (hosts.billed > 0) return next;
+      } else {
+        if (state?.kind !== 'pool' || state.members.some((m) => m.deleting || m.power !== 'running'))
+          return next;
+        const index = Math.floor((t - this.scenario.from) / MINUTE_MS);
+        if (hosts.serving.length !== (w.floors[index] ?? 0)) return next;
+        const change = w.floors.findIndex((f, i) => i > index && f !== w.floors[index]);
+        if (change >= 0) until = Math.min(until, this.scenario.from + change * MINUTE_MS);
+      }
+      until = Math.min(until, Math.ceil(w.workload.nextOpening / MINUTE_MS) * MINUTE_MS);
+    }
+    const connect = this.connects[this.nextConnect];
+    if (connect) until = Math.min(until, Math.ceil(connect.at / MINUTE_MS) * MINUTE_MS);
+    return Math.max(next, until);
+  }
+
+  report(): PoolReport[] {
+    const end = this.scenario.to;
+    return this.watched.map((w) => {
+      const used = w.workload.figures(end);
+      const demand = {
+        policy: w.policy,
+        entries: validateSchedules(
+          this.scenario.targets.find((t) => t.resourceId === w.resourceId)!.schedules,
+          { now: this.scenario.from },
+        ).computeStartStop,
+        registeredAt: this.scenario.from,
+        activity: this.scenario.activity.filter(
+          (a) => a.resourceId.toLowerCase() === w.resourceId.toLowerCase(),
+        ),
+        connects: w.connects,
+      };
+      const best = w.kind === 'pool' ? oracle(demand, this.scenario.from, end) : undefined;
+      const latencies = [...w.connectLatencies, ...w.waitingConnects.map((at) => (end - at) / 1000)];
+      const round = (n: number) => Math.round(n * 100) / 100;
+      return {
+        resourceId: w.resourceId,
+        nodeHours: round(used.nodeMinutes / 60),
+        alwaysOnNodeHours: round(best?.alwaysOnNodeHours ?? (end - this.scenario.from) / 3_600_000),
+        oracleNodeHours: round(best?.oracleNodeHours ?? 0),
+        interruptedSessions: used.interruptedSessions,
+        connectToRunningSeconds: {
+          p50: percentile(latencies, 50) ?? null,
+          p99: percentile(latencies, 99) ?? null,
+        },
+        sessionWaitSeconds: {
+          p50: percentile(used.waits, 50) ?? null,
+          p99: percentile(used.waits, 99) ?? null,
+          max: used.waits.length ? Math.max(...used.waits) : null,
+        },
+        idleAboveFloorMinutes: w.idleAboveFloorMinutes,
+        armReads: w.reads,
+        armWrites: w.writes,
+        armReadsPerRound: this.rounds ? round(w.reads / this.rounds) : 0,
+      };
+    });
+  }
+
+  private async post(name: string, w: Watched, path: string, body: unknown): Promise<void> {
+    await this.call(name, {
+      method: 'POST',
+      url: `http://simulator/api/targets/${w.targetId}/${path}`,
+      params: { id: w.targetId },
+      ...(body !== undefined ? { body } : {}),
+    });
+  }
+
+  /** Counts the minute's ARM requests per watched machine (GET = read), then lets the log go. */
+  private tallyRequests(): void {
+    const byPath = this.watched.map((w) => ({ w, path: w.resourceId.toLowerCase() }));
+    for (const request of this.emulator.requests) {
+      const path = request.path.toLowerCase();
+      const hit = byPath.find((b) => path.startsWith(b.path));
+      if (!hit) continue;
+      if (request.method === 'GET') hit.w.reads++;
+      else hit.w.writes++;
+    }
+  }
+}
