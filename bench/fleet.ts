@@ -15,6 +15,7 @@ import {
   type ScheduleAction,
   type ScheduleEntry,
 } from '../src/schedule/index.js';
+import { storageCalls } from '../src/store/storage-calls.js';
 import { openStore, provisionStorage, type StorageClients } from '../src/store/index.js';
 import { dueTableName, startOfHour, targetIdFor } from '../src/store/keys.js';
 import type { Store, StoredTarget, Target } from '../src/store/ports.js';
@@ -70,7 +71,10 @@ export interface SeededStore {
   /** Puts the measured minute back as it was before a tick (its due rows, the checkpoint, an empty queue). */
   restore(): Promise<void>;
   /** Runs one tick over the measured minute from the state before it; resolves with its report and time. */
-  tickOnce(nowOffsetInMs?: number): Promise<{ report: TickReport; tookInMs: number }>;
+  /** One tick over the due minute, its time, and the storage calls it made by operation (counted). */
+  tickOnce(
+    nowOffsetInMs?: number,
+  ): Promise<{ report: TickReport; tookInMs: number; calls: Record<string, number> }>;
 }
 
 /** A store on a fresh in-memory Azurite, seeded with `entries` registered entries of which `due` are due. */
@@ -108,6 +112,7 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
   };
   const tickOnce = async (nowOffsetInMs = 50) => {
     await restore();
+    const before = storageCalls.snapshot();
     const startedTick = process.hrtime.bigint();
     const report = await tick({
       store,
@@ -116,10 +121,11 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
       options: resolveTickOptions({ catchUpWindowInMs: DAY_MS }),
     });
     const tookInMs = elapsedInMs(startedTick);
+    const calls = storageCalls.since(before);
     if (report.dueRows !== due || report.enqueued !== due || !report.advanced) {
       throw new Error(`bench: tick saw ${JSON.stringify(report)}, expected ${due} due and enqueued`);
     }
-    return { report, tookInMs };
+    return { report, tookInMs, calls };
   };
   const hourTables = fleet.hourTables(clients);
   return {

@@ -3,7 +3,7 @@
 // inside its write budget, and where each row moves next. `tick()` reads, then carries this plan out.
 
 import { nextOccurrence } from '../schedule/index.js';
-import type { DueEntry } from '../store/ports.js';
+import type { DueEntry, DueMove } from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
 import { SubscriptionPacer, type CallBudget } from './pacing.js';
 
@@ -26,8 +26,8 @@ export interface TargetPlan {
   message?: ActionMessage;
   /** How long after the tick began the message may be handled, to respect the subscription's budget. */
   slotInMs: number;
-  /** Each row and where it moves: its entry's next occurrence after `until`, or nowhere. */
-  moves: { row: DueEntry; nextAt: number | undefined }[];
+  /** Each row and where it moves: its entry's next occurrence after `until`, nowhere, or away (not current). */
+  moves: DueMove[];
 }
 
 export interface TickPlan {
@@ -60,10 +60,11 @@ export function planTick(
     const target: TargetPlan = {
       targetId,
       slotInMs: 0,
-      moves: targetRows.map((row) => ({
-        row,
-        nextAt: current.has(row) ? nextOccurrence(row.entry, window.until, row.registeredAt) : undefined,
-      })),
+      moves: targetRows.map((row) =>
+        current.has(row)
+          ? { row, nextAt: nextOccurrence(row.entry, window.until, row.registeredAt) }
+          : { row, nextAt: undefined, drop: true },
+      ),
     };
     if (due.length > 0) {
       const first = targetRows[0]!;

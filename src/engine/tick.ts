@@ -73,16 +73,16 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   report.superseded = plan.superseded;
   report.spreadOverInMs = plan.spreadOverInMs;
   await forEachLimited(plan.targets, deps.options.concurrency, async (target) => {
-    // Enqueue before moving the rows: a crash in between repeats the message (deduped by the run row),
-    // where the other order could lose it.
-    if (target.message) {
-      // The slot counts from the start of the tick; a large tick takes a while to get here.
-      const delay = target.slotInMs - (deps.clock.now() - startedAt);
-      await deps.actions.send(target.message, delay > 0 ? { visibilityDelayInMs: delay } : undefined);
-      report.enqueued++;
-    }
-    for (const { row, nextAt } of target.moves) await deps.store.due.reschedule(row, nextAt);
+    if (!target.message) return;
+    // The slot counts from the start of the tick; a large tick takes a while to get here.
+    const delay = target.slotInMs - (deps.clock.now() - startedAt);
+    await deps.actions.send(target.message, delay > 0 ? { visibilityDelayInMs: delay } : undefined);
+    report.enqueued++;
   });
+  // Enqueue before moving the rows: a crash in between repeats the messages (deduped by the run rows),
+  // where the other order could lose them. The moves go in batches, one partition each; a crash between
+  // two batches leaves rows the next tick reads and moves again.
+  await deps.store.due.rescheduleAll(plan.targets.flatMap((target) => target.moves));
   report.advanced = await advanceCheckpoint(deps, checkpoint, until);
   if (report.advanced) {
     // Housekeeping: past, empty hour tables of the due index go. A failure here harms nothing (the next

@@ -3,8 +3,8 @@
 // the minutes since its checkpoint from the hour tables that cover them and nothing else, so its cost follows
 // what is due in those hours, not the fleet; an hour gone by and left empty is dropped as a whole table.
 
-import { odata, type TableClient } from '@azure/data-tables';
-import type { DueEntry, DueIndex, OperationOptions } from './ports.js';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import type { DueEntry, DueIndex, DueMove, OperationOptions } from './ports.js';
 import {
   HOUR_MS,
   dueRowKey,
@@ -14,7 +14,14 @@ import {
   minuteBucket,
   startOfHour,
 } from './keys.js';
-import { dueEntity, entryEntity, toDueEntry, toEntryRow, type EntityResult } from './entities.js';
+import {
+  dueEntity,
+  entryEntity,
+  toDueEntry,
+  toEntryRow,
+  type Entity,
+  type EntityResult,
+} from './entities.js';
 import {
   orUndefinedIfMissing,
   statusOf,
@@ -24,6 +31,10 @@ import {
 } from './tables.js';
 
 const MINUTE_MS = 60_000;
+/** Targets whose entries move at once: as many requests in flight as a tick's other steps keep. */
+const ENTRY_MOVES_AT_ONCE = 32;
+/** Table Storage takes at most 100 operations in one entity group transaction. */
+const MAX_TRANSACTION_OPERATIONS = 100;
 /** Hour tables a process keeps clients for; older ones are rebuilt on demand. */
 const MAX_CACHED_TABLES = 512;
 /** A read spanning more hours than this lists the hour tables that exist first (one call), then reads those. */
@@ -35,6 +46,22 @@ export interface DueRowRef {
   targetId: string;
   revision: string;
   entryIndex: number;
+}
+
+/** Rows grouped by hour table and minute partition, at most a transaction's worth in each group. */
+function groupByPartition<Row extends { at: number }>(rows: readonly Row[]): { at: number; group: Row[] }[] {
+  const partitions = new Map<number, Row[]>();
+  for (const row of rows) {
+    const minute = Math.floor(row.at / MINUTE_MS);
+    partitions.set(minute, [...(partitions.get(minute) ?? []), row]);
+  }
+  const groups: { at: number; group: Row[] }[] = [];
+  for (const group of partitions.values()) {
+    for (let i = 0; i < group.length; i += MAX_TRANSACTION_OPERATIONS) {
+      groups.push({ at: group[0]!.at, group: group.slice(i, i + MAX_TRANSACTION_OPERATIONS) });
+    }
+  }
+  return groups;
 }
 
 interface CachedTable {
@@ -76,6 +103,57 @@ export class DueTables {
           );
         } catch (error) {
           if (statusOf(error) !== 404) throw storageFailure('deleting a due row', error);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Upserts the rows in one transaction per hour table and minute partition (at most 100 rows each),
+   * creating the tables as needed. All or nothing within each transaction; repeating it is harmless.
+   */
+  async writeBatched(rows: readonly DueEntry[], options: OperationOptions = {}): Promise<void> {
+    try {
+      await Promise.all(
+        groupByPartition(rows).map(async ({ at, group }) => {
+          const table = this.table(at);
+          await this.ensureCreated(table, options);
+          const actions = group.map((row): TransactionAction => ['upsert', dueEntity(row), 'Replace']);
+          try {
+            await table.client.submitTransaction(actions, options);
+          } catch (error) {
+            // Another host pruned the table after we created it: create it again, once.
+            if (statusOf(error) !== 404) throw error;
+            table.created = undefined;
+            await this.ensureCreated(table, options);
+            await table.client.submitTransaction(actions, options);
+          }
+        }),
+      );
+    } catch (error) {
+      throw storageFailure('writing due rows', error);
+    }
+  }
+
+  /**
+   * Deletes the rows in one transaction per hour table and minute partition (at most 100 each). A row
+   * already gone fails its whole transaction (a tick that crashed took some): those go one by one.
+   */
+  async deleteBatched(refs: readonly DueRowRef[], options: OperationOptions = {}): Promise<void> {
+    await Promise.all(
+      groupByPartition(refs).map(async ({ at, group }) => {
+        const actions = group.map((ref): TransactionAction => [
+          'delete',
+          {
+            partitionKey: minuteBucket(ref.at),
+            rowKey: dueRowKey(ref.targetId, ref.revision, ref.entryIndex),
+          },
+        ]);
+        try {
+          await this.table(at).client.submitTransaction(actions, options);
+        } catch (error) {
+          if (statusOf(error) !== 404) throw storageFailure('deleting due rows', error);
+          await this.delete([...group], options);
         }
       }),
     );
@@ -215,6 +293,9 @@ export class DueTables {
 }
 
 export class TableDueIndex implements DueIndex {
+  /** The entry ETags `isCurrent` read, for the move that follows; gone with the rows. */
+  private readonly entryEtags = new WeakMap<DueEntry, string>();
+
   constructor(
     private readonly due: DueTables,
     private readonly targets: TableClient,
@@ -230,22 +311,86 @@ export class TableDueIndex implements DueIndex {
 
   async isCurrent(due: DueEntry, options: OperationOptions = {}): Promise<boolean> {
     const row = await this.readEntry(due, options);
-    return row !== undefined && row.revision === due.revision && row.dueAt === due.at;
+    const current = row !== undefined && row.revision === due.revision && row.dueAt === due.at;
+    // The ETag lets the move that follows update the entry without reading it again.
+    if (current) this.entryEtags.set(due, row.etag);
+    return current;
   }
 
-  async reschedule(due: DueEntry, nextAt: number | undefined, options: OperationOptions = {}): Promise<void> {
-    // Write the next row first and point the entry at it, then drop the old row: a crash in between leaves
-    // a row the next attempt (or isCurrent) sorts out, never an entry without its row.
+  reschedule(due: DueEntry, nextAt: number | undefined, options: OperationOptions = {}): Promise<void> {
+    return this.rescheduleAll([{ row: due, nextAt }], options);
+  }
+
+  async rescheduleAll(moves: readonly DueMove[], options: OperationOptions = {}): Promise<void> {
+    // Write the next rows first and point the entries at them, then drop the old rows: a crash in between
+    // leaves a row the next tick (or isCurrent) sorts out, never an entry without its row.
+    const kept = moves.filter((move) => !move.drop);
+    await this.due.writeBatched(
+      kept.flatMap(({ row, nextAt }) => (nextAt === undefined ? [] : [{ ...row, at: nextAt }])),
+      options,
+    );
+    const byTarget = new Map<string, DueMove[]>();
+    for (const move of kept)
+      byTarget.set(move.row.targetId, [...(byTarget.get(move.row.targetId) ?? []), move]);
+    const targets = [...byTarget.values()];
+    for (let i = 0; i < targets.length; i += ENTRY_MOVES_AT_ONCE) {
+      await Promise.all(
+        targets.slice(i, i + ENTRY_MOVES_AT_ONCE).map((group) => this.moveEntries(group, options)),
+      );
+    }
+    // Same minute, same key (and table): the row written above is this one, updated in place.
+    const gone = moves.filter(
+      ({ row, nextAt, drop }) =>
+        drop || nextAt === undefined || minuteBucket(nextAt) !== minuteBucket(row.at),
+    );
+    await this.due.deleteBatched(
+      gone.map(({ row }) => row),
+      options,
+    );
+  }
+
+  /**
+   * Points one target's entries at their next rows: in one call under the ETags `isCurrent` read when it
+   * read them all, else (or when an entry changed since) entry by entry, reading each first.
+   */
+  private async moveEntries(moves: DueMove[], options: OperationOptions): Promise<void> {
+    const etags = moves.map(({ row }) => this.entryEtags.get(row));
+    for (const { row } of moves) this.entryEtags.delete(row);
+    if (etags.every((etag) => etag !== undefined)) {
+      const actions = moves.map(({ row, nextAt }, i): TransactionAction => {
+        const moved = { index: row.entryIndex, revision: row.revision, entry: row.entry };
+        const entity = entryEntity(row.targetId, nextAt === undefined ? moved : { ...moved, dueAt: nextAt });
+        return ['update', entity, 'Replace', { etag: etags[i]! }];
+      });
+      try {
+        if (actions.length === 1) {
+          const [, entity, , updateOptions] = actions[0] as ['update', Entity, 'Replace', { etag: string }];
+          await this.targets.updateEntity(entity, 'Replace', { ...options, ...updateOptions });
+        } else await this.targets.submitTransaction(actions, options);
+        return;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 412 && status !== 404) throw storageFailure('moving due entries', error);
+      }
+    }
+    for (const { row, nextAt } of moves) await this.moveEntry(row, nextAt, options);
+  }
+
+  /** Points the entry at `nextAt` under the ETag it reads; a replaced schedule takes back the next row. */
+  private async moveEntry(
+    due: DueEntry,
+    nextAt: number | undefined,
+    options: OperationOptions,
+  ): Promise<void> {
     const next = nextAt === undefined ? undefined : { ...due, at: nextAt };
-    if (next) await this.due.write([next], options);
     for (let attempt = 1; ; attempt++) {
       const row = await this.readEntry(due, options);
       if (row === undefined || row.revision !== due.revision) {
         // The schedule was replaced or deleted meanwhile: this entry no longer exists.
         if (next) await this.due.delete([next], options);
-        break;
+        return;
       }
-      if (row.dueAt === nextAt) break;
+      if (row.dueAt === nextAt) return;
       const moved = { index: row.index, revision: row.revision, entry: row.entry };
       try {
         await this.targets.updateEntity(
@@ -253,15 +398,13 @@ export class TableDueIndex implements DueIndex {
           'Replace',
           { ...options, etag: row.etag },
         );
-        break;
+        return;
       } catch (error) {
         const status = statusOf(error);
         if ((status === 412 || status === 404) && attempt < WRITE_RACE_ATTEMPTS) continue;
         throw storageFailure('moving a due entry', error);
       }
     }
-    // Same minute, same key (and table): the row written above is this one, updated in place.
-    if (!next || minuteBucket(next.at) !== minuteBucket(due.at)) await this.due.delete([due], options);
   }
 
   private async readEntry(due: DueEntry, options: OperationOptions) {

@@ -247,6 +247,14 @@ export interface ScheduleRepository {
 }
 
 /** The due index: one row per enabled entry at its next occurrence, read by the tick (docs/decisions/0003). */
+/** Where a due row goes: its entry's next occurrence, nowhere (`nextAt` undefined), or away (`drop`). */
+export interface DueMove {
+  row: DueEntry;
+  nextAt: number | undefined;
+  /** The row is not current: delete it and leave its entry alone. */
+  drop?: boolean;
+}
+
 export interface DueIndex {
   /**
    * Due rows with `after < at <= until`, in time order. Reads only the hour tables that cover those
@@ -263,6 +271,14 @@ export interface DueIndex {
    * @param nextAt UTC ms of the entry's next occurrence, or undefined when it has none
    */
   reschedule(due: DueEntry, nextAt: number | undefined, options?: OperationOptions): Promise<void>;
+  /**
+   * Moves many rows as `reschedule` moves one, in as few storage calls as the rows allow: the next rows in
+   * one transaction per partition (at most 100 each), each target's entries in one transaction under the
+   * ETags `isCurrent` read, the old rows deleted in one transaction per partition. A move marked `drop` is a
+   * row that is not current (a replaced schedule's, or one a crashed tick already moved on): it is deleted
+   * and its entry left alone. A crash between any two calls leaves what the next tick repeats.
+   */
+  rescheduleAll(moves: readonly DueMove[], options?: OperationOptions): Promise<void>;
   /**
    * Housekeeping after the checkpoint moved to `instant`: drops the index's storage for the UTC hours
    * strictly before `instant`'s hour that hold no rows (rows still there are kept). Returns how many hours

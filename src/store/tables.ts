@@ -2,6 +2,7 @@
 // project's error family so repositories only ever throw errors the HTTP mapper understands.
 
 import type {
+  Pipeline,
   PipelinePolicy,
   PipelineRequest,
   PipelineResponse,
@@ -17,6 +18,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { StorageConfig } from '../config.js';
 import { StorageError, StorageUnavailableError } from '../errors.js';
+import { countingPolicy } from './storage-calls.js';
 import { storageCallSignal } from './storage-budget.js';
 import { storageNames, type StorageNames } from './keys.js';
 
@@ -82,6 +84,7 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
     tableClient = (name, options) => new TableClient(storage.tableServiceUrl, name, credential, options);
     queueService = new QueueServiceClient(storage.queueServiceUrl, credential, queueOptions);
   }
+  countQueueCalls(queueService);
   return {
     names,
     table: (name) =>
@@ -99,6 +102,17 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
   };
 }
 
+/**
+ * The Queue SDK takes no extra policies in its options (it builds its pipeline from a legacy factory
+ * list), so the counting policy goes into the pipeline it built, after its retries like the tables'.
+ */
+function countQueueCalls(service: QueueServiceClient): void {
+  const context = (service as unknown as { storageClientContext?: { pipeline?: Pipeline } })
+    .storageClientContext;
+  if (!context?.pipeline) throw new Error('storage: the Queue SDK no longer exposes its pipeline');
+  context.pipeline.addPolicy(countingPolicy('queue'), { afterPhase: 'Retry' });
+}
+
 /** Every table client's options: our retries, the caller's budget, and the client's own policies. */
 function tableOptions(
   base: TableServiceClientOptions,
@@ -107,7 +121,11 @@ function tableOptions(
   return {
     ...base,
     retryOptions: STORAGE_RETRY,
-    additionalPolicies: [{ policy: budgetPolicy, position: 'perCall' }, ...policies],
+    additionalPolicies: [
+      { policy: budgetPolicy, position: 'perCall' },
+      { policy: countingPolicy('table'), position: 'perRetry' },
+      ...policies,
+    ],
   };
 }
 

@@ -211,10 +211,10 @@ describe('planTick', () => {
     ]);
   });
 
-  it('a row of a replaced schedule acts on nothing and moves nowhere', () => {
+  it('a row of a replaced schedule acts on nothing and is dropped, its entry left alone', () => {
     const rows = [row(1, 1)];
     expect(planTick(rows, new Set(), window, false).targets).toEqual([
-      { targetId: 't0001', slotInMs: 0, moves: [{ row: rows[0], nextAt: undefined }] },
+      { targetId: 't0001', slotInMs: 0, moves: [{ row: rows[0], nextAt: undefined, drop: true }] },
     ]);
   });
 

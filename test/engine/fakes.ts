@@ -23,6 +23,7 @@ import type {
   CheckpointRepository,
   DueEntry,
   DueIndex,
+  DueMove,
   HistoryRef,
   LatestAction,
   Page,
@@ -211,6 +212,15 @@ export class MemoryDueIndex implements DueIndex {
     if (nextAt === undefined) this.rows.delete(key);
     else this.rows.set(key, { ...row, at: nextAt });
     return Promise.resolve();
+  }
+
+  /** A dropped row goes only if it is that very row (same revision and instant); its entry is left alone. */
+  async rescheduleAll(moves: readonly DueMove[]): Promise<void> {
+    for (const { row, nextAt, drop } of moves) {
+      const stored = this.rows.get(this.key(row));
+      if (!drop) await this.reschedule(row, nextAt);
+      else if (stored?.revision === row.revision && stored.at === row.at) this.rows.delete(this.key(row));
+    }
   }
 
   /** Rows live in one map: there is no per-hour storage to drop. */
