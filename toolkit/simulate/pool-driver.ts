@@ -1,13 +1,14 @@
-// The pool side of `simulate`: puts the scenario's pool and idle policies through the API, plays the users
-// (sessions, connects) and their reporter each minute, counts ARM reads and writes per machine, and at the
-// end reports per pool what it used against an always-on pool and the oracle (`pool-oracle.ts`).
+// The pool side of `simulate`: puts the scenario's pool and idle policies through the API, hands the
+// scenario's sessions to the emulator's people (its workload model places them, makes them wait, counts them
+// interrupted and bills node-minutes), plays their reporter and their connects each minute, counts ARM reads
+// and writes per machine, and at the end reports per pool what it used against an always-on pool and the
+// oracle (`pool-oracle.ts`).
 
 import { validateSchedules } from '../../src/schedule/index.js';
 import type { PoolPolicy } from '../../src/store/pool-ports.js';
 import type { ArmEmulator } from '../arm-emulator/index.js';
-import { floors, oracle, percentile } from './pool-oracle.js';
-import { hostsOf, MachineWorkload } from './pool-workload.js';
-import { ScenarioError, type Scenario, type ScenarioConnect } from './scenario.js';
+import { floors, oracle, percentile, sessionsAt } from './pool-oracle.js';
+import { ScenarioError, type Scenario, type ScenarioActivity, type ScenarioConnect } from './scenario.js';
 
 const MINUTE_MS = 60_000;
 
@@ -24,8 +25,8 @@ export interface PoolReport {
   oracleNodeHours: number;
   interruptedSessions: number;
   connectToRunningSeconds: { p50: number | null; p99: number | null };
-  /** How long sessions waited for a seat (0 when one was free at once). */
-  sessionWaitSeconds: { p50: number | null; p99: number | null; max: number | null };
+  /** How long people waited for a seat, per episode in which anyone waited (sampled each step). */
+  demandWaitSeconds: { p50: number | null; p99: number | null; max: number | null };
   /** Minutes in which more instances served than the floor while nobody had worked for over idleMinutes + 2. */
   idleAboveFloorMinutes: number;
   armReads: number;
@@ -39,7 +40,11 @@ interface Watched {
   targetId: string;
   kind: 'pool' | 'idle';
   policy: PoolPolicy;
-  workload: MachineWorkload;
+  /** When demand changes: from each step on, that many sessions want a seat. */
+  demand: { at: number; sessions: number }[];
+  /** Since when someone has been waiting for a seat, if anyone is. */
+  waitingSince?: number;
+  waits: number[];
   floors: number[];
   connects: ScenarioConnect[];
   /** Connects not yet answered by a running machine with a free seat. */
@@ -64,6 +69,12 @@ function policyOf(stored: unknown): PoolPolicy {
     activity: p.activity ?? 'sessions',
     cpuThresholdPercent: p.cpuThresholdPercent ?? 5,
   };
+}
+
+/** The scenario's sessions on one machine as steps of demand: at each start or end, the sessions open then. */
+function demandSteps(activity: readonly ScenarioActivity[]): { at: number; sessions: number }[] {
+  const instants = [...new Set(activity.flatMap((a) => [a.from, a.to]))].sort((a, b) => a - b);
+  return instants.map((at) => ({ at, sessions: sessionsAt(activity, at) }));
 }
 
 /** Whether a scenario has anything for the pool driver to do. */
@@ -113,16 +124,19 @@ export class PoolDriver {
       const key = target.resourceId.toLowerCase();
       const activity = this.scenario.activity.filter((a) => a.resourceId.toLowerCase() === key);
       const demand = { policy, entries, registeredAt: this.scenario.from, activity, connects: [] };
+      const steps = demandSteps(activity);
+      this.emulator.planSessionDemand(
+        target.resourceId,
+        steps,
+        kind === 'pool' ? { seatsPerInstance: policy.sessionsPerInstance } : {},
+      );
       this.watched.push({
         resourceId: target.resourceId,
         targetId: id,
         kind,
         policy,
-        workload: new MachineWorkload(
-          target.resourceId,
-          activity,
-          kind === 'pool' ? policy.sessionsPerInstance : Infinity,
-        ),
+        demand: steps,
+        waits: [],
         floors: kind === 'pool' ? floors(demand, this.scenario.from, this.minutes + 1) : [],
         connects: this.connects.filter((c) => c.resourceId.toLowerCase() === key),
         waitingConnects: [],
@@ -139,16 +153,20 @@ export class PoolDriver {
   async beforeRound(t: number): Promise<void> {
     this.rounds++;
     for (const w of this.watched) {
-      const hosts = hostsOf(this.emulator, w.resourceId);
-      w.workload.step(t, hosts);
-      if (w.workload.open > 0) w.lastActiveAt = t;
-      const report = w.workload.report(hosts);
+      const people = this.workload(w);
+      if (people.demand > 0) w.lastActiveAt = t;
+      const serving = this.serving(w);
       const body =
         w.kind === 'pool'
-          ? { instances: report.instances, waiting: report.waiting }
-          : { sessions: report.instances.reduce((n, i) => n + i.sessions, 0) };
-      if (hosts.serving.length > 0 || report.waiting > 0)
-        await this.post('reportActivity', w, 'activity', body);
+          ? {
+              instances: serving.map((instanceId) => ({
+                instanceId,
+                sessions: people.sessions[instanceId] ?? 0,
+              })),
+              waiting: people.waiting,
+            }
+          : { sessions: people.sessions[''] ?? 0 };
+      if (serving.length > 0 || people.waiting > 0) await this.post('reportActivity', w, 'activity', body);
     }
     while (this.nextConnect < this.connects.length && this.connects[this.nextConnect]!.at <= t) {
       const connect = this.connects[this.nextConnect++]!;
@@ -164,20 +182,23 @@ export class PoolDriver {
   afterRound(t: number): void {
     this.tallyRequests();
     for (const w of this.watched) {
-      const hosts = hostsOf(this.emulator, w.resourceId);
-      w.workload.step(t, hosts);
-      const report = w.workload.report(hosts);
-      const freeSeat = report.instances.some(
-        (i) => i.sessions < (w.kind === 'pool' ? w.policy.sessionsPerInstance : Infinity),
-      );
+      const people = this.workload(w);
+      const serving = this.serving(w);
+      const seats = w.kind === 'pool' ? w.policy.sessionsPerInstance : Infinity;
+      const freeSeat = serving.some((id) => (people.sessions[id] ?? 0) < seats);
       if (freeSeat && w.waitingConnects.length > 0) {
         for (const at of w.waitingConnects) w.connectLatencies.push((t - at) / 1000);
         w.waitingConnects = [];
       }
+      if (people.waiting > 0) w.waitingSince ??= t;
+      else if (w.waitingSince !== undefined) {
+        w.waits.push((t - w.waitingSince) / 1000);
+        delete w.waitingSince;
+      }
       if (w.kind === 'pool') {
         const floor = w.floors[Math.floor((t - this.scenario.from) / MINUTE_MS)] ?? 0;
         const idleFor = t - w.lastActiveAt;
-        if (idleFor > (w.policy.idleMinutes + 2) * MINUTE_MS && hosts.serving.length > floor)
+        if (idleFor > (w.policy.idleMinutes + 2) * MINUTE_MS && serving.length > floor)
           w.idleAboveFloorMinutes++;
       }
     }
@@ -192,20 +213,21 @@ export class PoolDriver {
     const next = t + MINUTE_MS;
     let until = Infinity;
     for (const w of this.watched) {
-      if (w.workload.open > 0 || w.waitingConnects.length > 0) return next;
+      if (this.workload(w).demand > 0 || w.waitingConnects.length > 0) return next;
       const state = this.emulator.stateOf(w.resourceId);
-      const hosts = hostsOf(this.emulator, w.resourceId);
       if (w.kind === 'idle') {
-        if (hosts.billed > 0) return next;
+        if (this.serving(w).length > 0 || (state?.kind === 'vm' && state.powerState !== 'deallocated'))
+          return next;
       } else {
         if (state?.kind !== 'pool' || state.members.some((m) => m.deleting || m.power !== 'running'))
           return next;
         const index = Math.floor((t - this.scenario.from) / MINUTE_MS);
-        if (hosts.serving.length !== (w.floors[index] ?? 0)) return next;
+        if (this.serving(w).length !== (w.floors[index] ?? 0)) return next;
         const change = w.floors.findIndex((f, i) => i > index && f !== w.floors[index]);
         if (change >= 0) until = Math.min(until, this.scenario.from + change * MINUTE_MS);
       }
-      until = Math.min(until, Math.ceil(w.workload.nextOpening / MINUTE_MS) * MINUTE_MS);
+      const opening = w.demand.find((d) => d.at > t && d.sessions > 0)?.at ?? Infinity;
+      until = Math.min(until, Math.ceil(opening / MINUTE_MS) * MINUTE_MS);
     }
     const connect = this.connects[this.nextConnect];
     if (connect) until = Math.min(until, Math.ceil(connect.at / MINUTE_MS) * MINUTE_MS);
@@ -215,7 +237,7 @@ export class PoolDriver {
   report(): PoolReport[] {
     const end = this.scenario.to;
     return this.watched.map((w) => {
-      const used = w.workload.figures(end);
+      const used = this.workload(w);
       const demand = {
         policy: w.policy,
         entries: validateSchedules(
@@ -236,15 +258,15 @@ export class PoolDriver {
         nodeHours: round(used.nodeMinutes / 60),
         alwaysOnNodeHours: round(best?.alwaysOnNodeHours ?? (end - this.scenario.from) / 3_600_000),
         oracleNodeHours: round(best?.oracleNodeHours ?? 0),
-        interruptedSessions: used.interruptedSessions,
+        interruptedSessions: used.interrupted,
         connectToRunningSeconds: {
           p50: percentile(latencies, 50) ?? null,
           p99: percentile(latencies, 99) ?? null,
         },
-        sessionWaitSeconds: {
-          p50: percentile(used.waits, 50) ?? null,
-          p99: percentile(used.waits, 99) ?? null,
-          max: used.waits.length ? Math.max(...used.waits) : null,
+        demandWaitSeconds: {
+          p50: percentile(w.waits, 50) ?? null,
+          p99: percentile(w.waits, 99) ?? null,
+          max: w.waits.length ? Math.max(...w.waits) : null,
         },
         idleAboveFloorMinutes: w.idleAboveFloorMinutes,
         armReads: w.reads,
@@ -252,6 +274,23 @@ export class PoolDriver {
         armReadsPerRound: this.rounds ? round(w.reads / this.rounds) : 0,
       };
     });
+  }
+
+  private workload(w: Watched) {
+    const report = this.emulator.workloadOf(w.resourceId);
+    if (!report) throw new Error(`simulate: the emulator has no ${w.resourceId}`);
+    return report;
+  }
+
+  /** Instances (pool) or the machine ('') that serve sessions now: running, not being deleted. */
+  private serving(w: Watched): string[] {
+    const state = this.emulator.stateOf(w.resourceId);
+    if (!state) return [];
+    if (state.kind === 'pool') {
+      return state.members.filter((m) => !m.deleting && m.power === 'running').map((m) => m.instanceId);
+    }
+    const running = state.kind === 'vm' ? state.powerState === 'running' : state.state === 'Running';
+    return running ? [''] : [];
   }
 
   private async post(name: string, w: Watched, path: string, body: unknown): Promise<void> {
