@@ -32,19 +32,55 @@ param instanceMemoryMB int = 512
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+// The scheduler's own settings (src/config.ts reads them). Each is a parameter because the template owns the
+// app's whole settings collection: a setting added by hand in the portal is gone after the next provision.
 @description('How far back, in hours, the tick catches up after an outage (SCHEDULER_CATCH_UP_HOURS).')
 @minValue(0)
 @maxValue(168)
 param catchUpHours int = 24
 
-@description('Resource groups (/subscriptions/{id}/resourceGroups/{name}) whose VMs, scale sets and Azure ML compute instances the scheduler may start and stop. The custom role is assigned to the app on each. Default: none.')
-param scheduleScopeResourceGroupIds string[] = []
+@description('Wait for Azure to finish each start or stop before recording the run (SCHEDULER_WAIT_FOR_COMPLETION). Off: a run succeeds when Azure accepts the call.')
+param waitForCompletion bool = false
+
+@description('Calls a tick may send at once to one subscription before pacing (SCHEDULER_ARM_WRITE_BURST): ARM\'s write bucket.')
+@minValue(1)
+@maxValue(100000)
+param armWriteBurst int = 200
+
+@description('Calls a second a tick paces itself to per subscription after the burst (SCHEDULER_ARM_WRITES_PER_SECOND); 0 turns pacing off. Lower it when other automation shares the subscriptions.')
+@minValue(0)
+@maxValue(10000)
+param armWritesPerSecond int = 10
+
+@description('Schedule entries allowed per VM (SCHEDULER_MAX_ENTRIES_VM).')
+@minValue(1)
+@maxValue(20)
+param maxScheduleEntriesVm int = 4
+
+@description('Schedule entries allowed per pool (SCHEDULER_MAX_ENTRIES_POOL).')
+@minValue(1)
+@maxValue(20)
+param maxScheduleEntriesPool int = 4
+
+@description('Schedule entries allowed per Azure ML compute instance (SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE); Azure ML allows four.')
+@minValue(1)
+@maxValue(4)
+param maxScheduleEntriesComputeInstance int = 4
+
+@description('Resource groups (/subscriptions/{id}/resourceGroups/{name}) whose VMs, scale sets and Azure ML compute instances the scheduler may start and stop, comma-separated or as a JSON array. The custom role is assigned to the app on each. Default: none.')
+param scheduleScopeResourceGroups string = ''
 
 @description('Application (client) id of the Entra app registration that protects the API. Empty: no App Service Authentication, and the app trusts no caller principal.')
 param authClientId string = ''
 
 @description('Tenant id of that app registration. Empty: the tenant of this subscription.')
 param authTenantId string = ''
+
+@description('Object ids of the users and applications (service principals) App Service Authentication lets in, comma-separated. Empty: only principalId (whoever runs azd). Nobody else in the tenant gets in unless listed here or in authAllowedGroupIds.')
+param authAllowedPrincipalIds string = ''
+
+@description('Object ids of security groups whose members App Service Authentication lets in, comma-separated (the app registration must emit the groups claim).')
+param authAllowedGroupIds string = ''
 
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -54,6 +90,14 @@ var tags = {
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 var authEnabled = !empty(authClientId)
+
+// Lists arrive from azd as strings (comma-separated, or a JSON array): azd passes real arrays only from 1.23.4 on.
+var scheduleScopeResourceGroupIds = startsWith(trim(scheduleScopeResourceGroups), '[')
+  ? json(scheduleScopeResourceGroups)
+  : filter(map(split(scheduleScopeResourceGroups, ','), g => trim(g)), g => !empty(g))
+var listedPrincipalIds = filter(map(split(authAllowedPrincipalIds, ','), p => trim(p)), p => !empty(p))
+var allowedPrincipalIds = empty(listedPrincipalIds) && !empty(principalId) ? [principalId] : listedPrincipalIds
+var allowedGroupIds = filter(map(split(authAllowedGroupIds, ','), g => trim(g)), g => !empty(g))
 
 // What the app uses (src/store/keys.ts, no SCHEDULER_STORAGE_PREFIX). The app also creates them at start-up.
 // The due index's hour tables (due{yyyyMMddHH}) are created and dropped by the app itself.
@@ -131,11 +175,18 @@ module api './app/api.bicep' = {
     identityClientId: identity.outputs.clientId
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    // Every setting src/config.ts reads that a deployment may change (test/deploy/app-settings.test.ts checks it).
     appSettings: {
       // The principal header is only trustworthy where App Service Authentication sets it (and strips forged
       // ones): without an Entra app registration the app trusts no principal and answers 401 to the API.
       SCHEDULER_TRUST_PRINCIPAL_HEADER: authEnabled ? 'true' : 'false'
       SCHEDULER_CATCH_UP_HOURS: string(catchUpHours)
+      SCHEDULER_WAIT_FOR_COMPLETION: waitForCompletion ? 'true' : 'false'
+      SCHEDULER_ARM_WRITE_BURST: string(armWriteBurst)
+      SCHEDULER_ARM_WRITES_PER_SECOND: string(armWritesPerSecond)
+      SCHEDULER_MAX_ENTRIES_VM: string(maxScheduleEntriesVm)
+      SCHEDULER_MAX_ENTRIES_POOL: string(maxScheduleEntriesPool)
+      SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE: string(maxScheduleEntriesComputeInstance)
     }
   }
   // The app provisions its tables and queues at start-up: let its storage roles exist first.
@@ -151,6 +202,8 @@ module apiAuth './app/api-auth.bicep' = if (authEnabled) {
     functionAppName: api.outputs.name
     clientId: authClientId
     tenantId: empty(authTenantId) ? tenant().tenantId : authTenantId
+    allowedPrincipalIds: allowedPrincipalIds
+    allowedGroupIds: allowedGroupIds
   }
 }
 

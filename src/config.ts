@@ -26,6 +26,10 @@ export interface Config {
   armWriteBudget: CallBudget | false;
   /** Schedule entries allowed per target, by kind (Azure ML allows four per compute instance). */
   maxScheduleEntries: Record<TargetKind, number>;
+  /** The user-assigned managed identity the app signs in to ARM and telemetry with; absent off Azure. */
+  managedIdentityClientId?: string;
+  /** Application Insights, when telemetry goes there (with Entra ID when `managedIdentityClientId` is set). */
+  applicationInsightsConnectionString?: string;
 }
 
 export type Environment = Record<string, string | undefined>;
@@ -58,6 +62,10 @@ export function readConfig(env: Environment = process.env): Config {
       computeInstance: readInteger(env, 'SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE', 4, 1, 4, problems),
     },
   };
+  const managedIdentityClientId = env.SCHEDULER_MANAGED_IDENTITY_CLIENT_ID?.trim();
+  if (managedIdentityClientId) config.managedIdentityClientId = managedIdentityClientId;
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
+  if (connectionString) config.applicationInsightsConnectionString = connectionString;
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config;
 }

@@ -10,6 +10,17 @@ param clientId string
 @description('Tenant id of that app registration.')
 param tenantId string
 
+@description('Object ids of the users and applications let in. With both lists empty nobody is: a valid token from the tenant is not enough.')
+param allowedPrincipalIds string[]
+
+@description('Object ids of the groups whose members are let in (needs the groups claim in tokens).')
+param allowedGroupIds string[] = []
+
+// Easy Auth's built-in authorization lets anyone through when its lists are empty; a principal that cannot exist
+// keeps the door shut instead, so forgetting to name anyone fails closed.
+var nobody = '00000000-0000-0000-0000-000000000000'
+var admittedPrincipalIds = empty(allowedPrincipalIds) && empty(allowedGroupIds) ? [nobody] : allowedPrincipalIds
+
 @description('Paths that skip App Service Authentication: each is either anonymous by design or protected by a Functions key of its own.')
 param excludedPaths string[] = [
   // The OpenAPI document is public (authLevel anonymous), so tools can read the contract without signing in.
@@ -48,6 +59,13 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
             clientId
             'api://${clientId}'
           ]
+          // Without this, any user or app in the tenant that gets a token for the API is let in (403 otherwise).
+          defaultAuthorizationPolicy: {
+            allowedPrincipals: {
+              identities: admittedPrincipalIds
+              groups: allowedGroupIds
+            }
+          }
         }
       }
     }

@@ -37,7 +37,7 @@ param maximumInstanceCount int = 40
 
 param runtimeVersion string = '22'
 
-@description('Extra app settings (the scheduler settings); the identity and telemetry settings below win on a clash.')
+@description('The scheduler settings; the identity and telemetry settings below win on a clash. This resource owns the whole collection: a setting missing here is deleted on the next provision.')
 param appSettings object = {}
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -110,8 +110,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AzureWebJobsStorage__accountName: storage.name
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
-      // DefaultAzureCredential (the ARM gateway) needs the client id to pick a user-assigned identity.
-      AZURE_CLIENT_ID: identityClientId
+      // The identity the ARM gateway and the telemetry exporter sign in as (ManagedIdentityCredential): named,
+      // not discovered, so a second identity on the app can never be picked up by accident.
+      SCHEDULER_MANAGED_IDENTITY_CLIENT_ID: identityClientId
+      // Telemetry: the Functions host and the app's OpenTelemetry (src/telemetry) both send here, with Entra ID.
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
     })

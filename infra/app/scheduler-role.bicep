@@ -13,28 +13,33 @@ param roleName string
 @description('Scopes the role may be assigned at (subscription ids); its assignments are narrower (resource groups).')
 param assignableScopes string[]
 
-// azure-facts.md, "Least privilege", plus the two calls the ARM gateway makes on pools that the list leaves out:
-// the scale set's instance view (state read) and its restart (the manual Restart action). Both are marked.
+// Exactly what the ARM gateway calls (test/deploy/scheduler-role.test.ts drives every call it makes through the
+// local ARM emulator and checks each against this list).
 var actions = [
   // VMs: state, start, stop (always deallocate: a powered-off VM still bills), restart.
-  'Microsoft.Compute/virtualMachines/read'
   'Microsoft.Compute/virtualMachines/instanceView/read'
   'Microsoft.Compute/virtualMachines/start/action'
   'Microsoft.Compute/virtualMachines/deallocate/action'
   'Microsoft.Compute/virtualMachines/restart/action'
-  // Pools (scale sets): state, capacity changes, start, deallocate. ARM authorizes a capacity PATCH as write, and
-  // write also covers the rest of the scale set model; RBAC has no narrower action for it. Scope it tightly.
+  // Pools (scale sets): state, capacity changes (stop is a scale to zero), start. ARM authorizes a capacity PATCH
+  // as write, and write also covers the rest of the scale set model; RBAC has no narrower action. Scope it tightly.
   'Microsoft.Compute/virtualMachineScaleSets/read'
   'Microsoft.Compute/virtualMachineScaleSets/write'
   'Microsoft.Compute/virtualMachineScaleSets/start/action'
-  'Microsoft.Compute/virtualMachineScaleSets/deallocate/action'
-  'Microsoft.Compute/virtualMachineScaleSets/instanceView/read' // not in azure-facts.md: read state (getInstanceView)
-  'Microsoft.Compute/virtualMachineScaleSets/restart/action' // not in azure-facts.md: manual Restart of a pool
+  'Microsoft.Compute/virtualMachineScaleSets/instanceView/read' // read state (getInstanceView)
+  'Microsoft.Compute/virtualMachineScaleSets/restart/action' // the manual Restart of a pool
   // Azure ML compute instances: state, start, stop, restart.
   'Microsoft.MachineLearningServices/workspaces/computes/read'
   'Microsoft.MachineLearningServices/workspaces/computes/start/action'
   'Microsoft.MachineLearningServices/workspaces/computes/stop/action'
   'Microsoft.MachineLearningServices/workspaces/computes/restart/action'
+  // Following an operation it started (SCHEDULER_WAIT_FOR_COMPLETION): ARM answers 202 with Azure-AsyncOperation
+  // and Location URLs under the provider's locations, and authorizes each poll as a read of them. Without these
+  // every awaited operation would end in 403, recorded as failed.
+  'Microsoft.Compute/locations/operations/read'
+  'Microsoft.MachineLearningServices/locations/computeOperationsStatus/read'
+  'Microsoft.MachineLearningServices/locations/mfeOperationsStatus/read'
+  'Microsoft.MachineLearningServices/locations/mfeOperationResults/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

@@ -7,8 +7,9 @@ import { ComputeManagementClient, type VirtualMachineScaleSet } from '@azure/arm
 import { AzureMachineLearningWorkspaces, type ComputeInstance } from '@azure/arm-machinelearning';
 import { isRestError, type Pipeline } from '@azure/core-rest-pipeline';
 import { MonitorClient } from '@azure/arm-monitor';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { systemClock, type Clock } from '../clock.js';
+import { appCredential } from '../credential.js';
 import { InvalidResourceIdError, parseResourceId, type ParsedResourceId } from '../targets/resource-id.js';
 import {
   AccessDeniedError,
@@ -44,7 +45,7 @@ export const WAKE_CAPACITY_TAG = 'compute-scheduler-wake-capacity';
 export interface ArmComputeGatewayOptions {
   /**
    * How the gateway authenticates to ARM.
-   * @default `new DefaultAzureCredential()`: the Function App's managed identity in Azure
+   * @default `appCredential(undefined)`: the developer's own sign-in (the app passes its managed identity)
    */
   credential?: TokenCredential;
   /**
@@ -144,7 +145,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
 
   /** @param options see {@link ArmComputeGatewayOptions}; all optional */
   constructor(private readonly options: ArmComputeGatewayOptions = {}) {
-    this.credential = options.credential ?? new DefaultAzureCredential();
+    this.credential = options.credential ?? appCredential(undefined);
     this.endpoint = (options.endpoint ?? ARM_ENDPOINT).replace(/\/+$/, '');
     this.pollIntervalInMs = options.pollIntervalInMs ?? 5000;
     this.timeoutInMs = options.timeoutInMs ?? 5 * 60_000;

@@ -11,6 +11,13 @@ export const QUEUE_HOST_SETTINGS = {
   batchSize: 16,
   /** Deliveries before a message moves to `<queue>-poison`. */
   maxDequeueCount: 5,
+  /**
+   * How long a message that failed unexpectedly (the function threw) stays invisible before its next delivery:
+   * five deliveries then span four minutes, time for a passing storage or network fault to clear, where the
+   * default of 0 would poison it within seconds. Expected waits (429, 409) never throw: the executor re-enqueues
+   * them with their own delay.
+   */
+  visibilityTimeoutInMs: 60_000,
 } as const;
 
 export interface TickOptions {

@@ -3,6 +3,7 @@
 
 import { systemClock, type Clock } from '../clock.js';
 import { ArmComputeGateway } from '../compute/arm-gateway.js';
+import { appCredential } from '../credential.js';
 import type { ComputeGateway } from '../compute/gateway.js';
 import type { Config } from '../config.js';
 import {
@@ -61,7 +62,7 @@ export function createDependencies(config: Config, overrides: DependencyOverride
     pools: overrides.pools ?? new StoragePoolQueue(clients.queueService, clients.names.queues.pools),
     // Built on first use: HTTP-only callers (and tests) never need Azure credentials.
     get gateway(): ComputeGateway {
-      gateway ??= new ArmComputeGateway();
+      gateway ??= new ArmComputeGateway({ credential: appCredential(config.managedIdentityClientId) });
       return gateway;
     },
   };

@@ -14,7 +14,7 @@ import {
   TableServiceClient,
   type TableServiceClientOptions,
 } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { appCredential } from '../credential.js';
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { StorageConfig } from '../config.js';
 import { StorageError, StorageUnavailableError } from '../errors.js';
@@ -77,9 +77,7 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
     tableClient = (name, options) => TableClient.fromConnectionString(connectionString, name, options);
     queueService = QueueServiceClient.fromConnectionString(connectionString, queueOptions);
   } else {
-    const credential: TokenCredential = storage.clientId
-      ? new ManagedIdentityCredential({ clientId: storage.clientId })
-      : new DefaultAzureCredential();
+    const credential = appCredential(storage.clientId);
     tableService = new TableServiceClient(storage.tableServiceUrl, credential, tableOptions(base));
     tableClient = (name, options) => new TableClient(storage.tableServiceUrl, name, credential, options);
     queueService = new QueueServiceClient(storage.queueServiceUrl, credential, queueOptions);

@@ -20,6 +20,11 @@ export interface QueuePollerOptions {
   /** How long a received message stays hidden while its invocation runs (the host renews; we do not need to). */
   visibilityTimeoutInSeconds?: number;
   /**
+   * How long a message whose handler threw stays invisible before its next delivery (host.json's
+   * visibilityTimeout; the local host passes QUEUE_HOST_SETTINGS'). Default 0: tests see the retry at once.
+   */
+  retryDelayInSeconds?: number;
+  /**
    * Called around each invocation; throwing `HostCrash` from the handler (or here) abandons the message
    * without deleting or releasing it, as a killed host would: it comes back after its visibility timeout.
    */
@@ -108,8 +113,13 @@ export class QueuePoller {
           .sendMessage(message.messageText, { messageTimeToLive: -1 });
         await queue.deleteMessage(message.messageId, message.popReceipt);
       } else {
-        // host.json visibilityTimeout 0: retry at once.
-        await queue.updateMessage(message.messageId, message.popReceipt, undefined, 0);
+        // As the host does with host.json's visibilityTimeout: the next delivery waits that long.
+        await queue.updateMessage(
+          message.messageId,
+          message.popReceipt,
+          undefined,
+          this.options.retryDelayInSeconds ?? 0,
+        );
       }
     }
   }

@@ -55,6 +55,25 @@ describe('the local queue driver', () => {
     expect(poisoned.receivedMessageItems.map((m) => m.messageText)).toEqual([encode({ n: 1 })]);
   });
 
+  it('with a retry delay, a message whose handler threw stays invisible until it has passed', async () => {
+    let deliveries = 0;
+    const { clients, definition, queue } = await setUp(() => {
+      deliveries++;
+      return Promise.reject(new Error('boom'));
+    });
+    await queue.sendMessage(encode({ n: 3 }));
+    const poller = new QueuePoller({
+      service: clients.queueService,
+      definition,
+      log: () => undefined,
+      retryDelayInSeconds: 60,
+    });
+    expect(await poller.pollOnce()).toBe(1);
+    expect(await poller.pollOnce()).toBe(0);
+    expect(deliveries).toBe(1);
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
+  });
+
   it('after a host crash the same message comes back (same id, next dequeue count) and nothing is deleted', async () => {
     const seen: unknown[] = [];
     let crash = true;

@@ -1,0 +1,76 @@
+// What azd hands the template, and what the template promises about access: parameters azd can pass on every
+// version, the API closed to everyone not named, and .funcignore patterns that only match at the root.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { nodesOfType, parameters, parseBicep, propertiesUnder, stringValue, variable } from './bicep.js';
+
+const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+describe('infra/main.parameters.json', () => {
+  const file = JSON.parse(read('infra/main.parameters.json')) as {
+    parameters: Record<string, { value: unknown }>;
+  };
+
+  it('passes only parameters main.bicep declares', async () => {
+    const declared = parameters(await parseBicep('infra/main.bicep'));
+    expect(Object.keys(file.parameters).filter((name) => !declared.has(name))).toEqual([]);
+  });
+
+  it('substitutes azd variables only into strings, numbers and booleans: arrays as text need azd 1.23.4', async () => {
+    const declared = parameters(await parseBicep('infra/main.bicep'));
+    const structured = Object.entries(file.parameters)
+      .filter(([, { value }]) => typeof value === 'string' && value.includes('${'))
+      .map(([name]) => declared.get(name))
+      .filter((p) => p && !['string', 'int', 'bool'].includes(p.type))
+      .map((p) => `${p?.name}: ${p?.type}`);
+    expect(structured).toEqual([]);
+  });
+});
+
+describe('App Service Authentication (infra/app/api-auth.bicep)', () => {
+  it('lets in only the principals and groups it is given', async () => {
+    const auth = await parseBicep('infra/app/api-auth.bicep');
+    const policy = propertiesUnder(auth, 'allowedPrincipals');
+    expect(policy.get('identities')?.text).toBe('admittedPrincipalIds');
+    expect(policy.get('groups')?.text).toBe('allowedGroupIds');
+    const declared = parameters(auth);
+    // Required, no default: a deployment with authentication must say who may use it.
+    expect(declared.get('allowedPrincipalIds')).toMatchObject({ type: 'string[]' });
+    expect(declared.get('allowedPrincipalIds')?.defaultText).toBeUndefined();
+  });
+
+  it('stays shut when nobody is named, instead of letting in the whole tenant', async () => {
+    const auth = await parseBicep('infra/app/api-auth.bicep');
+    const admitted = variable(auth, 'admittedPrincipalIds')?.text ?? '';
+    expect(admitted).toMatch(/empty\(allowedPrincipalIds\) && empty\(allowedGroupIds\) \? \[nobody\]/);
+    expect(stringValue(variable(auth, 'nobody'))).toBe('00000000-0000-0000-0000-000000000000');
+  });
+
+  it('is given the deployer by default, and the lists azd passes', async () => {
+    const main = await parseBicep('infra/main.bicep');
+    const module = nodesOfType(main, 'module_declaration').find((m) =>
+      m.text.includes("'./app/api-auth.bicep'"),
+    );
+    expect(module).toBeDefined();
+    const params = propertiesUnder(module!, 'params');
+    expect(params.get('allowedPrincipalIds')?.text).toBe('allowedPrincipalIds');
+    expect(params.get('allowedGroupIds')?.text).toBe('allowedGroupIds');
+    expect(variable(main, 'allowedPrincipalIds')?.text).toMatch(
+      /empty\(listedPrincipalIds\) && !empty\(principalId\) \? \[principalId\]/,
+    );
+  });
+});
+
+describe('.funcignore', () => {
+  it('anchors every path at the root, so a folder name never matches inside node_modules', () => {
+    const patterns = read('.funcignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    expect(patterns.length).toBeGreaterThan(5);
+    // `*.ts` style globs match any file of that kind on purpose; anything else names a path and starts with '/'.
+    expect(patterns.filter((p) => !p.startsWith('/') && !/^\*\.[\w.]+$/.test(p))).toEqual([]);
+    expect(patterns).toContain('/dist-azure');
+  });
+});
