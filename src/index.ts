@@ -6,6 +6,7 @@ import { readConfig } from './config.js';
 import { createDependencies } from './functions/dependencies.js';
 import { createFunctionRegistry, hasTrigger, type FunctionDefinition } from './functions/registry.js';
 import { provisionStorage } from './store/index.js';
+import { startTelemetry } from './telemetry/setup.js';
 
 function register(definition: FunctionDefinition): void {
   const { name } = definition;
@@ -27,7 +28,10 @@ function register(definition: FunctionDefinition): void {
   }
 }
 
-const deps = createDependencies(readConfig(process.env));
+const config = readConfig(process.env);
+// Before the first invocation, so it is traced: Application Insights when configured (docs/telemetry.md).
+await startTelemetry(config);
+const deps = createDependencies(config);
 for (const definition of createFunctionRegistry(deps)) register(definition);
 
 // Tables and queues must exist before the first request or tick; creating them is idempotent.

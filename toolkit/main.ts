@@ -7,6 +7,7 @@ import https from 'node:https';
 import { ArmComputeGateway } from '../src/compute/arm-gateway.js';
 import { readConfig } from '../src/config.js';
 import { ensureErrorType } from '../src/errors.js';
+import { startTelemetry } from '../src/telemetry/setup.js';
 import { emulatorCredential, startArmEmulator } from './arm-emulator/index.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { addDemoFleet, demoFleet, registerDemo } from './demo.js';
@@ -59,6 +60,10 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
   // The local host plays App Service Authentication, so it trusts the principal header.
   env.SCHEDULER_TRUST_PRINCIPAL_HEADER = 'true';
   const config = readConfig(env);
+  // Application Insights when a connection string is set, else a line per ARM call on this console
+  // (SCHEDULER_TELEMETRY_CONSOLE=verbose: every span, the log records and a metrics summary a minute).
+  const telemetry = await startTelemetry(config, { verbose: env.SCHEDULER_TELEMETRY_CONSOLE === 'verbose' });
+  stops.push(() => telemetry.shutdown());
   // Machines change state over 20 seconds, so the demo shows starting/deallocating before running/deallocated.
   const emulator = await startArmEmulator({ transitionDurationsInMs: 20_000 });
   stops.push(() => emulator.close());

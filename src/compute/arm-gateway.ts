@@ -34,6 +34,7 @@ import {
   retryAfterInMs,
   type CappedRetryOptions,
 } from './retry-policy.js';
+import { armTelemetryPolicy } from '../telemetry/arm-telemetry.js';
 import { cpuSamples, readCpuMetrics, readPoolView } from './arm-pool.js';
 import type { CpuSample, PoolGateway, PoolView, ScaleOptions, ScaleResult } from './pool-gateway.js';
 import { computeInstanceState, poolState, virtualMachineState } from './target-state.js';
@@ -628,7 +629,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
   }
 }
 
-/** Swaps the SDK's unbounded default retry policy for ours; fails loudly if an SDK update renames it. */
+/** Swaps the SDK's unbounded default retry policy for ours (failing loudly if an SDK update renames it), with telemetry after. */
 function useCappedRetries(pipeline: Pipeline, options: CappedRetryOptions): void {
   const removed = pipeline.removePolicy({ name: 'defaultRetryPolicy' });
   if (removed.length === 0) {
@@ -637,6 +638,8 @@ function useCappedRetries(pipeline: Pipeline, options: CappedRetryOptions): void
     );
   }
   pipeline.addPolicy(cappedRetryPolicy(options), { phase: 'Retry' });
+  // After the retry policy, so each attempt, a retried 429 included, gets its own span.
+  pipeline.addPolicy(armTelemetryPolicy(), { afterPhase: 'Retry' });
 }
 
 /**

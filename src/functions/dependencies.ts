@@ -4,6 +4,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ArmComputeGateway } from '../compute/arm-gateway.js';
 import { appCredential } from '../credential.js';
+import { tracedGateway } from '../telemetry/arm-telemetry.js';
 import type { ComputeGateway } from '../compute/gateway.js';
 import type { Config } from '../config.js';
 import {
@@ -47,9 +48,11 @@ export interface DependencyOverrides {
 export function createDependencies(config: Config, overrides: DependencyOverrides = {}): Dependencies {
   const { store, clients } = openStore(config);
   let gateway = overrides.gateway;
+  let traced: ComputeGateway | undefined;
+  const clock = overrides.clock ?? systemClock;
   return {
     config,
-    clock: overrides.clock ?? systemClock,
+    clock,
     tickOptions: resolveTickOptions({
       catchUpWindowInMs: config.catchUpWindowInMs,
       pacing: config.armWriteBudget,
@@ -63,7 +66,8 @@ export function createDependencies(config: Config, overrides: DependencyOverride
     // Built on first use: HTTP-only callers (and tests) never need Azure credentials.
     get gateway(): ComputeGateway {
       gateway ??= new ArmComputeGateway({ credential: appCredential(config.managedIdentityClientId) });
-      return gateway;
+      traced ??= tracedGateway(gateway, clock);
+      return traced;
     },
   };
 }

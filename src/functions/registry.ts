@@ -18,6 +18,7 @@ import { scheduleHandlers } from './http/schedules.js';
 import { scalingPolicyHandlers } from './http/scaling-policies.js';
 import { targetHandlers } from './http/targets.js';
 import { schedulerFunctions } from './scheduler.js';
+import { tracedFunction } from '../telemetry/invocation.js';
 
 export interface HttpTrigger {
   type: 'http';
@@ -64,7 +65,8 @@ export function hasTrigger<T extends TriggerType>(
 
 /** Every function of the app. */
 export function createFunctionRegistry(deps: Dependencies): FunctionDefinition[] {
-  return [...httpApiFunctions(deps), ...schedulerFunctions(deps)];
+  // Each handler runs in a span (src/telemetry): the same for Azure, the local host and the simulator.
+  return [...httpApiFunctions(deps), ...schedulerFunctions(deps)].map((d) => tracedFunction(d, deps.clock));
 }
 
 /**

@@ -9,6 +9,7 @@ import { decodePoolMessage, type PoolMessage } from '../engine/pool-message.js';
 import { poolRound } from '../engine/pool-round.js';
 import { applyPoolPolicy, reconcile, type ReconcileDependencies } from '../engine/reconcile.js';
 import { tick } from '../engine/tick.js';
+import { actionSettled, traceAction } from '../telemetry/actions.js';
 import type { Dependencies } from './dependencies.js';
 import type { FunctionDefinition } from './registry.js';
 
@@ -49,18 +50,21 @@ export function executeHandler(deps: Dependencies): StorageQueueHandler {
     const messageId = typeof metadata.id === 'string' ? metadata.id : context.invocationId;
     const dequeueCount =
       typeof metadata.dequeueCount === 'number' ? metadata.dequeueCount : Number(metadata.dequeueCount ?? 1);
-    const report = await execute(
-      {
-        store: deps.store,
-        gateway: deps.gateway,
-        actions: deps.actions,
-        clock: deps.clock,
-        options: deps.executeOptions,
-        poolPolicy: (target, schedule) => applyPoolPolicy(reconcileDependencies(deps), target, schedule),
-      },
-      message,
-      { messageId, dequeueCount },
+    const report = await traceAction(message, () =>
+      execute(
+        {
+          store: deps.store,
+          gateway: deps.gateway,
+          actions: deps.actions,
+          clock: deps.clock,
+          options: deps.executeOptions,
+          poolPolicy: (target, schedule) => applyPoolPolicy(reconcileDependencies(deps), target, schedule),
+        },
+        message,
+        { messageId, dequeueCount },
+      ),
     );
+    actionSettled(message, report);
     context.log(
       `${message.action} ${message.resourceId} @ ${new Date(message.occurrenceAt).toISOString()}: ${report.outcome}` +
         (report.duplicate ? ' (duplicate delivery)' : '') +
