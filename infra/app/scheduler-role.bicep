@@ -16,7 +16,8 @@ param assignableScopes string[]
 // Exactly what the ARM gateway calls (test/deploy/scheduler-role.test.ts drives every call it makes through the
 // local ARM emulator and checks each against this list).
 var actions = [
-  // VMs: state, start, stop (always deallocate: a powered-off VM still bills), restart.
+  // VMs: state, start, stop (always deallocate: a powered-off VM still bills), restart; tags (policies' opt-out).
+  'Microsoft.Compute/virtualMachines/read'
   'Microsoft.Compute/virtualMachines/instanceView/read'
   'Microsoft.Compute/virtualMachines/start/action'
   'Microsoft.Compute/virtualMachines/deallocate/action'
@@ -28,6 +29,10 @@ var actions = [
   'Microsoft.Compute/virtualMachineScaleSets/start/action'
   'Microsoft.Compute/virtualMachineScaleSets/instanceView/read' // read state (getInstanceView)
   'Microsoft.Compute/virtualMachineScaleSets/restart/action' // the manual Restart of a pool
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read' // its instances, for sessions and idleness
+  'Microsoft.Compute/virtualMachineScaleSets/delete/action' // scale in by removing chosen idle instances
+  // Percentage CPU of pool instances and VMs (idle policies), from Azure Monitor's metrics API.
+  'Microsoft.Insights/metrics/read'
   // Azure ML compute instances: state, start, stop, restart.
   'Microsoft.MachineLearningServices/workspaces/computes/read'
   'Microsoft.MachineLearningServices/workspaces/computes/start/action'
