@@ -25,6 +25,7 @@ export function targetJson(target: StoredTarget): Record<string, unknown> {
     ...(target.assignedTo !== undefined ? { assignedTo: target.assignedTo } : {}),
     createdAt: formatInstant(target.createdAt),
     ...(target.registration ? { registration: target.registration } : {}),
+    ...(target.connectUrl ? { connectUrl: target.connectUrl } : {}),
     links: { self, schedules: `${self}/schedules`, timeline: `${self}/timeline`, runs: `${self}/runs` },
   };
 }

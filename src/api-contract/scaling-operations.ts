@@ -3,7 +3,19 @@
 
 import type { ApiOperation, ApiParameter } from './operations.js';
 
-export type ScalingOperationId = 'putPool' | 'getPool' | 'deletePool' | 'putIdle' | 'getIdle' | 'deleteIdle';
+export type ScalingOperationId =
+  | 'updateTarget'
+  | 'putPool'
+  | 'getPool'
+  | 'deletePool'
+  | 'putIdle'
+  | 'getIdle'
+  | 'deleteIdle'
+  | 'reportActivity'
+  | 'createActivityToken'
+  | 'listActivityTokens'
+  | 'revokeActivityToken'
+  | 'wakeTarget';
 
 const targetId: ApiParameter = {
   name: 'id',
@@ -81,6 +93,17 @@ function policyOperations(
 }
 
 export const scalingOperations: ApiOperation[] = [
+  {
+    ...common,
+    operationId: 'updateTarget',
+    method: 'PATCH',
+    route: 'targets/{id}',
+    summary: 'Change a target’s settings: its connectUrl.',
+    tag: 'Targets',
+    parameters: [targetId],
+    requestBody: { schema: 'TargetUpdate', validatedBy: 'schema' },
+    responses: { 200: { description: 'The target as it is now.', schema: 'Target' } },
+  },
   ...policyOperations(
     'pool',
     ['putPool', 'getPool', 'deletePool'],
@@ -91,4 +114,87 @@ export const scalingOperations: ApiOperation[] = [
     ['putIdle', 'getIdle', 'deleteIdle'],
     'an idle policy on a VM or compute instance: stop it after that many idle minutes',
   ),
+  {
+    operationId: 'reportActivity',
+    method: 'POST',
+    route: 'targets/{id}/activity',
+    summary:
+      'Report the sessions on a machine (per instance for a pool), every minute or so. Authenticated as a ' +
+      'person who may manage the target, or with `Authorization: Bearer <activity token>`.',
+    tag: 'Scaling',
+    // The token is checked by the operation itself: a reporter on a machine has no function key.
+    authLevel: 'anonymous',
+    requiresPrincipal: false,
+    parameters: [targetId],
+    requestBody: { schema: 'ActivityReport', validatedBy: 'schema' },
+    responses: {
+      204: { description: 'Recorded.' },
+      401: { description: 'No principal, or an unknown, expired or revoked token.', schema: 'Problem' },
+      403: { description: 'A token for another target, or someone else’s target.', schema: 'Problem' },
+    },
+  },
+  {
+    ...common,
+    operationId: 'createActivityToken',
+    method: 'POST',
+    route: 'targets/{id}/activity-tokens',
+    summary: 'Admins or the target’s owner: a token that allows only reporting activity for this target.',
+    tag: 'Scaling',
+    parameters: [targetId],
+    requestBody: { schema: 'ActivityTokenRequest', validatedBy: 'schema' },
+    responses: {
+      201: {
+        description: 'Created; the token is in the answer and never shown again.',
+        schema: 'ActivityTokenCreated',
+        headers: { Location: 'The target’s tokens.' },
+      },
+    },
+  },
+  {
+    ...common,
+    operationId: 'listActivityTokens',
+    method: 'GET',
+    route: 'targets/{id}/activity-tokens',
+    summary: 'The target’s activity tokens, without their secrets.',
+    tag: 'Scaling',
+    parameters: [targetId],
+    responses: { 200: { description: 'The tokens, oldest first.', schema: 'ActivityTokenList' } },
+  },
+  {
+    ...common,
+    operationId: 'revokeActivityToken',
+    method: 'DELETE',
+    route: 'targets/{id}/activity-tokens/{tokenId}',
+    summary: 'Revoke an activity token: it stops working at once.',
+    tag: 'Scaling',
+    parameters: [
+      targetId,
+      {
+        name: 'tokenId',
+        in: 'path',
+        required: true,
+        description: 'The token’s id.',
+        schema: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+      },
+    ],
+    responses: { 204: { description: 'Revoked.' } },
+  },
+  {
+    ...common,
+    operationId: 'wakeTarget',
+    method: 'POST',
+    route: 'targets/{id}/wake',
+    summary:
+      'Wake a machine now (a pool to its wake capacity): 202 with the run; a wake while one is in progress ' +
+      'answers the same run.',
+    tag: 'Scaling',
+    parameters: [targetId],
+    responses: {
+      202: {
+        description: 'Accepted: follow its run.',
+        schema: 'WakeAccepted',
+        headers: { Location: 'The target’s runs.' },
+      },
+    },
+  },
 ];

@@ -1,7 +1,7 @@
 // The shapes of scaling by activity: pool and idle policies, activity reports, activity tokens and wakes.
 // Published under `components.schemas` with the others (schemas.ts spreads them in).
 
-import { type JsonSchema, type SchemaRegistry } from './schema.js';
+import { ref, type JsonSchema, type SchemaRegistry } from './schema.js';
 
 const instant: JsonSchema = {
   type: 'string',
@@ -64,6 +64,24 @@ const policyMeta: Record<string, JsonSchema> = {
   updatedBy: { type: 'string' },
 };
 
+const tokenProperties: Record<string, JsonSchema> = {
+  tokenId: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+  targetId: { type: 'string' },
+  createdAt: instant,
+  createdBy: { type: 'string' },
+  expiresAt: { ...instant, description: 'Absent: valid until revoked.' },
+};
+
+/** Where `/targets/{id}/connect` sends people; also accepted at registration. */
+export const connectUrl: JsonSchema = {
+  type: 'string',
+  maxLength: 2048,
+  description:
+    'Where GET /targets/{id}/connect sends people once the machine runs, e.g. the JupyterHub on port 8000: ' +
+    'an absolute http(s) URL, or "" (on PATCH) to remove it.',
+  examples: ['https://pool-ds.contoso.com:8000/'],
+};
+
 export const scalingSchemas: SchemaRegistry = {
   PoolPolicy: {
     type: 'object',
@@ -112,5 +130,89 @@ export const scalingSchemas: SchemaRegistry = {
     type: 'object',
     properties: { ...idleRuleProperties, ...policyMeta },
     required: ['targetId', 'idleMinutes', 'activity', 'cpuThresholdPercent', 'updatedAt'],
+  },
+  ActivityReport: {
+    type: 'object',
+    description:
+      'Sessions now: per instance for a pool (`instances`, and `waiting` for sessions that found no place), ' +
+      'or `sessions` for a single VM or compute instance.',
+    properties: {
+      instances: {
+        type: 'array',
+        maxItems: MAX_POOL_CAPACITY,
+        items: {
+          type: 'object',
+          properties: {
+            instanceId: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9_.-]{1,80}$',
+              description: 'The scale set’s instance id, e.g. "3".',
+            },
+            sessions: { type: 'integer', minimum: 0, maximum: 100000 },
+          },
+          required: ['instanceId', 'sessions'],
+          additionalProperties: false,
+        },
+      },
+      waiting: { type: 'integer', minimum: 0, maximum: 100000 },
+      sessions: { type: 'integer', minimum: 0, maximum: 100000 },
+    },
+    additionalProperties: false,
+    examples: [{ instances: [{ instanceId: '3', sessions: 2 }], waiting: 0 }, { sessions: 1 }],
+  },
+  ActivityTokenRequest: {
+    type: 'object',
+    description: 'Send `{}` for a token that lasts until revoked.',
+    properties: { expiresAt: { ...instant, description: 'When the token stops working (in the future).' } },
+    additionalProperties: false,
+  },
+  ActivityToken: {
+    type: 'object',
+    description: 'An activity token as listed: never the secret.',
+    properties: tokenProperties,
+    required: ['tokenId', 'targetId', 'createdAt', 'createdBy'],
+  },
+  ActivityTokenCreated: {
+    type: 'object',
+    properties: {
+      ...tokenProperties,
+      token: {
+        type: 'string',
+        description:
+          'Shown this once and stored only as a hash: send it as `Authorization: Bearer <token>` to ' +
+          'POST /targets/{id}/activity. It allows nothing else.',
+      },
+    },
+    required: ['tokenId', 'targetId', 'createdAt', 'createdBy', 'token'],
+  },
+  ActivityTokenList: {
+    type: 'object',
+    properties: { value: { type: 'array', items: ref('ActivityToken') } },
+    required: ['value'],
+  },
+  WakeAccepted: {
+    type: 'object',
+    properties: {
+      targetId: { type: 'string' },
+      runId: {
+        type: 'string',
+        description: 'The wake’s run; a wake while one is in progress gets the same.',
+      },
+      occurrence: instant,
+      outcome: { type: 'string', enum: ['pending'] },
+      links: {
+        type: 'object',
+        properties: { runs: { type: 'string' }, connect: { type: 'string' } },
+      },
+    },
+    required: ['targetId', 'runId', 'occurrence', 'outcome'],
+  },
+  TargetUpdate: {
+    type: 'object',
+    description: 'Changes a target’s settings; fields left out stay as they are.',
+    properties: {
+      connectUrl,
+    },
+    additionalProperties: false,
   },
 };

@@ -3,7 +3,7 @@
 
 import { MAX_PRINCIPAL_ID_LENGTH } from '../auth/principal.js';
 import { ref, type JsonSchema, type SchemaRegistry } from './schema.js';
-import { scalingSchemas } from './scaling-schemas.js';
+import { connectUrl, scalingSchemas } from './scaling-schemas.js';
 
 /** A string with nothing more to say: the answers' ids, names and links. */
 const text: JsonSchema = { type: 'string' };
@@ -61,6 +61,7 @@ export const schemas: SchemaRegistry = {
         ...principalId,
         description: 'Admins only: the principal the target is registered for (they may then act on it).',
       },
+      connectUrl,
     },
     required: ['resourceId'],
     additionalProperties: false,
@@ -90,6 +91,7 @@ export const schemas: SchemaRegistry = {
         type: 'string',
         description: 'This registration of the machine; its run history starts afresh with each one.',
       },
+      connectUrl,
       links: links('self', 'schedules', 'runs', 'timeline'),
     },
     required: ['id', 'resourceId', 'kind', 'name', 'owner', 'createdAt'],

@@ -22,6 +22,8 @@ export interface RegisterTargetRequest {
   resourceId: string;
   /** Admins only: the principal id of the person the target is registered for. */
   assignedTo?: string;
+  /** Where `/connect` sends people once the machine runs. */
+  connectUrl?: string;
 }
 
 /** The result of {@link registerTarget}. */
@@ -63,6 +65,7 @@ export async function registerTarget(
     ]);
   }
   const { assignedTo } = request;
+  const connectUrl = request.connectUrl === undefined ? undefined : checkConnectUrl(request.connectUrl);
   if (assignedTo !== undefined && assignedTo !== principal.id && !principal.isAdmin) {
     throw new ForbiddenError(
       'Only a Scheduler.Admin may register a target on behalf of someone else (assignedTo).',
@@ -77,6 +80,9 @@ export async function registerTarget(
         return { target: await deps.targets.updateAssignment(existing, assignedTo), created: false };
       }
       await deps.targets.indexAccess(existing);
+      if (connectUrl !== undefined && connectUrl !== existing.connectUrl) {
+        return { target: await deps.targets.updateConnectUrl(existing, connectUrl), created: false };
+      }
       return { target: existing, created: false };
     }
     const target: Target = {
@@ -90,6 +96,7 @@ export async function registerTarget(
       owner: { id: principal.id, ...(principal.name !== undefined ? { name: principal.name } : {}) },
       ...(assignedTo !== undefined && assignedTo !== principal.id ? { assignedTo } : {}),
       createdAt: deps.clock.now(),
+      ...(connectUrl !== undefined ? { connectUrl } : {}),
     };
     try {
       return { target: await deps.targets.create(target), created: true };
@@ -144,4 +151,46 @@ export async function deleteTarget(
 ): Promise<void> {
   await getTarget(deps, principal, targetId);
   if (!(await deps.targets.delete(targetId))) throw new NotFoundError(`No target ${targetId}.`);
+}
+
+/**
+ * A connect URL as given: an absolute http(s) URL, without credentials in it (it is shown to everyone who
+ * may use the target).
+ * @throws InvalidRequestError naming `/connectUrl`
+ */
+export function checkConnectUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const reason = !url
+    ? 'must be an absolute URL, e.g. https://pool-ds.contoso.com:8000/'
+    : url.protocol !== 'https:' && url.protocol !== 'http:'
+      ? 'must be an http or https URL'
+      : url.username || url.password
+        ? 'must not hold a user name or password'
+        : undefined;
+  if (reason)
+    throw new InvalidRequestError(`The connect URL ${reason}.`, [{ pointer: '/connectUrl', reason }]);
+  return value;
+}
+
+/**
+ * Changes a target's settings: its connect URL ("" removes it).
+ * @throws InvalidRequestError for a connect URL that is not an absolute http(s) URL; NotFoundError;
+ * ForbiddenError; PreconditionFailedError when the target changed meanwhile
+ */
+export async function updateTarget(
+  deps: Pick<TargetDependencies, 'targets'>,
+  principal: Principal,
+  targetId: string,
+  changes: { connectUrl?: string },
+): Promise<StoredTarget> {
+  const target = await getTarget(deps, principal, targetId);
+  if (changes.connectUrl === undefined) return target;
+  const connectUrl = changes.connectUrl === '' ? undefined : checkConnectUrl(changes.connectUrl);
+  if (connectUrl === target.connectUrl) return target;
+  return deps.targets.updateConnectUrl(target, connectUrl);
 }

@@ -16,6 +16,8 @@ import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
 import { scheduleHandlers } from './http/schedules.js';
 import { scalingPolicyHandlers } from './http/scaling-policies.js';
+import { activityHandlers } from './http/activity.js';
+import { connectFunction, wakeHandlers } from './http/wake.js';
 import { targetHandlers } from './http/targets.js';
 import { schedulerFunctions } from './scheduler.js';
 import { tracedFunction } from '../telemetry/invocation.js';
@@ -80,6 +82,8 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
     ...actionHandlers(deps),
     ...runHistoryHandlers(deps),
     ...scalingPolicyHandlers(deps),
+    ...activityHandlers(deps),
+    ...wakeHandlers(deps),
     getOpenApi: openApiHandler(),
   };
   const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({
@@ -105,5 +109,11 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
       handler: methodNotAllowedHandler(ANSWERED_METHODS.filter((m) => methods.includes(m))),
     };
   });
-  return [...apiFunctions, ...notAllowed];
+  const connect = connectFunction(deps);
+  const connectNotAllowed: HttpFunctionDefinition = {
+    name: 'methodNotAllowed-targets-id-connect',
+    trigger: { ...connect.trigger, methods: ANSWERED_METHODS.filter((m) => m !== 'GET') },
+    handler: methodNotAllowedHandler(['GET']),
+  };
+  return [...apiFunctions, ...notAllowed, connect, connectNotAllowed];
 }

@@ -84,6 +84,7 @@ export function targetEntity(target: Target): Entity {
       assignedTo: target.assignedTo,
       createdAt: instant(target.createdAt),
       registration: target.registration,
+      connectUrl: target.connectUrl,
     }),
   };
 }
@@ -93,6 +94,7 @@ export function toTarget(entity: EntityResult): StoredTarget {
   const ownerName = optionalText(entity, 'ownerName');
   const assignedTo = optionalText(entity, 'assignedTo');
   const registration = optionalText(entity, 'registration');
+  const connectUrl = optionalText(entity, 'connectUrl');
   return {
     id: entity.partitionKey,
     resourceId: text(entity, 'resourceId'),
@@ -105,6 +107,7 @@ export function toTarget(entity: EntityResult): StoredTarget {
     ...(assignedTo !== undefined ? { assignedTo } : {}),
     createdAt: number(entity, 'createdAt'),
     ...(registration !== undefined ? { registration } : {}),
+    ...(connectUrl !== undefined ? { connectUrl } : {}),
     etag: etagOf(entity),
   };
 }

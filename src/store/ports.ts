@@ -57,6 +57,8 @@ export interface Target {
    * again starts a fresh run history. Absent on targets registered before histories were kept apart.
    */
   registration?: string;
+  /** Where `GET /api/targets/{id}/connect` sends people once the machine runs (an absolute http(s) URL). */
+  connectUrl?: string;
 }
 
 export interface StoredTarget extends Target {
@@ -200,6 +202,16 @@ export interface TargetRepository {
   updateAssignment(
     target: StoredTarget,
     assignedTo: string | undefined,
+    options?: OperationOptions,
+  ): Promise<StoredTarget>;
+  /**
+   * Sets or removes (undefined) the target's connect URL.
+   * @param target the target as read, whose ETag the write is conditional on
+   * @throws PreconditionFailedError when `target.etag` is stale or the target was deleted meanwhile
+   */
+  updateConnectUrl(
+    target: StoredTarget,
+    connectUrl: string | undefined,
     options?: OperationOptions,
   ): Promise<StoredTarget>;
   /** Makes sure the owner and assignee find the target in their lists (repairs an interrupted create). Idempotent. */

@@ -119,6 +119,29 @@ export class TableTargetRepository implements TargetRepository {
     return stored;
   }
 
+  async updateConnectUrl(
+    target: StoredTarget,
+    connectUrl: string | undefined,
+    options: OperationOptions = {},
+  ): Promise<StoredTarget> {
+    const { etag, ...rest } = target;
+    const updated: Target = { ...rest };
+    if (connectUrl === undefined) delete updated.connectUrl;
+    else updated.connectUrl = connectUrl;
+    try {
+      await this.tables.targets.updateEntity(targetEntity(updated), 'Replace', { ...options, etag });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412 || status === 404) {
+        throw new PreconditionFailedError(`target ${target.id} changed meanwhile; read it again`);
+      }
+      throw storageFailure(`updating target ${target.id}`, error);
+    }
+    const stored = await this.get(target.id, options);
+    if (!stored) throw new PreconditionFailedError(`target ${target.id} was deleted meanwhile`);
+    return stored;
+  }
+
   async indexAccess(target: Target, options: OperationOptions = {}): Promise<void> {
     const principals = new Set([
       target.owner.id,

@@ -8,6 +8,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../toolkit/azurite.js';
+import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { gatewayFor } from '../compute/gateway-fixture.js';
 import {
   ANSWERED_METHODS,
   operations,
@@ -198,13 +200,63 @@ const idlePolicyBody = fc.oneof(
   { arbitrary: fc.jsonValue(), weight: 1 },
 );
 
+const activityBody = fc.oneof(
+  {
+    arbitrary: fc.record(
+      {
+        instances: plausibly(
+          fc.array(
+            fc.record({ instanceId: plausibly(oneOf('0', '1', '3', 'a/b', '')), sessions: count(5) }),
+            { maxLength: 3 },
+          ),
+        ),
+        waiting: count(3),
+        sessions: count(3),
+      },
+      { requiredKeys: [] },
+    ),
+    weight: 4,
+  },
+  { arbitrary: fc.constant({ sessions: 1 }), weight: 2 },
+  { arbitrary: fc.jsonValue(), weight: 1 },
+);
+
+const tokenRequestBody = fc.oneof(
+  { arbitrary: fc.constant({}), weight: 3 },
+  { arbitrary: dateTimeBody().map((expiresAt) => ({ expiresAt })), weight: 2 },
+  { arbitrary: fc.jsonValue(), weight: 1 },
+);
+
+const targetUpdateBody = fc.oneof(
+  {
+    arbitrary: fc.record({
+      connectUrl: plausibly(oneOf('https://pool.contoso.com:8000/', '', 'nope', 'javascript:x', 'ftp://h/')),
+    }),
+    weight: 4,
+  },
+  { arbitrary: fc.jsonValue(), weight: 1 },
+);
+
 /** A body for each request schema: mostly plausible, sometimes anything at all. */
 const BODIES: Record<string, fc.Arbitrary<unknown>> = {
   ScheduleDocument: scheduleBody,
   RegisterTargetRequest: registerBody,
   PoolPolicy: poolPolicyBody,
   IdlePolicy: idlePolicyBody,
+  ActivityReport: activityBody,
+  ActivityTokenRequest: tokenRequestBody,
+  TargetUpdate: targetUpdateBody,
 };
+
+/** Instants around the test's now, for bodies (the query parameters' `dateTime` comes later in the file). */
+function dateTimeBody(): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc
+      .integer({ min: -40, max: 40 })
+      .map((days) => new Date(Date.parse('2026-11-25T21:00:00Z') + days * 86_400_000).toISOString()),
+    oneOf('2026-02-30T00:00:00Z', 'tomorrow', ''),
+  );
+}
 
 /** Bodies no JSON generator writes: broken bytes, deep nesting, prototype keys, the size limit. */
 const rawBody = fc.oneof(
@@ -229,7 +281,13 @@ const rawBody = fc.oneof(
 // ---- Everything else a request carries ------------------------------------------------------------------
 
 /** Set once storage holds something, read when a request is sent (generators run before that). */
-const live = { targetIds: [] as string[], etag: '"none"', continuationTokens: [] as string[] };
+const live = {
+  targetIds: [] as string[],
+  etag: '"none"',
+  continuationTokens: [] as string[],
+  /** An activity token id per machine, for revoking. */
+  tokenIds: [] as string[],
+};
 
 const token = (decoded: unknown) => Buffer.from(JSON.stringify(decoded)).toString('base64');
 
@@ -238,6 +296,12 @@ const targetIdSegment = fc.oneof(
   { arbitrary: fc.stringMatching(/^[0-9a-f]{32}$/).map((id) => () => id), weight: 1 },
   { arbitrary: fc.string({ minLength: 1, maxLength: 40 }).map((s) => () => s), weight: 1 },
   { arbitrary: oneOf(...PROTOTYPE_NAMES, "x' or '1' eq '1", '..', '%2e%2e').map((s) => () => s), weight: 1 },
+);
+
+const tokenIdSegment = fc.oneof(
+  { arbitrary: fc.nat({ max: MACHINES.length - 1 }).map((i) => () => live.tokenIds[i] ?? ''), weight: 6 },
+  { arbitrary: fc.stringMatching(/^[0-9a-f]{16}$/).map((id) => () => id), weight: 1 },
+  { arbitrary: oneOf(...PROTOTYPE_NAMES, 'x').map((s) => () => s), weight: 1 },
 );
 
 const actionSegment = fc.oneof(
@@ -396,6 +460,7 @@ function requestFor(operation: ApiOperation): fc.Arbitrary<FuzzRequest> {
       ),
       id: targetIdSegment,
       action: actionSegment,
+      tokenId: tokenIdSegment,
       query: fc.tuple(
         ...queryParameters.map((p) =>
           maybe(parameterValue(p).map((value): [string, () => string] => [p.name, value])),
@@ -425,7 +490,8 @@ function requestFor(operation: ApiOperation): fc.Arbitrary<FuzzRequest> {
         path: () =>
           `/api/${operation.route
             .replace('{id}', encodeURIComponent(r.id()))
-            .replace('{action}', encodeURIComponent(r.action))}`,
+            .replace('{action}', encodeURIComponent(r.action))
+            .replace('{tokenId}', encodeURIComponent(r.tokenId()))}`,
         query,
         options: () => ({
           as: r.caller.as,
@@ -463,16 +529,20 @@ const aimed = new Map<string, number>();
 const succeeded = new Map<string, number>();
 
 let azurite: RunningAzurite;
+let emulator: ArmEmulator;
 
 beforeAll(async () => {
   // An Azurite of its own: every request is followed by a look at all of storage, which on the shared one
   // would queue behind every other test file (Azurite is single-threaded) and wade through their tables.
   azurite = await startAzurite({ ports: 'free' });
-  api = await testApi({ AzureWebJobsStorage: azurite.connectionString });
+  // Reports of a pool's instances ask ARM which it has: the emulator answers (it has none of the fleet).
+  emulator = await startArmEmulator();
+  api = await testApi({ AzureWebJobsStorage: azurite.connectionString }, { gateway: gatewayFor(emulator) });
 });
 
 afterAll(async () => {
   await azurite?.stop();
+  await emulator?.close();
 });
 
 /** Registers the fleet's machines again (earlier deletes may have removed them), each with a schedule. */
@@ -489,6 +559,7 @@ async function restock(): Promise<void> {
     live.etag = put.headers.get('etag') ?? live.etag;
   }
   await restorePolicies();
+  await restoreTokens();
   const first = await api.call('GET', '/api/targets?maxPageSize=1', { as: admin });
   live.continuationTokens.push(first.json.continuationToken);
   before = await storageSnapshot(api.clients);
@@ -503,6 +574,15 @@ async function restorePolicies(): Promise<void> {
         ? { minCapacity: 0, wakeCapacity: 1, maxCapacity: 4, idleMinutes: 30 }
         : { idleMinutes: 30 };
     await api.call('PUT', `/api/targets/${live.targetIds[i]}/${kind}`, { as: admin, body });
+  }
+}
+
+/** Gives each machine an activity token again (a fuzzed DELETE may revoke it), and notes its id. */
+async function restoreTokens(): Promise<void> {
+  live.tokenIds = [];
+  for (const id of live.targetIds) {
+    const res = await api.call('POST', `/api/targets/${id}/activity-tokens`, { as: admin, body: {} });
+    live.tokenIds.push(res.json?.tokenId ?? '');
   }
 }
 
@@ -523,8 +603,7 @@ async function check(request: FuzzRequest, res: ApiResult): Promise<void> {
   const after = await storageSnapshot(api.clients);
   const wrote =
     res.status < 300 &&
-    res.status !== 204 &&
-    ['POST', 'PUT'].includes(request.method) &&
+    ['POST', 'PUT', 'PATCH'].includes(request.method) &&
     request.aim !== 'previewSchedules';
   const deleted = res.status === 204 && request.method === 'DELETE';
   if (res.status >= 400) {
@@ -539,10 +618,10 @@ async function check(request: FuzzRequest, res: ApiResult): Promise<void> {
   }
   if (!wrote && !deleted) expect(after, `storage changed: ${what}`).toEqual(before);
   before = after;
-  if (deleted && /\/(pool|idle)$/.test(new URL(request.path(), 'http://x').pathname)) {
-    await restorePolicies();
-    before = await storageSnapshot(api.clients);
-  }
+  const path = new URL(request.path(), 'http://x').pathname;
+  if (deleted && /\/(pool|idle)$/.test(path)) await restorePolicies();
+  if (deleted && /\/activity-tokens\//.test(path)) await restoreTokens();
+  if (deleted) before = await storageSnapshot(api.clients);
   if (res.headers.get('etag')) live.etag = res.headers.get('etag')!;
   if (typeof res.json?.continuationToken === 'string')
     live.continuationTokens.push(res.json.continuationToken);

@@ -47,6 +47,13 @@ describe('the function registry', () => {
         'PUT /api/targets/{id}/idle',
         'GET /api/targets/{id}/idle',
         'DELETE /api/targets/{id}/idle',
+        'PATCH /api/targets/{id}',
+        'POST /api/targets/{id}/activity',
+        'POST /api/targets/{id}/activity-tokens',
+        'GET /api/targets/{id}/activity-tokens',
+        'DELETE /api/targets/{id}/activity-tokens/{tokenId}',
+        'POST /api/targets/{id}/wake',
+        'GET /api/targets/{id}/connect',
       ].sort(),
     );
   });
@@ -70,10 +77,15 @@ describe('the function registry', () => {
     ]);
   });
 
-  it('requires a function key everywhere but openapi.json', () => {
+  it('requires a function key everywhere but openapi.json, activity reports and the connect page', () => {
+    // A reporter on a machine has an activity token and a browser following a bookmark a sign-in, but
+    // neither has a function key; both routes check their caller themselves.
+    const anonymous = ['openapi.json', 'targets/{id}/activity', 'targets/{id}/connect'];
     for (const d of registry) {
       if (!hasTrigger(d, 'http')) continue;
-      expect(d.trigger.authLevel, d.name).toBe(d.trigger.route === 'openapi.json' ? 'anonymous' : 'function');
+      expect(d.trigger.authLevel, d.name).toBe(
+        anonymous.includes(d.trigger.route) ? 'anonymous' : 'function',
+      );
     }
   });
 

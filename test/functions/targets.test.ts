@@ -235,7 +235,7 @@ describe('GET /api/targets', () => {
 describe('methods a route does not serve', () => {
   it.each([
     ['PUT', '/api/targets', 'GET, POST'],
-    ['PATCH', '/api/targets/0123456789abcdef0123456789abcdef', 'GET, DELETE'],
+    ['PUT', '/api/targets/0123456789abcdef0123456789abcdef', 'GET, PATCH, DELETE'],
     ['POST', '/api/targets/0123456789abcdef0123456789abcdef/schedules', 'GET, PUT'],
     ['DELETE', '/api/targets/0123456789abcdef0123456789abcdef/timeline', 'GET'],
     ['GET', '/api/preview', 'POST'],

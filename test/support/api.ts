@@ -4,7 +4,11 @@
 import functions from '@azure/functions';
 import { ManualClock } from '../../src/clock.js';
 import { ADMIN_ROLE, clientPrincipalHeaders } from '../../src/auth/principal.js';
-import { createDependencies, type Dependencies } from '../../src/functions/dependencies.js';
+import {
+  createDependencies,
+  type Dependencies,
+  type DependencyOverrides,
+} from '../../src/functions/dependencies.js';
 import {
   createFunctionRegistry,
   hasTrigger,
@@ -51,10 +55,14 @@ export interface TestApi extends TestStorage {
   call(method: string, path: string, options?: CallOptions): Promise<ApiResult>;
 }
 
-export async function testApi(settings: Record<string, string> = {}): Promise<TestApi> {
+/** @param overrides e.g. a gateway pointed at the ARM emulator (by default none is reachable). */
+export async function testApi(
+  settings: Record<string, string> = {},
+  overrides: Pick<DependencyOverrides, 'gateway'> = {},
+): Promise<TestApi> {
   const storage = await freshStorage(settings);
   const clock = new ManualClock(NOW);
-  const deps = createDependencies(storage.config, { clock, store: storage.store });
+  const deps = createDependencies(storage.config, { clock, store: storage.store, ...overrides });
   const functionsList = createFunctionRegistry(deps).filter((d) => hasTrigger(d, 'http'));
   const table = functionsList
     .map((definition) => ({ definition, route: compileRoute(definition.trigger.route) }))

@@ -23,10 +23,10 @@ import type { Dependencies } from '../dependencies.js';
  */
 export const STORAGE_BUDGET_PER_CALL_IN_MS = 1_500;
 
-export interface ApiCall {
+/** What every API function reads from its request, whoever the caller is. */
+export interface ApiRequest {
   request: HttpRequest;
   context: InvocationContext;
-  principal: Principal;
   /** Query and header parameters, checked and converted. */
   parameters: ParameterValues;
   /** The parsed body (already checked against its schema unless the schedule engine checks it). */
@@ -35,21 +35,49 @@ export interface ApiCall {
   targetId: string;
 }
 
+export interface ApiCall extends ApiRequest {
+  principal: Principal;
+}
+
 export function apiHandler(
   deps: Pick<Dependencies, 'config'>,
   operationId: OperationId,
   handle: (call: ApiCall) => Promise<HttpResponseInit>,
 ): HttpHandler {
+  return apiHandlerAs(
+    deps,
+    operationId,
+    (request) => Promise.resolve(signedIn(request, deps.config.trustPrincipalHeader)),
+    (call, principal) => handle({ ...call, principal }),
+  );
+}
+
+/** The platform's principal; 401 when there is none. */
+export function signedIn(request: HttpRequest, trustPrincipalHeader: boolean): Principal {
+  const principal = principalFromHeaders(request.headers, trustPrincipalHeader);
+  if (!principal) {
+    throw new UnauthenticatedError(
+      'No signed-in principal: call through App Service Authentication (x-ms-client-principal).',
+    );
+  }
+  return principal;
+}
+
+/**
+ * An API function whose caller is found by `identify` (before the body is read: who may not call learns
+ * nothing about their input), e.g. a principal or a token.
+ */
+export function apiHandlerAs<C>(
+  deps: Pick<Dependencies, 'config'>,
+  operationId: OperationId,
+  identify: (request: HttpRequest) => Promise<C>,
+  handle: (call: ApiRequest, caller: C) => Promise<HttpResponseInit>,
+): HttpHandler {
   const operation = findOperation(operationId);
   return async (request, context) => {
     const instance = new URL(request.url).pathname;
     try {
-      const principal = principalFromHeaders(request.headers, deps.config.trustPrincipalHeader);
-      if (!principal) {
-        throw new UnauthenticatedError(
-          'No signed-in principal: call through App Service Authentication (x-ms-client-principal).',
-        );
-      }
+      const caller = await withStorageBudget(STORAGE_BUDGET_PER_CALL_IN_MS, () => identify(request));
       const parameters = readParameters(request, operation.parameters ?? [], schemas);
       let body: unknown;
       if (operation.requestBody) {
@@ -57,8 +85,8 @@ export function apiHandler(
         if (operation.requestBody.validatedBy === 'schema')
           validateBody(body, operation.requestBody.schema, schemas);
       }
-      const call = { request, context, principal, parameters, body, targetId: request.params.id ?? '' };
-      return await withStorageBudget(STORAGE_BUDGET_PER_CALL_IN_MS, () => handle(call));
+      const call = { request, context, parameters, body, targetId: request.params.id ?? '' };
+      return await withStorageBudget(STORAGE_BUDGET_PER_CALL_IN_MS, () => handle(call, caller));
     } catch (error) {
       return problemResponse(storageOutage(error) ?? error, context, instance);
     }

@@ -1,7 +1,13 @@
 // HTTP functions for targets: register (idempotent), list, read, delete.
 
 import type { HttpHandler } from '@azure/functions';
-import { deleteTarget, getTarget, listTargets, registerTarget } from '../../engine/register-targets.js';
+import {
+  deleteTarget,
+  getTarget,
+  listTargets,
+  registerTarget,
+  updateTarget,
+} from '../../engine/register-targets.js';
 import { targetJson, targetPath } from '../../api-contract/representations.js';
 import type { Dependencies } from '../dependencies.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
@@ -13,7 +19,7 @@ export function targetHandlers(deps: Dependencies) {
       const { target, created } = await registerTarget(
         useCaseDeps,
         principal,
-        body as { resourceId: string; assignedTo?: string },
+        body as { resourceId: string; assignedTo?: string; connectUrl?: string },
       );
       const location = new URL(targetPath(target.id), request.url).href;
       return jsonResponse(created ? 201 : 200, targetJson(target), created ? { Location: location } : {});
@@ -38,6 +44,12 @@ export function targetHandlers(deps: Dependencies) {
     }),
     getTarget: apiHandler(deps, 'getTarget', async ({ principal, targetId }) =>
       jsonResponse(200, targetJson(await getTarget(useCaseDeps, principal, targetId))),
+    ),
+    updateTarget: apiHandler(deps, 'updateTarget', async ({ principal, targetId, body }) =>
+      jsonResponse(
+        200,
+        targetJson(await updateTarget(useCaseDeps, principal, targetId, body as { connectUrl?: string })),
+      ),
     ),
     deleteTarget: apiHandler(deps, 'deleteTarget', async ({ principal, targetId }) => {
       await deleteTarget(useCaseDeps, principal, targetId);
