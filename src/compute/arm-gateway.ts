@@ -117,6 +117,8 @@ interface PoolCall {
   target: Machine;
   wait: boolean;
   context: CallContext;
+  /** What the caller has just read of the pool (ActOptions.knownState). */
+  known: TargetState | undefined;
 }
 
 /** The signals of one call: the caller's, the deadline's, and both combined for the SDK. */
@@ -187,7 +189,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
     const wait = options.waitForCompletion;
     return this.withDeadline(target.resourceId, options.abortSignal, async (context) => {
       try {
-        return await this.perform(parsed, target, action, wait, context);
+        return await this.perform(parsed, target, action, { wait, known: options.knownState }, context);
       } catch (error) {
         const mapped = this.toComputeError(error, target.resourceId);
         if (!(mapped instanceof TargetConflictError || mapped instanceof OperationFailedError)) throw mapped;
@@ -351,7 +353,8 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         const instances = (view.virtualMachine?.statusesSummary ?? []).flatMap((summary) =>
           summary.code === undefined ? [] : [{ code: summary.code, count: summary.count ?? 0 }],
         );
-        return poolState(pool.sku?.capacity ?? 0, instances, recordedWakeCapacity(pool.tags));
+        const state = poolState(pool.sku?.capacity ?? 0, instances, recordedWakeCapacity(pool.tags));
+        return { ...state, tags: { ...pool.tags } };
       }
       case 'computeInstance': {
         const resource = await this.machineLearning(parsed).computeOperations.get(
@@ -376,7 +379,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
     parsed: ParsedResourceId,
     target: Machine,
     action: TargetAction,
-    wait: boolean,
+    { wait, known }: { wait: boolean; known: TargetState | undefined },
     context: CallContext,
   ): Promise<ActResult> {
     const { resourceGroup, name } = parsed;
@@ -393,7 +396,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         };
       }
       case 'pool':
-        return this.performOnPool({ parsed, target, wait, context }, action);
+        return this.performOnPool({ parsed, target, wait, context, known }, action);
       case 'computeInstance': {
         const computes = this.machineLearning(parsed).computeOperations;
         const workspace = parsed.workspace ?? '';
@@ -425,17 +428,26 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         )),
       };
     }
-    const pool = await scaleSets.get(resourceGroup, name, { abortSignal: context.signal });
+    const known = call.known;
+    const pool: Pick<VirtualMachineScaleSet, 'sku' | 'tags'> =
+      known?.capacity !== undefined && known.tags !== undefined
+        ? { sku: { capacity: known.capacity }, tags: known.tags }
+        : await this.beforeWrite(call.target.resourceId, () =>
+            scaleSets.get(resourceGroup, name, { abortSignal: context.signal }),
+          );
     return action === 'stop' ? this.sleepPool(call, pool) : this.wakePool(call, pool);
   }
 
   /** Scales the pool to zero, remembering its size in a tag for the next wake. */
-  private async sleepPool(call: PoolCall, pool: VirtualMachineScaleSet): Promise<ActResult> {
+  private async sleepPool(
+    call: PoolCall,
+    pool: Pick<VirtualMachineScaleSet, 'sku' | 'tags'>,
+  ): Promise<ActResult> {
     const { parsed, target, wait, context } = call;
     const { resourceGroup, name } = parsed;
     const capacity = pool.sku?.capacity ?? 0;
     if (capacity === 0) {
-      const state = await this.read(parsed, context);
+      const state = await this.beforeWrite(call.target.resourceId, () => this.read(parsed, context));
       if (state.power === 'stopped') return { action: 'stop', outcome: 'alreadyInState' };
       throw new TargetConflictError(`compute: pool '${name}' is still scaling to zero`, {
         resourceId: target.resourceId,
@@ -457,7 +469,10 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
   }
 
   /** Scales an empty pool to its wake capacity, or starts the instances someone else deallocated. */
-  private async wakePool(call: PoolCall, pool: VirtualMachineScaleSet): Promise<ActResult> {
+  private async wakePool(
+    call: PoolCall,
+    pool: Pick<VirtualMachineScaleSet, 'sku' | 'tags'>,
+  ): Promise<ActResult> {
     const { parsed, target, wait, context } = call;
     const { resourceGroup, name } = parsed;
     const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
@@ -472,7 +487,8 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         ...(await this.runOperation(update, wait, context)),
       };
     }
-    const state = await this.read(parsed, context);
+    const state =
+      call.known ?? (await this.beforeWrite(call.target.resourceId, () => this.read(parsed, context)));
     if (state.power === 'running') return { action: 'start', outcome: 'alreadyInState' };
     const start = () => submitted(scaleSets.start(resourceGroup, name, lro));
     return { action: 'start', operation: 'start', ...(await this.runOperation(start, wait, context)) };
@@ -525,6 +541,29 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         });
       }
       throw this.toComputeError(error, resourceId);
+    }
+  }
+
+  /**
+   * A read an action makes before its write: a failure there changed nothing in Azure, and says so
+   * (`beforeWrite`), so the executor's retry does not count it as a failed write.
+   */
+  private async beforeWrite<T>(resourceId: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      const mapped = this.toComputeError(error, resourceId);
+      if (!(mapped instanceof TransientError || mapped instanceof ThrottledError)) throw error;
+      const details = {
+        resourceId: mapped.resourceId,
+        statusCode: mapped.statusCode,
+        code: mapped.code,
+        cause: mapped.cause,
+        beforeWrite: true,
+      };
+      throw mapped instanceof ThrottledError
+        ? new ThrottledError(mapped.message, { ...details, retryAfterInMs: mapped.retryAfterInMs })
+        : new TransientError(mapped.message, { ...details, retryAfterInMs: mapped.retryAfterInMs });
     }
   }
 

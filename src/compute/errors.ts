@@ -15,6 +15,8 @@ interface ComputeErrorDetails {
   retryAfterInMs?: number;
   /** The state read right after a 409, when that read worked. */
   state?: TargetState;
+  /** The call failed on a read, before any write reached Azure. */
+  beforeWrite?: boolean;
   cause?: unknown;
 }
 
@@ -26,6 +28,11 @@ export abstract class ComputeError extends SchedulerError {
   readonly retryAfterInMs: number | undefined;
   /** The state read right after a 409 refusal, when that read worked. */
   readonly state: TargetState | undefined;
+  /**
+   * The call failed on a read before any write reached Azure: nothing was changed, so a retry does not spend
+   * the run's budget of failed attempts (as with throttling, its age bounds it).
+   */
+  readonly beforeWrite: boolean;
   /** True when the same call may succeed later; the queue retries these with a delay. */
   abstract readonly retryable: boolean;
 
@@ -36,6 +43,7 @@ export abstract class ComputeError extends SchedulerError {
     this.code = details.code;
     this.retryAfterInMs = details.retryAfterInMs;
     this.state = details.state;
+    this.beforeWrite = details.beforeWrite ?? false;
   }
 }
 

@@ -41,6 +41,8 @@ export interface TargetState {
   instances?: { code: string; count: number }[];
   /** Pools only: the capacity recorded on the pool when the scheduler last scaled it to zero. */
   recordedWakeCapacity?: number;
+  /** Pools only: the scale set's tags as read (a Stop keeps them when it records the wake capacity). */
+  tags?: Record<string, string>;
 }
 
 export interface ActResult {
@@ -73,6 +75,12 @@ export interface ActOptions {
    * caller decides (the executor from `SCHEDULER_WAIT_FOR_COMPLETION`, see `ExecuteOptions`).
    */
   waitForCompletion: boolean;
+  /**
+   * The state the caller has just read with readState: the gateway then acts without reading the machine
+   * again (a pool's Start or Stop is one PATCH instead of a GET and a PATCH), which keeps an action within
+   * its retry budget when reads are throttled. Absent: the gateway reads what it needs.
+   */
+  knownState?: TargetState;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import {
   isInDesiredState,
   ThrottledError,
+  TransientError,
   type ComputeGateway,
   type TargetAction,
   type TargetState,
@@ -145,6 +146,8 @@ async function carryOut(
   const action = message.action.toLowerCase() as TargetAction;
   const result = await deps.gateway.act(machine, action, {
     waitForCompletion: deps.options.waitForCompletion,
+    // What was just read: the gateway need not read it again before its write.
+    ...(state ? { knownState: state } : {}),
   });
   const note =
     result.note ?? (result.outcome === 'accepted' ? 'accepted by Azure; completion not awaited' : undefined);
@@ -175,10 +178,10 @@ export function judgeState(
 }
 
 /**
- * The machine's state before acting, or undefined when Azure throttled the read. Reads and writes have
- * budgets of their own in ARM, and starting a running machine or deallocating a deallocated one changes
- * nothing, so the latest desired state goes ahead without the read rather than waiting for it. A resumed
- * run must read: an earlier attempt may already have made the call.
+ * The machine's state before acting, or undefined when Azure throttled the read or answered it with a
+ * transient fault. Reads and writes have budgets of their own in ARM, and starting a running machine or
+ * deallocating a deallocated one changes nothing, so the latest desired state goes ahead without the read
+ * rather than waiting for it. A resumed run must read: an earlier attempt may already have made the call.
  */
 async function readState(
   deps: ExecuteDependencies,
@@ -188,7 +191,7 @@ async function readState(
   try {
     return await deps.gateway.readState(machine);
   } catch (error) {
-    if (error instanceof ThrottledError && !resumed) return undefined;
+    if ((error instanceof ThrottledError || error instanceof TransientError) && !resumed) return undefined;
     throw error;
   }
 }

@@ -71,7 +71,8 @@ export function afterFailure(
     return { kind: 'redeliver', lastDelivery, note: `gave up after ${delivery.dequeueCount} deliveries` };
   }
   const throttled = error instanceof ThrottledError;
-  const attempt = (message.attempt ?? 0) + (throttled ? 0 : 1);
+  // A failed read before the write changed nothing: like throttling, it waits without spending an attempt.
+  const attempt = (message.attempt ?? 0) + (throttled || error.beforeWrite ? 0 : 1);
   const throttledCount = (message.throttled ?? 0) + (throttled ? 1 : 0);
   const { superseded: _recorded, ...rest } = message;
   const next: ActionMessage = {
@@ -79,7 +80,8 @@ export function afterFailure(
     ...(attempt > 0 ? { attempt } : {}),
     ...(throttledCount > 0 ? { throttled: throttledCount } : {}),
   };
-  const throttledTooLong = throttled && context.now - message.occurrenceAt >= policy.maxThrottledAgeInMs;
+  const throttledTooLong =
+    (throttled || error.beforeWrite) && context.now - message.occurrenceAt >= policy.maxThrottledAgeInMs;
   if (attempt >= policy.maxAttempts || throttledTooLong) {
     const why = throttled ? `${throttledCount} throttled attempts` : `${attempt} failed attempts`;
     return {

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
 import { OperationFailedError, ThrottledError, type Machine } from '../../src/compute/gateway.js';
 import { ManualClock } from '../../src/clock.js';
-import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import {
+  documentedThrottlingLimits,
+  startArmEmulator,
+  type ArmEmulator,
+} from '../../toolkit/arm-emulator/index.js';
 import { computeClient, GROUP, poolId } from '../toolkit/arm-emulator/fixture.js';
 import { callsTo, gatewayFor } from './gateway-fixture.js';
 
@@ -91,13 +95,18 @@ describe('reading a pool', () => {
     }
   });
 
-  it("reads fall into ARM's read bucket: the 251st read in a burst is refused with Retry-After", async () => {
-    const limited = await startArmEmulator({ clock, transitionDurationsInMs: 0 });
+  it("reads fall into ARM's read bucket: a read past it is refused with Retry-After", async () => {
+    // ARM's read bucket, made small: four reads, then one more a second.
+    const limited = await startArmEmulator({
+      clock,
+      transitionDurationsInMs: 0,
+      throttling: { ...documentedThrottlingLimits, armReads: { capacity: 4, refillPerMinute: 60 } },
+    });
     try {
       limited.addScaleSet(poolId('burst'), { capacity: 1 });
       const burst = gatewayFor(limited, { clock, maxRetries: 0 });
       const target: Machine = { resourceId: poolId('burst'), kind: 'pool' };
-      for (let i = 0; i < 125; i++) await burst.readPool(target);
+      for (let i = 0; i < 2; i++) await burst.readPool(target);
       const error = await burst.readPool(target).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ThrottledError);
       expect((error as ThrottledError).retryAfterInMs).toBe(1000);
@@ -223,5 +232,34 @@ describe('scale-in protection (set through the SDK, as an admin would)', () => {
     });
     await gateway.removePoolInstances(pool, ['0'], WAIT);
     expect((await gateway.readPool(pool)).instances.map((i) => i.instanceId)).toEqual(['1']);
+  });
+});
+
+describe('a pool Start or Stop after the executor read the pool', () => {
+  it('is one PATCH: the capacity and tags just read are not read again, and the tags are kept', async () => {
+    const pool = newPool(2);
+    emulator.clearRequests();
+    const known = await gateway.readState(pool);
+    emulator.clearRequests();
+    const result = await gateway.act(pool, 'stop', { waitForCompletion: false, knownState: known });
+    expect(result).toMatchObject({ operation: 'scale', capacity: { from: 2, to: 0 } });
+    expect(callsTo(emulator, pool.name)).toEqual([`PATCH /${pool.name}`]);
+    expect(emulator.stateOf(pool.resourceId)).toMatchObject({
+      tags: { 'compute-scheduler-wake-capacity': '2' },
+    });
+  });
+
+  it('without a known state, a 500 on the read before the write says nothing was written', async () => {
+    const pool = newPool(2);
+    emulator.setFaults({ serverErrorRate: 1, appliesTo: (r) => r.method === 'GET' });
+    try {
+      const error = await gatewayFor(emulator, { clock, maxRetries: 0 })
+        .act(pool, 'stop', WAIT)
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TransientError', beforeWrite: true, statusCode: 500 });
+    } finally {
+      emulator.setFaults({});
+    }
+    expect(emulator.stateOf(pool.resourceId)).toMatchObject({ capacity: 2 });
   });
 });

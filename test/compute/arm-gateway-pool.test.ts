@@ -41,6 +41,7 @@ describe('pools through the gateway', () => {
       capacity: 2,
       instances: [{ code: 'PowerState/running', count: 2 }],
       recordedWakeCapacity: undefined,
+      tags: { team: 'vision' },
     });
   });
 

@@ -151,6 +151,14 @@ describe('afterFailure', () => {
     expect(afterFailure(boom, { ...message, attempt: 7 }, context)).toMatchObject({ kind: 'poison' });
   });
 
+  it('a fault on a read before the write spends no attempt: nothing was written', () => {
+    const read = new TransientError('boom', { resourceId, statusCode: 500, beforeWrite: true });
+    expect(afterFailure(read, { ...message, attempt: 7 }, context)).toMatchObject({
+      kind: 'retry',
+      message: { attempt: 7 },
+    });
+  });
+
   it('anything else goes back to the host, and poisons the run on its last delivery', () => {
     expect(afterFailure(new Error('bug'), message, context)).toMatchObject({
       kind: 'redeliver',
