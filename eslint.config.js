@@ -1,5 +1,6 @@
 // Type-checked linting for the whole project; generated and built files are ignored.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -28,5 +29,15 @@ export default tseslint.config(
   {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The dashboard's browser modules: plain JavaScript served as is, outside the TypeScript project.
+    files: ['web/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      globals: globals.browser,
+      sourceType: 'module',
+      parserOptions: { projectService: false, project: false, program: null },
+    },
   },
 );

@@ -109,6 +109,8 @@ function stage() {
     rmSync(scratch, { recursive: true, force: true });
   }
   cpSync(join(root, 'host.json'), join(output, 'host.json'));
+  // The dashboard's page and browser modules, served as they are (src/functions/http/dashboard.ts).
+  cpSync(join(root, 'web'), join(output, 'web'), { recursive: true });
   const { name, version, description, license, type, main, engines, dependencies } = manifest;
   const shipped = { name, version, description, license, type, main, engines, dependencies };
   writeFileSync(join(output, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);

@@ -40,7 +40,10 @@ function inMinutes(
   now: number,
   minutesFromNow: number,
 ): ScheduleEntry {
-  const at = Math.floor(now / 60_000) * 60_000 + minutesFromNow * 60_000;
+  const onTheMinute = Math.floor(now / 60_000) * 60_000 + minutesFromNow * 60_000;
+  // Registering takes a moment (longer on a loaded machine): an entry due within 30 s could be past by the
+  // time its PUT lands, and then it can never fire before its end. Such an entry goes a minute later.
+  const at = onTheMinute - now < 30_000 ? onTheMinute + 60_000 : onTheMinute;
   const entry = onDateAt(action, timeZone, at);
   // In the hour a fall-back repeats, the wall time fires at its first pass, already gone: say it in UTC.
   return nextOccurrence(validateEntry(entry), at - 1) === at ? entry : onDateAt(action, 'UTC', at);

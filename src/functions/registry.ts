@@ -11,6 +11,7 @@ import type {
 import { ANSWERED_METHODS, operations, routes, type OperationId } from '../api-contract/operations.js';
 import type { Dependencies } from './dependencies.js';
 import { actionHandlers } from './http/actions.js';
+import { dashboardFunctions } from './http/dashboard.js';
 import { openApiHandler } from './http/openapi.js';
 import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
@@ -68,7 +69,9 @@ export function hasTrigger<T extends TriggerType>(
 /** Every function of the app. */
 export function createFunctionRegistry(deps: Dependencies): FunctionDefinition[] {
   // Each handler runs in a span (src/telemetry): the same for Azure, the local host and the simulator.
-  return [...httpApiFunctions(deps), ...schedulerFunctions(deps)].map((d) => tracedFunction(d, deps.clock));
+  return [...httpApiFunctions(deps), ...dashboardFunctions(deps), ...schedulerFunctions(deps)].map((d) =>
+    tracedFunction(d, deps.clock),
+  );
 }
 
 /**

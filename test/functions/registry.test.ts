@@ -54,6 +54,8 @@ describe('the function registry', () => {
         'DELETE /api/targets/{id}/activity-tokens/{tokenId}',
         'POST /api/targets/{id}/wake',
         'GET /api/targets/{id}/connect',
+        'GET /api/dashboard',
+        'GET /api/dashboard/assets/{*file}',
       ].sort(),
     );
   });

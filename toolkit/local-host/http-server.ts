@@ -1,5 +1,6 @@
 // Serves the registry's HTTP functions over node:http the way the Functions host does: routes under
-// /api, HttpRequest in, HttpResponse out, one InvocationContext per call. No function keys locally.
+// /api (and `/` to the dashboard), HttpRequest in, HttpResponse out, one InvocationContext per call. No
+// function keys locally.
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -78,6 +79,11 @@ async function serve(
   const context = (functionName: string) =>
     new InvocationContext({ invocationId: randomUUID(), functionName, logHandler: options.log });
   try {
+    if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
+      // The dashboard lives under /api like every function; locally the bare host name leads to it.
+      await send(res, { status: 302, headers: { Location: `${ROUTE_PREFIX}/dashboard${url.search}` } });
+      return;
+    }
     const prefix = `${ROUTE_PREFIX}/`;
     const path = url.pathname.toLowerCase().startsWith(prefix)
       ? url.pathname.slice(prefix.length)
