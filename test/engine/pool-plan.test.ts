@@ -172,7 +172,9 @@ describe('planPool', () => {
               // Every serving instance removed has been idle for idleMinutes.
               if (raw0.power === 'running' || raw0.power === 'starting') {
                 const lastActive = Math.max(
-                  raw0.lastSessionAgoMin === null ? Infinity : -raw0.lastSessionAgoMin,
+                  raw0.sessions === null || raw0.lastSessionAgoMin === null
+                    ? -Infinity
+                    : -raw0.lastSessionAgoMin,
                   -raw0.ageMin,
                 );
                 expect(-lastActive).toBeGreaterThanOrEqual(policy.idleMinutes);
