@@ -66,6 +66,9 @@ export type OperationId =
   | 'listRuns'
   | 'listRegistrations'
   | 'getOpenApi'
+  | 'putEnforcement'
+  | 'getEnforcement'
+  | 'deleteEnforcement'
   | ScalingOperationId;
 
 export interface ApiOperation {
@@ -315,7 +318,72 @@ export const operations: ApiOperation[] = [
     responses: { 200: { description: 'OpenAPI 3.1.' } },
   },
   ...scalingOperations,
+  // New operations go last: the fuzz test seeds each operation by its place in this list.
+  ...enforcementOperations(),
 ];
+
+/** `targets/{id}/enforcement`: whether a target's schedule holds against people's starts. */
+function enforcementOperations(): ApiOperation[] {
+  const common = {
+    route: 'targets/{id}/enforcement',
+    tag: 'Enforcement',
+    authLevel: 'function' as const,
+    requiresPrincipal: true,
+  };
+  const ifMatch: ApiParameter = {
+    name: 'If-Match',
+    in: 'header',
+    description: 'The ETag you read; the write is refused with 412 if the enforcement changed since.',
+    schema: { type: 'string' },
+  };
+  const tag = { ETag: 'The enforcement’s revision; send it back in If-Match to update safely.' };
+  return [
+    {
+      ...common,
+      operationId: 'putEnforcement',
+      method: 'PUT',
+      summary:
+        'Enforce the schedule: a start by someone else while the schedule wants the target stopped is stopped ' +
+        'after the grace period (unless an override is active).',
+      parameters: [targetId, ifMatch],
+      requestBody: { schema: 'EnforcementRequest', validatedBy: 'schema' },
+      responses: {
+        200: { description: 'Stored.', schema: 'Enforcement', headers: tag },
+        412: { description: 'If-Match does not match the current ETag.', schema: 'Problem' },
+      },
+    },
+    {
+      ...common,
+      operationId: 'getEnforcement',
+      method: 'GET',
+      summary: 'Read a target’s enforcement (not enforced, 30 minutes’ grace, until set).',
+      parameters: [
+        targetId,
+        {
+          name: 'If-None-Match',
+          in: 'header',
+          description: 'An ETag you hold; 304 if it is still current.',
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        200: { description: 'The enforcement.', schema: 'Enforcement', headers: tag },
+        304: { description: 'Unchanged since the ETag in If-None-Match.' },
+      },
+    },
+    {
+      ...common,
+      operationId: 'deleteEnforcement',
+      method: 'DELETE',
+      summary: 'Stop enforcing the schedule.',
+      parameters: [targetId, ifMatch],
+      responses: {
+        204: { description: 'Not enforced any more.' },
+        412: { description: 'If-Match does not match the current ETag.', schema: 'Problem' },
+      },
+    },
+  ];
+}
 
 export function findOperation(operationId: OperationId): ApiOperation {
   const operation = operations.find((o) => o.operationId === operationId);

@@ -336,6 +336,35 @@ export const schemas: SchemaRegistry = {
     },
     required: ['targetId', 'runId', 'action', 'occurrence', 'outcome'],
   },
+  EnforcementRequest: {
+    type: 'object',
+    description: 'Whether the schedule holds against people’s starts.',
+    properties: {
+      enforce: {
+        type: 'boolean',
+        description: 'Stop starts the scheduler did not make while the schedule wants the target stopped.',
+      },
+      graceMinutes: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 1440,
+        description: 'How long such a start may run before it is stopped.',
+      },
+    },
+    required: ['enforce'],
+    additionalProperties: false,
+  },
+  Enforcement: {
+    type: 'object',
+    properties: {
+      targetId: { type: 'string' },
+      enforce: { type: 'boolean' },
+      graceMinutes: { type: 'integer' },
+      updatedAt: instant,
+      updatedBy: { type: 'string', description: 'A principal id, or `policy:{name}` when a policy set it.' },
+    },
+    required: ['targetId', 'enforce', 'graceMinutes'],
+  },
   Problem: {
     type: 'object',
     description: 'An RFC 9457 problem document.',

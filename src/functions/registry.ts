@@ -12,6 +12,7 @@ import { ANSWERED_METHODS, operations, routes, type OperationId } from '../api-c
 import type { Dependencies } from './dependencies.js';
 import { actionHandlers } from './http/actions.js';
 import { dashboardFunctions } from './http/dashboard.js';
+import { enforcementHandlers } from './http/enforcement.js';
 import { openApiHandler } from './http/openapi.js';
 import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
@@ -87,6 +88,7 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
     ...scalingPolicyHandlers(deps),
     ...activityHandlers(deps),
     ...wakeHandlers(deps),
+    ...enforcementHandlers(deps),
     getOpenApi: openApiHandler(),
   };
   const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({

@@ -9,6 +9,7 @@ import { DueTables, TableDueIndex } from './due-index.js';
 import { TableRunRepository } from './run-repository.js';
 import { TableScheduleRepository } from './schedule-repository.js';
 import { createStorageClients, provisionStorage, type StorageClients } from './tables.js';
+import { TableTargetControls } from './target-controls.js';
 import { TableTargetRepository } from './target-repository.js';
 import { TableScalingRepository } from './scaling-repository.js';
 import { TableActivityTokenRepository } from './activity-token-repository.js';
@@ -32,6 +33,7 @@ export function createTableStore(clients: StorageClients): Store {
     activityTokens: new TableActivityTokenRepository(targets),
     policies: new TablePolicyRepository(clients.table(names.policies)),
     warnings: new TableWarningRepository(clients.table(names.warnings)),
+    controls: new TableTargetControls(targets),
   };
 }
 

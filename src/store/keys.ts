@@ -53,6 +53,9 @@ export function isTargetId(value: string): boolean {
 
 export const TARGET_ROW = 'target';
 export const SCHEDULE_ROW = 'schedule';
+/** A target's enforcement and override rows (see `TargetControlRepository`). */
+export const ENFORCEMENT_ROW = 'enforcement';
+export const OVERRIDE_ROW = 'override';
 const ENTRY_ROW_PREFIX = 'entry-';
 
 /** Entry rows sort after the header and stay together: `entry-00` … `entry-19`. */

@@ -229,7 +229,7 @@ export interface TargetRepository {
   getWithSchedule(
     targetId: string,
     options?: OperationOptions,
-  ): Promise<{ target: StoredTarget; schedule: TargetSchedule } | undefined>;
+  ): Promise<{ target: StoredTarget; schedule: TargetSchedule; override?: Override } | undefined>;
   /**
    * Every target, a page at a time (for admins).
    * @throws InvalidRequestError for a continuation token we did not issue
@@ -417,8 +417,61 @@ export interface WarningRepository {
   leadsInUse(options?: OperationOptions): Promise<number[]>;
 }
 
+/** Whether a target's schedule is enforced: a start by someone else while it should be stopped is undone. */
+export interface Enforcement {
+  enforce: boolean;
+  /** How long such a start may run before the scheduler stops it. */
+  graceMinutes: number;
+  updatedAt: number;
+  updatedBy?: string;
+}
+
+/** A snooze: the target's schedule is suspended until `until`, and the target kept in `state` meanwhile. */
+export interface Override {
+  until: number;
+  state: 'Running' | 'Stopped';
+  setAt: number;
+  setBy?: string;
+}
+
+/** A control as stored, with the revision that is its HTTP ETag. */
+export interface StoredControl<T> {
+  value: T;
+  revision: string;
+}
+
+/** Conditional writes of a control: only if the stored revision is still this one (the caller's If-Match). */
+export interface ControlWriteOptions extends OperationOptions {
+  ifRevision?: string;
+}
+
+/**
+ * A target's controls beside its schedule: enforcement and override. Each belongs to one registration of
+ * the target and goes when the target is deleted.
+ */
+export interface TargetControlRepository {
+  /** @returns the target's enforcement, or undefined when none was set */
+  getEnforcement(target: Target, options?: OperationOptions): Promise<StoredControl<Enforcement> | undefined>;
+  /** @throws PreconditionFailedError when `ifRevision` is not the stored revision */
+  putEnforcement(
+    target: Target,
+    value: Enforcement,
+    options?: ControlWriteOptions,
+  ): Promise<StoredControl<Enforcement>>;
+  /** @returns false when there was none; @throws PreconditionFailedError when `ifRevision` is stale */
+  deleteEnforcement(target: Target, options?: ControlWriteOptions): Promise<boolean>;
+  getOverride(target: Target, options?: OperationOptions): Promise<StoredControl<Override> | undefined>;
+  putOverride(
+    target: Target,
+    value: Override,
+    options?: ControlWriteOptions,
+  ): Promise<StoredControl<Override>>;
+  deleteOverride(target: Target, options?: ControlWriteOptions): Promise<boolean>;
+}
+
 /** Everything the engine stores, as one bag of ports. */
 export interface Store {
+  controls: TargetControlRepository;
   targets: TargetRepository;
   schedules: ScheduleRepository;
   due: DueIndex;

@@ -4,7 +4,7 @@
 
 import { odata, type TableClient } from '@azure/data-tables';
 import type { OperationOptions, StoredTarget } from './ports.js';
-import { ENTRY_ROWS, SCHEDULE_ROW, TARGET_ROW, isEntryRowKey } from './keys.js';
+import { ENTRY_ROWS, OVERRIDE_ROW, SCHEDULE_ROW, TARGET_ROW, isEntryRowKey } from './keys.js';
 import {
   toEntryRow,
   toScheduleHeader,
@@ -19,6 +19,8 @@ export interface TargetPartition {
   target?: StoredTarget;
   header?: ScheduleHeader & { etag: string };
   entries: (EntryRow & { etag: string; rowKey: string })[];
+  /** The override row as stored (its registration is checked by whoever reads it). */
+  override?: { value: unknown; registration?: unknown };
   /** Every row's key and ETag that was read, for deleting the whole partition. */
   rows: { rowKey: string; etag: string }[];
 }
@@ -35,7 +37,7 @@ export async function readTargetPartition(
   const partition: TargetPartition = { entries: [], rows: [] };
   const filter = options.everyRow
     ? odata`PartitionKey eq ${targetId}`
-    : odata`PartitionKey eq ${targetId} and (RowKey eq ${TARGET_ROW} or RowKey eq ${SCHEDULE_ROW} or (RowKey ge ${ENTRY_ROWS.from} and RowKey lt ${ENTRY_ROWS.to}))`;
+    : odata`PartitionKey eq ${targetId} and (RowKey eq ${TARGET_ROW} or RowKey eq ${SCHEDULE_ROW} or RowKey eq ${OVERRIDE_ROW} or (RowKey ge ${ENTRY_ROWS.from} and RowKey lt ${ENTRY_ROWS.to}))`;
   try {
     const rows = targets.listEntities<Record<string, unknown>>({
       queryOptions: { filter },
@@ -47,6 +49,9 @@ export async function readTargetPartition(
       if (entity.rowKey === TARGET_ROW) partition.target = toTarget(entity);
       else if (entity.rowKey === SCHEDULE_ROW) partition.header = toScheduleHeader(entity);
       else if (isEntryRowKey(entity.rowKey)) partition.entries.push(toEntryRow(entity));
+      else if (entity.rowKey === OVERRIDE_ROW) {
+        partition.override = { value: entity.value, registration: entity.registration };
+      }
     }
   } catch (error) {
     if (error instanceof TypeError) throw error;

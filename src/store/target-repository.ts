@@ -6,6 +6,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { ConflictError, InvalidRequestError, PreconditionFailedError, StorageError } from '../errors.js';
 import type {
   OperationOptions,
+  Override,
   Page,
   PageOptions,
   StoredTarget,
@@ -53,10 +54,19 @@ export class TableTargetRepository implements TargetRepository {
   async getWithSchedule(
     targetId: string,
     options: OperationOptions = {},
-  ): Promise<{ target: StoredTarget; schedule: TargetSchedule } | undefined> {
-    const { target, header, entries } = await readTargetPartition(this.tables.targets, targetId, options);
+  ): Promise<{ target: StoredTarget; schedule: TargetSchedule; override?: Override } | undefined> {
+    const partition = await readTargetPartition(this.tables.targets, targetId, options);
+    const { target, header, entries } = partition;
     if (!target || !header || header.deleting) return undefined;
-    return { target, schedule: toSchedule(targetId, header, entries) };
+    // An override row left by an earlier registration of the machine is not this one's.
+    const stored = partition.override;
+    const override =
+      stored &&
+      (stored.registration ?? '') === (target.registration ?? '') &&
+      typeof stored.value === 'string'
+        ? (JSON.parse(stored.value) as Override)
+        : undefined;
+    return { target, schedule: toSchedule(targetId, header, entries), ...(override ? { override } : {}) };
   }
 
   async create(target: Target, options: OperationOptions = {}): Promise<StoredTarget> {
