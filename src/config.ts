@@ -30,6 +30,11 @@ export interface Config {
   managedIdentityClientId?: string;
   /** Application Insights, when telemetry goes there (with Entra ID when `managedIdentityClientId` is set). */
   applicationInsightsConnectionString?: string;
+  /**
+   * The object and client ids of the identity the scheduler calls Azure with (`SCHEDULER_IDENTITY_IDS`, plus
+   * `AZURE_CLIENT_ID`): resource events whose claims name one of them are the scheduler's own operations.
+   */
+  identityIds: string[];
 }
 
 export type Environment = Record<string, string | undefined>;
@@ -61,11 +66,13 @@ export function readConfig(env: Environment = process.env): Config {
       // Azure ML itself refuses a fifth schedule on a compute instance, so we never allow more.
       computeInstance: readInteger(env, 'SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE', 4, 1, 4, problems),
     },
+    identityIds: [],
   };
   const managedIdentityClientId = env.SCHEDULER_MANAGED_IDENTITY_CLIENT_ID?.trim();
   if (managedIdentityClientId) config.managedIdentityClientId = managedIdentityClientId;
   const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
   if (connectionString) config.applicationInsightsConnectionString = connectionString;
+  config.identityIds = readIdentityIds(env, problems);
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config;
 }
@@ -82,6 +89,20 @@ function readWriteBudget(env: Environment, problems: string[]): CallBudget | fal
     problems,
   );
   return perSecond === 0 ? false : { burst, perSecond };
+}
+
+/** Comma-separated ids of the scheduler's own identity; a user-assigned identity's AZURE_CLIENT_ID counts too. */
+function readIdentityIds(env: Environment, problems: string[]): string[] {
+  const ids = (env.SCHEDULER_IDENTITY_IDS ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
+  for (const id of ids) {
+    if (id.length > 128)
+      problems.push(`SCHEDULER_IDENTITY_IDS: '${id.slice(0, 20)}…' is longer than 128 characters`);
+  }
+  const clientId = env.AZURE_CLIENT_ID?.trim();
+  return clientId && !ids.includes(clientId) ? [...ids, clientId] : ids;
 }
 
 function readStorage(env: Environment, problems: string[]): StorageConfig | undefined {

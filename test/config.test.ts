@@ -13,6 +13,7 @@ describe('settings', () => {
       waitForCompletion: false,
       armWriteBudget: { burst: 200, perSecond: 10 },
       maxScheduleEntries: { vm: 4, pool: 4, computeInstance: 4 },
+      identityIds: [],
     });
   });
 

@@ -8,6 +8,7 @@ import { ArmComputeGateway } from '../src/compute/arm-gateway.js';
 import { readConfig } from '../src/config.js';
 import { ensureErrorType } from '../src/errors.js';
 import { startTelemetry } from '../src/telemetry/setup.js';
+import { RESOURCE_EVENTS_FUNCTION } from '../src/functions/resource-events.js';
 import { emulatorCredential, startArmEmulator } from './arm-emulator/index.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { addDemoFleet, demoFleet, registerDemo } from './demo.js';
@@ -21,6 +22,8 @@ const log: LogHandler = (level, ...args) => {
 };
 
 type Stop = () => Promise<void>;
+
+const LOCAL_IDENTITY = 'compute-scheduler-local';
 
 /** Stops everything started so far, newest first, on Ctrl-C or SIGTERM; a second Ctrl-C does not wait. */
 function stopOnSignals(stops: Stop[]): () => Promise<void> {
@@ -59,6 +62,8 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
   }
   // The local host plays App Service Authentication, so it trusts the principal header.
   env.SCHEDULER_TRUST_PRINCIPAL_HEADER = 'true';
+  // The identity the gateway calls the emulator with: its events are the scheduler's own operations.
+  env.SCHEDULER_IDENTITY_IDS ??= LOCAL_IDENTITY;
   const config = readConfig(env);
   // Application Insights when a connection string is set, else a line per ARM call on this console
   // (SCHEDULER_TELEMETRY_CONSOLE=verbose: every span, the log records and a metrics summary a minute).
@@ -71,7 +76,7 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
   if (useDemo) addDemoFleet(emulator);
   const gateway = new ArmComputeGateway({
     endpoint: emulator.url,
-    credential: emulatorCredential({ principalId: 'compute-scheduler-local' }),
+    credential: emulatorCredential({ principalId: LOCAL_IDENTITY }),
     agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true }),
     pollIntervalInMs: 2000,
   });
@@ -92,6 +97,8 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
     );
   });
   stops.push(() => host.close());
+  // The emulator's resource events go to the Event Grid function, as a system topic's subscription would.
+  emulator.setEventGridWebhook(`${host.eventGridUrl}?functionName=${RESOURCE_EVENTS_FUNCTION}`);
   return { host, azurite, emulatorUrl: emulator.url, useDemo, principal };
 }
 

@@ -69,6 +69,9 @@ export type OperationId =
   | 'putEnforcement'
   | 'getEnforcement'
   | 'deleteEnforcement'
+  | 'setOverride'
+  | 'getOverride'
+  | 'endOverride'
   | ScalingOperationId;
 
 export interface ApiOperation {
@@ -320,6 +323,7 @@ export const operations: ApiOperation[] = [
   ...scalingOperations,
   // New operations go last: the fuzz test seeds each operation by its place in this list.
   ...enforcementOperations(),
+  ...overrideOperations(),
 ];
 
 /** `targets/{id}/enforcement`: whether a target's schedule holds against people's starts. */
@@ -381,6 +385,45 @@ function enforcementOperations(): ApiOperation[] {
         204: { description: 'Not enforced any more.' },
         412: { description: 'If-Match does not match the current ETag.', schema: 'Problem' },
       },
+    },
+  ];
+}
+
+/** `targets/{id}/override`: suspend the schedule until an instant (a snooze). */
+function overrideOperations(): ApiOperation[] {
+  const common = {
+    route: 'targets/{id}/override',
+    tag: 'Override',
+    authLevel: 'function' as const,
+    requiresPrincipal: true,
+    parameters: [targetId],
+  };
+  return [
+    {
+      ...common,
+      operationId: 'setOverride',
+      method: 'POST',
+      summary:
+        'Suspend the schedule until `until` (at most seven days ahead) and keep the target in `state` ' +
+        'meanwhile; then the schedule’s desired state applies again.',
+      requestBody: { schema: 'OverrideRequest', validatedBy: 'schema' },
+      responses: {
+        200: { description: 'In force; the target is being put in its state.', schema: 'Override' },
+      },
+    },
+    {
+      ...common,
+      operationId: 'getOverride',
+      method: 'GET',
+      summary: 'The override in force, if any (404 when none).',
+      responses: { 200: { description: 'The override.', schema: 'Override' } },
+    },
+    {
+      ...common,
+      operationId: 'endOverride',
+      method: 'DELETE',
+      summary: 'End the override now: the schedule’s desired state applies at once.',
+      responses: { 204: { description: 'Ended.' } },
     },
   ];
 }

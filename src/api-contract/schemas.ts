@@ -237,6 +237,7 @@ export const schemas: SchemaRegistry = {
       action: { type: 'string', enum: ['Start', 'Stop'] },
       entryIndex: { type: 'integer' },
       desiredState: { type: 'string', enum: ['Running', 'Stopped'] },
+      overridden: { type: 'boolean', description: 'Inside an override: this occurrence will not act.' },
     },
     required: ['at', 'action', 'entryIndex', 'desiredState'],
   },
@@ -244,6 +245,7 @@ export const schemas: SchemaRegistry = {
     type: 'object',
     properties: {
       targetId: text,
+      override: ref('Override'),
       from: instant,
       to: instant,
       desiredStateAtFrom: {
@@ -269,11 +271,34 @@ export const schemas: SchemaRegistry = {
     properties: {
       id: { type: 'string', description: 'The run id: the occurrence instant in UTC ms.' },
       occurrence: instant,
-      requestedAction: { type: 'string', enum: ['Start', 'Stop', 'Restart', 'ApplyPolicy', 'Warn'] },
-      source: { type: 'string', enum: ['schedule', 'manual', 'idle', 'wake', 'policy', 'warning'] },
+      requestedAction: {
+        type: 'string',
+        enum: ['Start', 'Stop', 'Restart', 'ApplyPolicy', 'Warn', 'Delete'],
+        description: '`Delete` only records a machine deleted in Azure.',
+      },
+      source: {
+        type: 'string',
+        enum: ['schedule', 'manual', 'idle', 'wake', 'policy', 'warning', 'override', 'enforce', 'event'],
+        description:
+          '`override`: an override’s state; `enforce`: a stop undoing someone else’s start; `event`: what ' +
+          'happened to the machine outside the scheduler.',
+      },
       outcome: {
         type: 'string',
-        enum: ['pending', 'succeeded', 'skipped-already-there', 'superseded', 'failed', 'poisoned'],
+        enum: [
+          'pending',
+          'accepted',
+          'succeeded',
+          'skipped-already-there',
+          'superseded',
+          'overridden',
+          'failed',
+          'poisoned',
+          'observed',
+        ],
+        description:
+          '`accepted`: Azure accepted the call and has not reported it done; `overridden`: not acted on ' +
+          'while an override suspended the schedule; `observed`: recorded, not done by the scheduler.',
       },
       attempts: { type: 'integer', minimum: 0 },
       operation: { type: 'string', description: 'The ARM operation called, e.g. deallocate.' },
@@ -314,7 +339,7 @@ export const schemas: SchemaRegistry = {
           type: 'object',
           properties: {
             registration: { type: 'string', description: 'Absent for a history older than registrations.' },
-            latestAction: { type: 'string', enum: ['Start', 'Stop', 'Restart'] },
+            latestAction: { type: 'string', enum: ['Start', 'Stop', 'Restart', 'Delete'] },
             latestAt: instant,
             links: links('runs'),
           },
@@ -364,6 +389,30 @@ export const schemas: SchemaRegistry = {
       updatedBy: { type: 'string', description: 'A principal id, or `policy:{name}` when a policy set it.' },
     },
     required: ['targetId', 'enforce', 'graceMinutes'],
+  },
+  OverrideRequest: {
+    type: 'object',
+    description: 'Suspend the schedule until an instant, keeping the target running or stopped meanwhile.',
+    properties: {
+      until: {
+        ...instant,
+        description: 'When the schedule applies again: after now, at most seven days ahead.',
+      },
+      state: { type: 'string', enum: ['Running', 'Stopped'] },
+    },
+    required: ['until', 'state'],
+    additionalProperties: false,
+  },
+  Override: {
+    type: 'object',
+    properties: {
+      targetId: { type: 'string' },
+      until: instant,
+      state: { type: 'string', enum: ['Running', 'Stopped'] },
+      setAt: instant,
+      setBy: { type: 'string' },
+    },
+    required: ['targetId', 'until', 'state', 'setAt'],
   },
   Problem: {
     type: 'object',

@@ -6,7 +6,8 @@ import type { TargetKind } from '../targets/resource-id.js';
 
 export type RequestedAction = 'Start' | 'Stop' | 'Restart';
 
-export type ActionSource = 'schedule' | 'manual' | 'idle' | 'wake';
+/** `enforce`: a stop undoing someone else's start on an enforced target; `override`: an override's state. */
+export type ActionSource = 'schedule' | 'manual' | 'idle' | 'wake' | 'enforce' | 'override';
 
 export interface ActionMessage {
   v: 1;
@@ -38,7 +39,14 @@ export function encodeActionMessage(message: ActionMessage): string {
 
 const ACTIONS = new Set(['Start', 'Stop', 'Restart']);
 const KINDS = new Set(['vm', 'pool', 'computeInstance']);
-const SOURCES = new Set<string>(['schedule', 'manual', 'idle', 'wake'] satisfies ActionSource[]);
+const SOURCES = new Set<string>([
+  'schedule',
+  'manual',
+  'idle',
+  'wake',
+  'enforce',
+  'override',
+] satisfies ActionSource[]);
 
 /** A message no delivery can ever carry out: retrying it only delays the poison queue. */
 export class MalformedMessageError extends SchedulerError {

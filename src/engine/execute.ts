@@ -13,7 +13,9 @@ import {
   type TargetAction,
   type TargetState,
 } from '../compute/gateway.js';
+import { formatInstant } from '../schedule/index.js';
 import type {
+  Override,
   RunAction,
   RunOutcome,
   Store,
@@ -78,9 +80,15 @@ export async function execute(
 ): Promise<ExecuteReport> {
   const registered = await deps.store.targets.getWithSchedule(message.targetId);
   if (!registered || !belongsTo(message, registered.target)) return refuseUnregistered(deps, message);
-  const { target, schedule } = registered;
+  const { target, schedule, override } = registered;
   const history = historyOf(target);
   await recordSuperseded(deps, history, message);
+  // People's requests (and an override's own state) act; the schedule, idle stops and enforcement wait it out.
+  const now = deps.clock.now();
+  if (override && override.until > now && !PEOPLE.has(message.source)) {
+    await closeRun(deps, history, message, 'overridden', overriddenNote(override));
+    return { outcome: 'overridden', duplicate: false };
+  }
 
   const claim = await claimTurn(deps, history, schedule, message, delivery);
   if (claim.kind !== 'claimed') return claim.report;
@@ -150,9 +158,16 @@ async function carryOut(
     ...(state ? { knownState: state } : {}),
   });
   const note =
-    result.note ?? (result.outcome === 'accepted' ? 'accepted by Azure; completion not awaited' : undefined);
+    result.outcome === 'accepted'
+      ? `accepted by Azure; waiting for it to complete${result.note ? ` (${result.note})` : ''}`
+      : result.note;
   return {
-    outcome: result.outcome === 'alreadyInState' ? 'skipped-already-there' : 'succeeded',
+    outcome:
+      result.outcome === 'alreadyInState'
+        ? 'skipped-already-there'
+        : result.outcome === 'accepted'
+          ? 'accepted'
+          : 'succeeded',
     ...(result.operation ? { operation: result.operation } : {}),
     ...(note ? { note } : {}),
   };
@@ -194,6 +209,16 @@ async function readState(
     if ((error instanceof ThrottledError || error instanceof TransientError) && !resumed) return undefined;
     throw error;
   }
+}
+
+/** Sources that are a person's word (a request, a wake, the override itself): an override does not hold them. */
+const PEOPLE: ReadonlySet<ActionMessage['source']> = new Set(['manual', 'wake', 'override']);
+
+export function overriddenNote(override: Override): string {
+  return (
+    `not acted on: an override${override.setBy ? ` by ${override.setBy}` : ''} keeps the target ` +
+    `${override.state.toLowerCase()} until ${formatInstant(override.until)}`
+  );
 }
 
 /** A message acts only on the registered target it names: the same machine, and the same registration. */

@@ -71,6 +71,8 @@ export interface RequestOrigin {
   source: Exclude<ActionSource, 'schedule'>;
   /** A principal id, or the scheduler's own name for what it decided itself (e.g. `idle-policy`). */
   requestedBy: string;
+  /** A remark for the pending run, e.g. what an override keeps. */
+  note?: string;
 }
 
 /**
@@ -139,6 +141,7 @@ async function recordAtFreeInstant(
       attempts: 0,
       createdAt: deps.clock.now(),
       requestedBy: origin.requestedBy,
+      ...(origin.note ? { note: origin.note } : {}),
     });
     if (created) return at;
   }

@@ -12,7 +12,11 @@ export interface RunRecordDependencies {
   clock: Clock;
 }
 
+// `accepted` is final for the executor (no delivery calls Azure for it again); only Azure's word settles it.
 const FINAL: ReadonlySet<RunOutcome> = new Set([
+  'accepted',
+  'overridden',
+  'observed',
   'succeeded',
   'skipped-already-there',
   'superseded',

@@ -13,6 +13,7 @@ import type { Dependencies } from './dependencies.js';
 import { actionHandlers } from './http/actions.js';
 import { dashboardFunctions } from './http/dashboard.js';
 import { enforcementHandlers } from './http/enforcement.js';
+import { overrideHandlers } from './http/override.js';
 import { openApiHandler } from './http/openapi.js';
 import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
@@ -21,6 +22,7 @@ import { scalingPolicyHandlers } from './http/scaling-policies.js';
 import { activityHandlers } from './http/activity.js';
 import { connectFunction, wakeHandlers } from './http/wake.js';
 import { targetHandlers } from './http/targets.js';
+import { resourceEventFunctions } from './resource-events.js';
 import { schedulerFunctions } from './scheduler.js';
 import { tracedFunction } from '../telemetry/invocation.js';
 
@@ -70,9 +72,12 @@ export function hasTrigger<T extends TriggerType>(
 /** Every function of the app. */
 export function createFunctionRegistry(deps: Dependencies): FunctionDefinition[] {
   // Each handler runs in a span (src/telemetry): the same for Azure, the local host and the simulator.
-  return [...httpApiFunctions(deps), ...dashboardFunctions(deps), ...schedulerFunctions(deps)].map((d) =>
-    tracedFunction(d, deps.clock),
-  );
+  return [
+    ...httpApiFunctions(deps),
+    ...dashboardFunctions(deps),
+    ...schedulerFunctions(deps),
+    ...resourceEventFunctions(deps),
+  ].map((d) => tracedFunction(d, deps.clock));
 }
 
 /**
@@ -89,6 +94,7 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
     ...activityHandlers(deps),
     ...wakeHandlers(deps),
     ...enforcementHandlers(deps),
+    ...overrideHandlers(deps),
     getOpenApi: openApiHandler(),
   };
   const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({

@@ -9,6 +9,7 @@ import { DueTables, TableDueIndex } from './due-index.js';
 import { TableRunRepository } from './run-repository.js';
 import { TableScheduleRepository } from './schedule-repository.js';
 import { createStorageClients, provisionStorage, type StorageClients } from './tables.js';
+import { TableEventLog } from './event-log.js';
 import { TableTargetControls } from './target-controls.js';
 import { TableTargetRepository } from './target-repository.js';
 import { TableScalingRepository } from './scaling-repository.js';
@@ -34,6 +35,7 @@ export function createTableStore(clients: StorageClients): Store {
     policies: new TablePolicyRepository(clients.table(names.policies)),
     warnings: new TableWarningRepository(clients.table(names.warnings)),
     controls: new TableTargetControls(targets),
+    events: new TableEventLog(clients.table(names.events)),
   };
 }
 

@@ -24,6 +24,8 @@ export interface StorageNames {
   policies: string;
   /** Warning settings per target, and the lead times in use (docs/policies.md). */
   warnings: string;
+  /** Resource events handled, per resource: each event id once. */
+  events: string;
   queues: { actions: string; pools: string };
 }
 
@@ -37,6 +39,7 @@ export function storageNames(prefix = ''): StorageNames {
     scaled: `${prefix}scaled`,
     policies: `${prefix}policies`,
     warnings: `${prefix}warnings`,
+    events: `${prefix}resourceevents`,
     queues: { actions: `${prefix}actions`, pools: `${prefix}pools` },
   };
 }
@@ -199,6 +202,13 @@ export const WARNING_LEADS_PARTITION = 'leads';
 export function warningLeadRowKey(leadMinutes: number): string {
   return String(leadMinutes).padStart(4, '0');
 }
+/** An event id may hold any character; base64url keeps it a valid row key. */
+export function eventRowKey(eventId: string): string {
+  return `event-${Buffer.from(eventId, 'utf8').toString('base64url')}`;
+}
+
+/** Beside a resource's event rows: the newest power change by someone else reacted to. */
+export const OBSERVED_ROW = 'observed';
 
 /**
  * Table continuation tokens are base64 JSON made by the SDK: `{"nextPartitionKey": "...", "nextRowKey"?: "..."}`.

@@ -105,16 +105,28 @@ export interface DueEntry {
 }
 
 /**
- * What a run asked for: a power action, or a record of something the scheduler did around one
- * (`ApplyPolicy`: a default policy gave the target its schedule; `Warn`: the warning before a stop).
+ * What a run asked for: a power action, or a record of something the scheduler did or saw around one
+ * (`ApplyPolicy`: a default policy gave the target its schedule; `Warn`: the warning before a stop;
+ * `Delete`: the machine was deleted in Azure).
  */
-export type RunAction = ScheduleAction | 'Restart' | 'ApplyPolicy' | 'Warn';
+export type RunAction = ScheduleAction | 'Restart' | 'ApplyPolicy' | 'Warn' | 'Delete';
 /**
- * `pending` until acted on; `skipped-already-there` is the recorded no-op (the target was already in the
- * state); `superseded` an occurrence coalesced away by a later one; `poisoned` out of retries.
+ * `pending` until acted on; `accepted` while Azure works on a call it accepted (its completion event, or a
+ * later tick's read, ends it `succeeded` or `failed`); `skipped-already-there` is the recorded no-op (the
+ * target was already in the state); `superseded` an occurrence coalesced away by a later one; `overridden`
+ * a scheduled action while an override suspended the schedule; `poisoned` out of retries; `observed`
+ * something that happened to the machine outside the scheduler (a start by someone else, a delete).
  */
 export type RunOutcome =
-  'pending' | 'succeeded' | 'skipped-already-there' | 'superseded' | 'failed' | 'poisoned';
+  | 'pending'
+  | 'accepted'
+  | 'succeeded'
+  | 'skipped-already-there'
+  | 'superseded'
+  | 'overridden'
+  | 'failed'
+  | 'poisoned'
+  | 'observed';
 
 /** Whose run history: a target as registered once. Runs of an earlier registration stay apart. */
 export interface HistoryRef {
@@ -469,9 +481,30 @@ export interface TargetControlRepository {
   deleteOverride(target: Target, options?: ControlWriteOptions): Promise<boolean>;
 }
 
+/**
+ * Resource events already handled, per resource (keyed like targets, so also for machines not registered):
+ * Event Grid delivers at least once, and each event id is reacted to once.
+ */
+export interface EventLog {
+  /** @param resourceKey `targetIdFor` the event's resource id */
+  isHandled(resourceKey: string, eventId: string, options?: OperationOptions): Promise<boolean>;
+  /** Records the event as handled, with what came of it. Idempotent. */
+  markHandled(
+    resourceKey: string,
+    eventId: string,
+    record: { at: number; type: string; reaction: string },
+    options?: OperationOptions,
+  ): Promise<void>;
+  /** The newest power change by someone else reacted to on the resource (UTC ms of its event), if any. */
+  lastObserved(resourceKey: string, options?: OperationOptions): Promise<number | undefined>;
+  /** Moves the newest observed instant on to `at`, unless it is already later. */
+  observe(resourceKey: string, at: number, options?: OperationOptions): Promise<void>;
+}
+
 /** Everything the engine stores, as one bag of ports. */
 export interface Store {
   controls: TargetControlRepository;
+  events: EventLog;
   targets: TargetRepository;
   schedules: ScheduleRepository;
   due: DueIndex;

@@ -57,6 +57,7 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
     names.scaled,
     names.policies,
     names.warnings,
+    names.events,
   ]);
   const queueOptions: StoragePipelineOptions = {
     retryOptions: {
@@ -192,6 +193,7 @@ export async function provisionStorage(clients: StorageClients): Promise<void> {
     names.scaled,
     names.policies,
     names.warnings,
+    names.events,
   ];
   const queues = [names.queues.actions, names.queues.pools].flatMap((q) => [q, `${q}-poison`]);
   await Promise.all([

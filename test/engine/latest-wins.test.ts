@@ -292,8 +292,8 @@ describe('only the latest desired state acts', () => {
     expect(gateway.calls.map((c) => c.action)).toEqual(['start', 'stop']);
     expect(gateway.power).toBe('stopped');
     expect(runs.all().map((r) => [r.requestedAction, r.outcome])).toEqual([
-      ['Start', 'succeeded'],
-      ['Stop', 'succeeded'],
+      ['Start', 'accepted'],
+      ['Stop', 'accepted'],
     ]);
   });
 

@@ -11,6 +11,7 @@ import {
 } from '../../src/functions/dependencies.js';
 import { createFunctionRegistry, hasTrigger, type FunctionDefinition } from '../../src/functions/registry.js';
 import { provisionStorage } from '../../src/store/index.js';
+import { EVENT_GRID_WEBHOOK_PATH, eventGridWebhook } from './event-grid-webhook.js';
 import { startHttpServer } from './http-server.js';
 import type { LocalPrincipal } from './principal.js';
 
@@ -19,6 +20,8 @@ export interface LocalHostContext {
   registry: FunctionDefinition[];
   /** e.g. http://localhost:7071/api */
   baseUrl: string;
+  /** Where Event Grid delivers to a function: `{eventGridUrl}?functionName=resourceEvents`. */
+  eventGridUrl: string;
   log: LogHandler;
 }
 
@@ -65,8 +68,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     principal: options.principal,
     port: options.port ?? DEFAULT_PORT,
     log,
+    webhooks: [
+      eventGridWebhook(
+        registry.filter((d) => hasTrigger(d, 'eventGrid')),
+        log,
+      ),
+    ],
   });
-  const context: LocalHostContext = { deps, registry, baseUrl: http.baseUrl, log };
+  const eventGridUrl = `http://localhost:${http.port}${EVENT_GRID_WEBHOOK_PATH}`;
+  const context: LocalHostContext = { deps, registry, baseUrl: http.baseUrl, eventGridUrl, log };
   const running: { name: string; stop(): Promise<void> }[] = [];
   const close = async () => {
     for (const extension of running.reverse()) await extension.stop();

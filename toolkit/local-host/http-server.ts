@@ -14,6 +14,7 @@ import { NotFoundError, PayloadTooLargeError } from '../../src/errors.js';
 import { problemResponse } from '../../src/api-contract/problem.js';
 import { ROUTE_PREFIX } from '../../src/api-contract/operations.js';
 import type { HttpFunctionDefinition } from '../../src/functions/registry.js';
+import type { Webhook } from './event-grid-webhook.js';
 import { withLocalPrincipal, type LocalPrincipal } from './principal.js';
 import { compileRoute, type CompiledRoute } from './routes.js';
 
@@ -29,6 +30,8 @@ export interface HttpServerOptions {
   port: number;
   host?: string;
   log: LogHandler;
+  /** Paths outside `/api` the host serves too, e.g. the Event Grid webhook. */
+  webhooks?: Webhook[];
 }
 
 export interface RunningHttpServer {
@@ -79,6 +82,18 @@ async function serve(
   const context = (functionName: string) =>
     new InvocationContext({ invocationId: randomUUID(), functionName, logHandler: options.log });
   try {
+    const webhook = options.webhooks?.find((w) => w.path.toLowerCase() === url.pathname.toLowerCase());
+    if (webhook) {
+      const answer = await webhook.handle({
+        method,
+        url,
+        headers: flattenHeaders(req),
+        body: await readBody(req),
+      });
+      res.writeHead(answer.status, answer.headers ?? {});
+      res.end(answer.body ?? '');
+      return;
+    }
     if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
       // The dashboard lives under /api like every function; locally the bare host name leads to it.
       await send(res, { status: 302, headers: { Location: `${ROUTE_PREFIX}/dashboard${url.search}` } });

@@ -54,6 +54,8 @@ export interface SimulationResult {
   calls: SimulationCall[];
   final: { resourceId: string; state: string; capacity?: number }[];
   runs: {
+    /** Accepted by Azure and not yet reported done (operations still running at the end). */
+    accepted: number;
     succeeded: number;
     skipped: number;
     superseded: number;
@@ -175,6 +177,9 @@ async function register(registry: FunctionDefinition[], scenario: Scenario): Pro
   return ids;
 }
 
+/** Who the scheduler is in the emulator: its calls' events carry this object id. */
+const SCHEDULER_IDENTITY = 'compute-scheduler';
+
 const ACTION_PATH = /^(.*?)\/(start|deallocate|powerOff|restart|stop)$/i;
 
 /** What one simulation runs on: the pieces `simulate` starts, drives and reads back. */
@@ -185,6 +190,9 @@ interface Pipeline {
   actions: VirtualDelayQueue;
   deps: ReturnType<typeof createDependencies>;
   tick: DefinitionOf<'timer'>;
+  /** The Event Grid function, and how many of the emulator's events it has been handed. */
+  resourceEvents: DefinitionOf<'eventGrid'>;
+  eventsDelivered: { count: number };
   poller: QueuePoller;
   targetIds: Map<string, string>;
   /** The pools' side, when the scenario has pool or idle policies. */
@@ -209,6 +217,7 @@ export async function simulate(
     const { clock, emulator, gateway, deps, targetIds } = pipeline;
     clock.set(scenario.to);
     emulator.settle();
+    await deliverEvents(pipeline);
     options.onProgress?.(1);
     if (options.stats) options.stats.hostCrashes = gateway.crashes;
     const final = scenario.fleet.map((m) => finalState(emulator, m.resourceId));
@@ -259,6 +268,7 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
   const config = readConfig({
     AzureWebJobsStorage: azurite.connectionString,
     SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true',
+    SCHEDULER_IDENTITY_IDS: SCHEDULER_IDENTITY,
   });
   const base = createDependencies(config, { clock });
   const actions = new VirtualDelayQueue(
@@ -268,7 +278,7 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
   const gateway = new FaultInjectingGateway(
     new ArmComputeGateway({
       endpoint: emulator.url,
-      credential: emulatorCredential({ principalId: 'compute-scheduler' }),
+      credential: emulatorCredential({ principalId: SCHEDULER_IDENTITY }),
       agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true, maxSockets: 32 }),
       pollIntervalInMs: 1,
       retryDelayInMs: 1,
@@ -295,7 +305,10 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
   const execute = registry.find(
     (d): d is DefinitionOf<'queue'> => hasTrigger(d, 'queue') && d.name === 'execute',
   );
-  if (!tick || !execute) throw new Error('simulate: the registry has no tick or execute function');
+  const resourceEvents = registry.find((d): d is DefinitionOf<'eventGrid'> => hasTrigger(d, 'eventGrid'));
+  if (!tick || !execute || !resourceEvents) {
+    throw new Error('simulate: the registry has no tick, execute or resourceEvents function');
+  }
   const poller = new QueuePoller({
     service: deps.storage.queueService,
     definition: { ...execute, handler: crashable(execute.handler) },
@@ -303,6 +316,7 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     releaseAfterCrash: true,
     visibilityTimeoutInSeconds: 600,
   });
+  const eventsDelivered = { count: 0 };
   return {
     clock,
     emulator,
@@ -310,6 +324,8 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     actions,
     deps,
     tick,
+    resourceEvents,
+    eventsDelivered,
     poller,
     targetIds,
     calls: [],
@@ -351,6 +367,17 @@ function collectCalls(pipeline: Pipeline): void {
   pipeline.emulator.clearRequests();
 }
 
+/** Event Grid's part: the emulator's resource events raised since the last call, handed to the function in order. */
+async function deliverEvents(pipeline: Pipeline): Promise<void> {
+  const { emulator, resourceEvents, eventsDelivered } = pipeline;
+  const context = new InvocationContext({ functionName: resourceEvents.name, logHandler: () => undefined });
+  while (eventsDelivered.count < emulator.events.length) {
+    const event = emulator.events[eventsDelivered.count]!;
+    await resourceEvents.handler(event as unknown as Parameters<typeof resourceEvents.handler>[0], context);
+    eventsDelivered.count++;
+  }
+}
+
 /**
  * Moves the clock minute by minute: each minute outside an outage, held retries are released, the tick
  * runs and the queue is drained. Minutes where nothing is due, nothing waits and no outage ends would
@@ -385,6 +412,7 @@ async function runMinutes(
     emulator.settle();
     options.onProgress?.((t - scenario.from) / span);
     if (!inOutage(t)) {
+      await deliverEvents(pipeline);
       if (pools) await pools.driver.beforeRound(t);
       await release();
       await invokeTimer(tick, () => undefined, t, t);
@@ -528,6 +556,9 @@ async function countRuns(
 ): Promise<SimulationResult['runs']> {
   const counts: Record<RunOutcome, number> = {
     pending: 0,
+    accepted: 0,
+    overridden: 0,
+    observed: 0,
     succeeded: 0,
     'skipped-already-there': 0,
     superseded: 0,
@@ -536,6 +567,7 @@ async function countRuns(
   };
   for (const id of targetIds) for (const run of await allRuns(deps, id)) counts[run.outcome]++;
   return {
+    accepted: counts.accepted,
     succeeded: counts.succeeded,
     skipped: counts['skipped-already-there'],
     superseded: counts.superseded,

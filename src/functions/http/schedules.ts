@@ -6,6 +6,7 @@ import { getTimeline, previewSchedules } from '../../engine/timeline.js';
 import { expandedEntriesJson, schedulesJson, timelineJson } from '../../api-contract/representations.js';
 import { entityTags, quoteEtag, type ParameterValues } from '../../api-contract/request.js';
 import type { Dependencies } from '../dependencies.js';
+import { overrideJson } from './override.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
 import { parseInstant } from '../../schedule/index.js';
 
@@ -33,7 +34,15 @@ export function scheduleHandlers(deps: Dependencies) {
     }),
     getTimeline: apiHandler(deps, 'getTimeline', async ({ principal, targetId, parameters }) => {
       const { target, timeline } = await getTimeline(useCaseDeps, principal, targetId, windowOf(parameters));
-      return jsonResponse(200, timelineJson(timeline, target.id));
+      const json = timelineJson(timeline, target.id);
+      // An override in force suspends the occurrences before its end: say so on each, and show it.
+      const override = (await deps.store.controls.getOverride(target))?.value;
+      if (!override || override.until <= Math.max(timeline.from, deps.clock.now()))
+        return jsonResponse(200, json);
+      const points = (json.points as Record<string, unknown>[]).map((point, i) =>
+        timeline.points[i]!.at < override.until ? { ...point, overridden: true } : point,
+      );
+      return jsonResponse(200, { ...json, override: overrideJson(target.id, override), points });
     }),
     previewSchedules: apiHandler(deps, 'previewSchedules', ({ body, parameters }) => {
       const { count } = parameters;

@@ -1,0 +1,145 @@
+// Overrides (snoozes): a person suspends a target's schedule until an instant and keeps it running or
+// stopped meanwhile. When the override ends (at its instant, or early by DELETE) the schedule's desired
+// state applies again at once: docs/schedules.md, "Overrides".
+
+import { assertCanActOn } from '../auth/access.js';
+import type { Principal } from '../auth/principal.js';
+import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { desiredStateAt, formatInstant, parseInstant } from '../schedule/index.js';
+import { isTargetId } from '../store/keys.js';
+import type {
+  Override,
+  ScheduleRepository,
+  StoredControl,
+  StoredTarget,
+  TargetControlRepository,
+} from '../store/ports.js';
+import type { ActionMessage } from './action-message.js';
+import { queueRequest, type ManualActionDependencies } from './manual-actions.js';
+import { historyOf } from './run-history.js';
+
+/** Queue Storage holds a message back at most seven days: the override's end is such a message. */
+export const MAX_OVERRIDE_MS = 7 * 24 * 3_600_000;
+const MINUTE_MS = 60_000;
+
+export interface OverrideDependencies extends ManualActionDependencies {
+  controls: TargetControlRepository;
+  schedules: Pick<ScheduleRepository, 'get'>;
+}
+
+export interface OverrideRequest {
+  until: string;
+  state: 'Running' | 'Stopped';
+}
+
+async function targetFor(deps: OverrideDependencies, principal: Principal, targetId: string) {
+  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
+  if (!target) throw new NotFoundError(`No target ${targetId}; register it with POST /api/targets.`);
+  assertCanActOn(principal, target);
+  return target;
+}
+
+/**
+ * `POST /targets/{id}/override`: suspends the schedule until `until` and puts the target in `state` now
+ * (a request of its own in the run history). At `until` the schedule's desired state then applies.
+ * @throws InvalidRequestError when `until` is not in the next seven days
+ * @throws NotFoundError, ForbiddenError
+ */
+export async function setOverride(
+  deps: OverrideDependencies,
+  principal: Principal,
+  targetId: string,
+  body: OverrideRequest,
+): Promise<{ target: StoredTarget; override: StoredControl<Override> }> {
+  const target = await targetFor(deps, principal, targetId);
+  const now = deps.clock.now();
+  const until = parseInstant(body.until);
+  if (until <= now || until - now > MAX_OVERRIDE_MS) {
+    throw new InvalidRequestError('An override ends within the next seven days.', [
+      { pointer: '/until', reason: `must be after now (${formatInstant(now)}) and at most seven days ahead` },
+    ]);
+  }
+  const value: Override = { until, state: body.state, setAt: now, setBy: principal.id };
+  const override = await deps.controls.putOverride(target, value);
+  await queueRequest(deps, target, body.state === 'Running' ? 'Start' : 'Stop', {
+    requestedBy: principal.id,
+    source: 'override',
+    note: `override: ${body.state.toLowerCase()} until ${formatInstant(until)}, schedule suspended`,
+  });
+  await queueScheduleAgain(deps, target, until, `the override ended at ${formatInstant(until)}`);
+  return { target, override };
+}
+
+/** `GET /targets/{id}/override`. @throws NotFoundError when there is none (or it has ended) */
+export async function getOverride(
+  deps: OverrideDependencies,
+  principal: Principal,
+  targetId: string,
+): Promise<{ target: StoredTarget; override: StoredControl<Override> }> {
+  const target = await targetFor(deps, principal, targetId);
+  const override = await deps.controls.getOverride(target);
+  if (!override || override.value.until <= deps.clock.now()) {
+    throw new NotFoundError(`Target ${targetId} has no override in force.`);
+  }
+  return { target, override };
+}
+
+/**
+ * `DELETE /targets/{id}/override`: ends it now; the schedule's desired state applies at once.
+ * @throws NotFoundError when there is none in force, ForbiddenError
+ */
+export async function endOverride(
+  deps: OverrideDependencies,
+  principal: Principal,
+  targetId: string,
+): Promise<void> {
+  const { target } = await getOverride(deps, principal, targetId);
+  await deps.controls.deleteOverride(target);
+  const now = deps.clock.now();
+  const schedule = await deps.schedules.get(target.id);
+  const desired = schedule && desiredStateAt(schedule.entries, now, schedule.registeredAt);
+  if (!desired) return;
+  await queueRequest(deps, target, desired === 'Running' ? 'Start' : 'Stop', {
+    requestedBy: principal.id,
+    source: 'override',
+    note: `the override was ended early by ${principal.id}: back to the schedule`,
+  });
+}
+
+/**
+ * At the override's end, the schedule's desired state then, as a scheduled run: a newer override still in
+ * force records it `overridden`, and a schedule occurrence after it supersedes it.
+ */
+async function queueScheduleAgain(
+  deps: OverrideDependencies,
+  target: StoredTarget,
+  until: number,
+  note: string,
+): Promise<void> {
+  const schedule = await deps.schedules.get(target.id);
+  const desired = schedule && desiredStateAt(schedule.entries, until, schedule.registeredAt);
+  if (!desired) return;
+  const at = until % MINUTE_MS === 0 ? until + 1 : until;
+  const action = desired === 'Running' ? 'Start' : 'Stop';
+  await deps.runs.createIfAbsent({
+    ...historyOf(target),
+    occurrenceAt: at,
+    requestedAction: action,
+    source: 'schedule',
+    outcome: 'pending',
+    attempts: 0,
+    createdAt: deps.clock.now(),
+    note,
+  });
+  const message: ActionMessage = {
+    v: 1,
+    targetId: target.id,
+    resourceId: target.resourceId,
+    kind: target.kind,
+    action,
+    occurrenceAt: at,
+    source: 'schedule',
+    ...(target.registration ? { registration: target.registration } : {}),
+  };
+  await deps.actions.send(message, { visibilityDelayInMs: Math.max(0, at - deps.clock.now()) });
+}
