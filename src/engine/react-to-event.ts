@@ -8,7 +8,8 @@ import { desiredStateAt, formatInstant } from '../schedule/index.js';
 import { targetIdFor } from '../store/keys.js';
 import type { HistoryRef, Override, Run, Store, StoredTarget, TargetSchedule } from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
-import { enforcementOf } from './enforcement.js';
+import { applyDefaultPolicies, type DefaultPolicyDependencies } from './default-policies.js';
+import { enforcementOf, setEnforcement } from './enforcement.js';
 import type { ActionQueue } from './ports.js';
 import { powerChangeOf, type ResourceEvent } from './resource-event.js';
 import { historyOf } from './run-history.js';
@@ -16,8 +17,10 @@ import { isFinalOutcome } from './run-records.js';
 import { settleOwnRun } from './settle-runs.js';
 
 export interface ReactionDependencies {
-  store: Pick<Store, 'targets' | 'runs' | 'events' | 'controls'>;
+  store: Pick<Store, 'targets' | 'runs' | 'events' | 'controls' | 'policies' | 'schedules' | 'warnings'>;
   actions: ActionQueue;
+  /** Reads a new machine's tags (its opt-out from default policies). */
+  gateway: DefaultPolicyDependencies['gateway'];
   clock: Clock;
   /** The scheduler's own identity in Azure: object or application ids that mean "us" in `data.claims`. */
   identityIds: readonly string[];
@@ -53,11 +56,13 @@ export async function reactToEvent(deps: ReactionDependencies, event: ResourceEv
 const ignored = (detail: string): Reaction => ({ reaction: 'ignored', detail });
 
 async function react(deps: ReactionDependencies, key: string, event: ResourceEvent): Promise<Reaction> {
+  const own = isOwn(deps.identityIds, event);
+  if (!own && event.category === 'write' && event.status === 'Success') return giveDefaultPolicy(deps, event);
   const registered = await deps.store.targets.getWithSchedule(key);
   if (!registered) return ignored('not a registered target');
   const { target } = registered;
   if (target.createdAt > event.at) return ignored('older than the target’s registration');
-  if (isOwn(deps.identityIds, event)) return settleOwnRun(deps, target, event);
+  if (own) return settleOwnRun(deps, target, event);
   if (event.category === 'delete') {
     return event.status === 'Success' ? forget(deps, target, event) : ignored(`delete ${event.status}`);
   }
@@ -65,6 +70,30 @@ async function react(deps: ReactionDependencies, key: string, event: ResourceEve
     return observePowerChange(deps, key, { ...registered, event });
   }
   return ignored(`${event.category} ${event.status} by someone else`);
+}
+
+/** A machine created (or changed) by someone: the default policy whose scope holds it, if it has no schedule. */
+async function giveDefaultPolicy(deps: ReactionDependencies, event: ResourceEvent): Promise<Reaction> {
+  const { objectId, display } = event.caller;
+  const result = await applyDefaultPolicies(
+    {
+      store: deps.store,
+      gateway: deps.gateway,
+      clock: deps.clock,
+      setEnforcement: async (target, enforce) => {
+        await setEnforcement(
+          { ...deps.store, clock: deps.clock },
+          target,
+          { enforce },
+          { updatedBy: 'policy' },
+        );
+      },
+    },
+    { resourceId: event.resourceId, createdBy: { id: (objectId ?? display).slice(0, 128), name: display } },
+  );
+  return result.outcome === 'applied'
+    ? { reaction: 'applied-policy', detail: `${result.policy ?? ''} ${result.targetId ?? ''}`.trim() }
+    : ignored(`write: ${result.outcome}`);
 }
 
 /** Whether the scheduler made the call: its identity in the claims (object id or application id). */

@@ -18,6 +18,9 @@ export function resourceEventsHandler(deps: Dependencies): EventGridHandler {
     get actions() {
       return deps.actions;
     },
+    get gateway() {
+      return deps.gateway;
+    },
   };
   // The host hands one event per invocation; a batch (the local webhook, CloudEvents batches) works too.
   return async (delivered: unknown, context: InvocationContext) => {

@@ -87,6 +87,8 @@ export interface ArmEmulator {
   /** Events whose webhook delivery gave up after every attempt. */
   readonly failedEventDeliveries: number;
   addVirtualMachine(id: string, options?: VirtualMachineOptions): void;
+  /** Creates a VM as someone would in the portal: it appears and its ResourceWriteSuccess event goes out. */
+  createVirtualMachine(id: string, options?: VirtualMachineOptions & { as?: EmulatorIdentity }): void;
   addScaleSet(id: string, options: ScaleSetOptions): void;
   addComputeInstance(id: string, options?: ComputeInstanceOptions): void;
   /** Removes a resource at once, without an event. */
@@ -226,6 +228,27 @@ class RunningArmEmulator implements ArmEmulator {
 
   addScaleSet(id: string, options: ScaleSetOptions): void {
     this.fleet.addScaleSet(id, options);
+  }
+
+  createVirtualMachine(id: string, options: VirtualMachineOptions & { as?: EmulatorIdentity } = {}): void {
+    const { as, ...vm } = options;
+    this.fleet.addVirtualMachine(id, vm);
+    const correlationId = randomUUID();
+    this.publisher.publish(
+      resourceEvent({
+        resourceId: id,
+        subscriptionId: /^\/subscriptions\/([^/]+)/i.exec(id)?.[1] ?? '',
+        resourceProvider: 'Microsoft.Compute',
+        operationName: 'Microsoft.Compute/virtualMachines/write',
+        category: 'write',
+        succeeded: true,
+        finishedAt: this.clock.now(),
+        caller: callerFromIdentity(as ?? { principalId: 'portal-user', isUser: true }),
+        correlationId,
+        httpMethod: 'PUT',
+        url: `${this.baseUrl}${id}`,
+      }),
+    );
   }
 
   addComputeInstance(id: string, options?: ComputeInstanceOptions): void {

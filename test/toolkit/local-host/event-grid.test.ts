@@ -13,6 +13,8 @@ import {
 import { startLocalHost, type LocalHost } from '../../../toolkit/local-host/host.js';
 import { DEFAULT_LOCAL_PRINCIPAL } from '../../../toolkit/local-host/principal.js';
 import { queuePollers } from '../../../toolkit/local-host/triggers.js';
+import { validateSchedules } from '../../../src/schedule/index.js';
+import { targetIdFor } from '../../../src/store/keys.js';
 import { vmId } from '../../support/api.js';
 import { freshStorage } from '../../support/storage.js';
 
@@ -174,6 +176,41 @@ describe('the emulator’s events, delivered to the local host', () => {
     expect(history[1]!.note).toContain('started by bob@example.com');
     emulator.settle();
     expect(emulator.stateOf(vmId('vm-ev-enforce'))).toMatchObject({ powerState: 'deallocated' });
+  });
+
+  it('creating a VM in an enforcing policy’s scope gives it the policy’s schedule and enforcement', async () => {
+    const { computeStartStop: entries } = validateSchedules({
+      computeStartStop: [
+        {
+          triggerType: 'Cron',
+          action: 'Stop',
+          cron: { expression: '0 22 * * *', timeZone: 'Pacific Standard Time' },
+        },
+      ],
+    });
+    await host.deps.store.policies.put({
+      name: 'nightly-stop',
+      scope: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-new',
+      targetKinds: ['vm'],
+      entries,
+      enforce: true,
+      updatedAt: Date.now(),
+      updatedBy: 'admin',
+    });
+    emulator.createVirtualMachine(vmId('vm-ev-new', 'rg-new'), {
+      as: { principalId: 'carol', isUser: true },
+    });
+    const id = targetIdFor(vmId('vm-ev-new', 'rg-new'));
+    let schedule: { computeStartStop?: unknown[] } = {};
+    await eventually(async () => {
+      const res = await fetch(`${host.baseUrl}/targets/${id}/schedules`);
+      schedule = res.ok ? ((await res.json()) as typeof schedule) : {};
+      return (schedule.computeStartStop?.length ?? 0) > 0;
+    });
+    const given = schedule.computeStartStop as { action: string; cron: { expression: string } }[];
+    expect(given.map((e) => [e.action, e.cron.expression])).toEqual([['Stop', '0 22 * * *']]);
+    const enforcement = await fetch(`${host.baseUrl}/targets/${id}/enforcement`);
+    expect(await enforcement.json()).toMatchObject({ enforce: true, graceMinutes: 30 });
   });
 
   it('a stop that Azure accepted and then failed ends `failed`', async () => {
