@@ -35,6 +35,17 @@ export interface Config {
    * `AZURE_CLIENT_ID`): resource events whose claims name one of them are the scheduler's own operations.
    */
   identityIds: string[];
+  /**
+   * Registering a target or changing its schedule needs the caller's own Azure right to start and stop it,
+   * checked on the caller's behalf (`on-behalf-of`, the default), or not at all (`off`).
+   */
+  permissionCheck: 'on-behalf-of' | 'off';
+  /** The app registration that trades a caller's token for an ARM token (the on-behalf-of flow). */
+  onBehalfOf?: { tenantId: string; clientId: string; clientSecret: string };
+  /** Signs warnings' snooze links (`SCHEDULER_WARNING_SIGNING_KEY`, base64, 32 bytes or more). */
+  warningSigningKey?: Buffer;
+  /** The app's public base URL, where snooze links point (default `https://$WEBSITE_HOSTNAME`). */
+  publicUrl?: string;
 }
 
 export type Environment = Record<string, string | undefined>;
@@ -67,6 +78,7 @@ export function readConfig(env: Environment = process.env): Config {
       computeInstance: readInteger(env, 'SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE', 4, 1, 4, problems),
     },
     identityIds: [],
+    ...readActingSettings(env, problems),
   };
   const managedIdentityClientId = env.SCHEDULER_MANAGED_IDENTITY_CLIENT_ID?.trim();
   if (managedIdentityClientId) config.managedIdentityClientId = managedIdentityClientId;
@@ -75,6 +87,39 @@ export function readConfig(env: Environment = process.env): Config {
   config.identityIds = readIdentityIds(env, problems);
   if (problems.length > 0) throw new ConfigurationError(problems);
   return config;
+}
+
+/** The permission check, the on-behalf-of app registration, and what warnings' snooze links need. */
+function readActingSettings(
+  env: Environment,
+  problems: string[],
+): Pick<Config, 'permissionCheck' | 'onBehalfOf' | 'warningSigningKey' | 'publicUrl'> {
+  const check = env.SCHEDULER_PERMISSION_CHECK?.trim().toLowerCase() || 'on-behalf-of';
+  if (check !== 'on-behalf-of' && check !== 'off') {
+    problems.push(
+      `SCHEDULER_PERMISSION_CHECK must be on-behalf-of or off, not '${env.SCHEDULER_PERMISSION_CHECK}'`,
+    );
+  }
+  const tenantId = env.SCHEDULER_OBO_TENANT_ID?.trim();
+  const clientId = env.SCHEDULER_OBO_CLIENT_ID?.trim();
+  // App Service Authentication keeps its app registration's secret in this setting already.
+  const clientSecret = (
+    env.SCHEDULER_OBO_CLIENT_SECRET ?? env.MICROSOFT_PROVIDER_AUTHENTICATION_SECRET
+  )?.trim();
+  const rawKey = env.SCHEDULER_WARNING_SIGNING_KEY?.trim();
+  const key = rawKey ? Buffer.from(rawKey, 'base64') : undefined;
+  if (key && key.length < 32)
+    problems.push('SCHEDULER_WARNING_SIGNING_KEY must be at least 32 bytes, base64-encoded');
+  const host = env.WEBSITE_HOSTNAME?.trim();
+  const publicUrl = env.SCHEDULER_PUBLIC_URL?.trim() || (host ? `https://${host}` : undefined);
+  if (publicUrl && !URL.canParse(publicUrl))
+    problems.push(`SCHEDULER_PUBLIC_URL '${publicUrl}' is not a URL`);
+  return {
+    permissionCheck: check === 'off' ? 'off' : 'on-behalf-of',
+    ...(tenantId && clientId && clientSecret ? { onBehalfOf: { tenantId, clientId, clientSecret } } : {}),
+    ...(key && key.length >= 32 ? { warningSigningKey: key } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+  };
 }
 
 /** Azure's documented ARM write bucket unless told otherwise; 0 writes a second turns spreading off. */

@@ -3,6 +3,7 @@
 // minute and the actions queue, registers demo schedules that act in the first minutes; Ctrl-C stops all.
 
 import type { LogHandler } from '@azure/functions';
+import { randomBytes } from 'node:crypto';
 import https from 'node:https';
 import { ArmComputeGateway } from '../src/compute/arm-gateway.js';
 import { readConfig } from '../src/config.js';
@@ -13,6 +14,7 @@ import { emulatorCredential, startArmEmulator } from './arm-emulator/index.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { addDemoFleet, demoFleet, registerDemo } from './demo.js';
 import { DEFAULT_PORT, startLocalHost, type LocalHost } from './local-host/host.js';
+import { localPermissionCheck, readLocalRoleAssignments } from './local-host/permissions.js';
 import { readLocalPrincipal } from './local-host/principal.js';
 import { queuePollers, timerDriver } from './local-host/triggers.js';
 
@@ -64,30 +66,38 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
   env.SCHEDULER_TRUST_PRINCIPAL_HEADER = 'true';
   // The identity the gateway calls the emulator with: its events are the scheduler's own operations.
   env.SCHEDULER_IDENTITY_IDS ??= LOCAL_IDENTITY;
+  const port = env.SCHEDULER_LOCAL_PORT ? Number(env.SCHEDULER_LOCAL_PORT) : DEFAULT_PORT;
+  // Snooze links need a signing key and an address: a fresh key each start, links to this host.
+  env.SCHEDULER_WARNING_SIGNING_KEY ||= randomBytes(32).toString('base64');
+  env.SCHEDULER_PUBLIC_URL ||= `http://localhost:${port}`;
   const config = readConfig(env);
   // Application Insights when a connection string is set, else a line per ARM call on this console
   // (SCHEDULER_TELEMETRY_CONSOLE=verbose: every span, the log records and a metrics summary a minute).
   const telemetry = await startTelemetry(config, { verbose: env.SCHEDULER_TELEMETRY_CONSOLE === 'verbose' });
   stops.push(() => telemetry.shutdown());
   // Machines change state over 20 seconds, so the demo shows starting/deallocating before running/deallocated.
-  const emulator = await startArmEmulator({ transitionDurationsInMs: 20_000 });
+  const emulator = await startArmEmulator({
+    transitionDurationsInMs: 20_000,
+    permissions: readLocalRoleAssignments(env.SCHEDULER_LOCAL_ROLE_ASSIGNMENTS),
+  });
   stops.push(() => emulator.close());
   const useDemo = env.SCHEDULER_DEMO !== 'false';
   if (useDemo) addDemoFleet(emulator);
+  const agent = new https.Agent({ ca: emulator.certificatePem, keepAlive: true });
   const gateway = new ArmComputeGateway({
     endpoint: emulator.url,
     credential: emulatorCredential({ principalId: LOCAL_IDENTITY }),
-    agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true }),
+    agent,
     pollIntervalInMs: 2000,
   });
+  const permissions = localPermissionCheck(emulator.url, agent);
   const principal = readLocalPrincipal(env.SCHEDULER_LOCAL_PRINCIPAL);
-  const port = env.SCHEDULER_LOCAL_PORT ? Number(env.SCHEDULER_LOCAL_PORT) : DEFAULT_PORT;
   const options = {
     config,
     port,
     principal,
     log,
-    overrides: { gateway },
+    overrides: { gateway, permissions },
     extensions: [timerDriver, queuePollers],
   };
   const host = await startLocalHost(options).catch((error: unknown) => {

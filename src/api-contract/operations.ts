@@ -4,6 +4,7 @@
 import type { HttpMethod } from '@azure/functions';
 import type { JsonSchema } from './schema.js';
 import { scalingOperations, type ScalingOperationId } from './scaling-operations.js';
+import { policyOperations, type PolicyOperationId } from './policy-operations.js';
 
 /** The methods the API answers: each route serves some of them and answers the others with 405. */
 export const ANSWERED_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -72,7 +73,8 @@ export type OperationId =
   | 'setOverride'
   | 'getOverride'
   | 'endOverride'
-  | ScalingOperationId;
+  | ScalingOperationId
+  | PolicyOperationId;
 
 export interface ApiOperation {
   operationId: OperationId;
@@ -324,6 +326,7 @@ export const operations: ApiOperation[] = [
   // New operations go last: the fuzz test seeds each operation by its place in this list.
   ...enforcementOperations(),
   ...overrideOperations(),
+  ...policyOperations,
 ];
 
 /** `targets/{id}/enforcement`: whether a target's schedule holds against people's starts. */

@@ -2,6 +2,7 @@
 // published under `components.schemas` in openapi.json. Schedules are Azure ML's `computeStartStop`.
 
 import { MAX_PRINCIPAL_ID_LENGTH } from '../auth/principal.js';
+import { policySchemas } from './policy-schemas.js';
 import { ref, type JsonSchema, type SchemaRegistry } from './schema.js';
 import { connectUrl, scalingSchemas } from './scaling-schemas.js';
 
@@ -42,6 +43,7 @@ const principalId: JsonSchema = {
 };
 
 export const schemas: SchemaRegistry = {
+  ...policySchemas,
   RegisterTargetRequest: {
     type: 'object',
     description: 'Registers a machine by its ARM resource id. The kind is inferred from the id.',

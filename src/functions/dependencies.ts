@@ -18,6 +18,16 @@ import { DEFAULT_RECONCILE_OPTIONS, type ReconcileOptions } from '../engine/reco
 import { StorageActionQueue, StoragePoolQueue } from '../queue/storage-action-queue.js';
 import { openStore, type StorageClients } from '../store/index.js';
 import type { Store } from '../store/ports.js';
+import {
+  ArmPermissionCheck,
+  noPermissionCheck,
+  onBehalfOf,
+  type PermissionCheck,
+} from '../auth/permission-check.js';
+import { ArmPermissionReader } from '../compute/arm-permissions.js';
+import type { HoldRunning } from '../engine/snooze.js';
+import type { WarnOptions, WebhookClient } from '../engine/warn-before-stops.js';
+import { fetchWebhookClient } from '../webhooks/fetch-webhook-client.js';
 
 export interface Dependencies {
   config: Config;
@@ -35,6 +45,13 @@ export interface Dependencies {
   tickOptions: TickOptions;
   executeOptions: ExecuteOptions;
   reconcileOptions: ReconcileOptions;
+  /** Whether callers may start and stop what they register (on their behalf in Azure; off by setting). */
+  permissions: PermissionCheck;
+  /** Where warnings before a stop are posted. */
+  webhooks: WebhookClient;
+  warnOptions?: WarnOptions;
+  /** Keeps a target running until an instant (the override use case); what a snooze link calls. */
+  holdRunning?: HoldRunning;
 }
 
 export interface DependencyOverrides {
@@ -43,6 +60,10 @@ export interface DependencyOverrides {
   actions?: ActionQueue;
   pools?: PoolQueue;
   gateway?: ComputeGateway;
+  permissions?: PermissionCheck;
+  webhooks?: WebhookClient;
+  warnOptions?: WarnOptions;
+  holdRunning?: HoldRunning;
 }
 
 export function createDependencies(config: Config, overrides: DependencyOverrides = {}): Dependencies {
@@ -63,6 +84,14 @@ export function createDependencies(config: Config, overrides: DependencyOverride
     storage: clients,
     actions: overrides.actions ?? new StorageActionQueue(clients.queueService, clients.names.queues.actions),
     pools: overrides.pools ?? new StoragePoolQueue(clients.queueService, clients.names.queues.pools),
+    permissions:
+      overrides.permissions ??
+      (config.permissionCheck === 'off'
+        ? noPermissionCheck
+        : new ArmPermissionCheck(new ArmPermissionReader(), onBehalfOf(config.onBehalfOf))),
+    webhooks: overrides.webhooks ?? fetchWebhookClient,
+    ...(overrides.warnOptions ? { warnOptions: overrides.warnOptions } : {}),
+    ...(overrides.holdRunning ? { holdRunning: overrides.holdRunning } : {}),
     // Built on first use: HTTP-only callers (and tests) never need Azure credentials.
     get gateway(): ComputeGateway {
       gateway ??= new ArmComputeGateway({ credential: appCredential(config.managedIdentityClientId) });

@@ -15,6 +15,7 @@ import { dashboardFunctions } from './http/dashboard.js';
 import { enforcementHandlers } from './http/enforcement.js';
 import { overrideHandlers } from './http/override.js';
 import { openApiHandler } from './http/openapi.js';
+import { policyHandlers, warningHandlers } from './http/policies.js';
 import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
 import { scheduleHandlers } from './http/schedules.js';
@@ -25,6 +26,7 @@ import { targetHandlers } from './http/targets.js';
 import { resourceEventFunctions } from './resource-events.js';
 import { schedulerFunctions } from './scheduler.js';
 import { tracedFunction } from '../telemetry/invocation.js';
+import { warningFunctions } from './warnings.js';
 
 export interface HttpTrigger {
   type: 'http';
@@ -77,6 +79,7 @@ export function createFunctionRegistry(deps: Dependencies): FunctionDefinition[]
     ...dashboardFunctions(deps),
     ...schedulerFunctions(deps),
     ...resourceEventFunctions(deps),
+    ...warningFunctions(deps),
   ].map((d) => tracedFunction(d, deps.clock));
 }
 
@@ -95,6 +98,8 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
     ...wakeHandlers(deps),
     ...enforcementHandlers(deps),
     ...overrideHandlers(deps),
+    ...policyHandlers(deps),
+    ...warningHandlers(deps),
     getOpenApi: openApiHandler(),
   };
   const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({

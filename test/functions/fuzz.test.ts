@@ -31,6 +31,7 @@ import {
   type TestApi,
 } from '../support/api.js';
 import { storageSnapshot, type StorageSnapshot } from '../support/snapshot.js';
+import { signSnooze } from '../../src/engine/snooze-link.js';
 
 const oneOf = <T>(...values: T[]) => fc.constantFrom(...values);
 const maybe = <T>(arb: fc.Arbitrary<T>, freq = 3) => fc.option(arb, { nil: undefined, freq });
@@ -283,6 +284,7 @@ const rawBody = fc.oneof(
 /** Set once storage holds something, read when a request is sent (generators run before that). */
 const live = {
   targetIds: [] as string[],
+  registrations: [] as (string | undefined)[],
   etag: '"none"',
   continuationTokens: [] as string[],
   /** An activity token id per machine, for revoking. */
@@ -308,6 +310,81 @@ const actionSegment = fc.oneof(
   { arbitrary: oneOf('start', 'stop', 'restart', 'Stop'), weight: 4 },
   { arbitrary: oneOf(...PROTOTYPE_NAMES), weight: 2 },
   { arbitrary: fc.string({ minLength: 1, maxLength: 20 }), weight: 1 },
+);
+
+// ---- Policies, warnings and snooze links ---------------------------------------------------------------
+
+/** Scopes outside the fleet's subscription: applying a policy never has to read a machine's tags. */
+const ELSEWHERE = '/subscriptions/11111111-1111-1111-1111-111111111111';
+const policyName = fc.oneof(
+  { arbitrary: oneOf('fuzz-policy', 'nightly', 'a'), weight: 6 },
+  { arbitrary: oneOf(...PROTOTYPE_NAMES, 'UPPER', '-x', 'x'.repeat(64), '..'), weight: 2 },
+  { arbitrary: fc.string({ minLength: 1, maxLength: 20 }), weight: 1 },
+);
+const anyPolicyBody = fc.record(
+  {
+    scope: plausibly(oneOf(ELSEWHERE, `${ELSEWHERE}/resourceGroups/rg-x`, '/subscriptions/', 'rg-data', '')),
+    targetKinds: maybe(plausibly(fc.subarray(['vm', 'pool', 'computeInstance', 'scaleSet'] as string[]))),
+    schedules: plausibly(scheduleBody),
+    enforce: maybe(plausibly(fc.boolean())),
+    warning: maybe(
+      plausibly(
+        fc.record(
+          {
+            webhook: plausibly(
+              oneOf('https://hooks.example.com/x', 'http://hooks.example.com/x', 'not a url'),
+            ),
+            leadMinutes: maybe(plausibly(fc.integer({ min: -5, max: 2000 }))),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    ),
+  },
+  { requiredKeys: [] },
+);
+/** Sometimes a policy that is valid as a whole, so that writes succeed too. */
+const policyBody = fc.oneof(
+  { arbitrary: anyPolicyBody, weight: 3 },
+  {
+    arbitrary: fc.record({
+      scope: oneOf(ELSEWHERE, `${ELSEWHERE}/resourceGroups/rg-x`),
+      schedules: fc.constant(designSchedule),
+      enforce: fc.boolean(),
+    }),
+    weight: 2,
+  },
+);
+const warningBody = fc.record(
+  {
+    webhook: plausibly(oneOf('https://hooks.example.com/x', 'http://localhost:9/x', 'ftp://x', '')),
+    leadMinutes: maybe(plausibly(fc.integer({ min: -5, max: 2000 }))),
+    more: maybe(fc.jsonValue(), 6),
+  },
+  { requiredKeys: [] },
+);
+BODIES['PolicyRequest'] = policyBody;
+BODIES['WarningRequest'] = warningBody;
+const SNOOZE_KEY = Buffer.alloc(32, 5);
+const snoozeToken = fc.oneof(
+  {
+    arbitrary: fc.record({ i: fc.nat({ max: MACHINES.length - 1 }), hours: oneOf<1 | 2>(1, 2) }).map(
+      ({ i, hours }) =>
+        () =>
+          signSnooze(SNOOZE_KEY, {
+            targetId: live.targetIds[i]!,
+            ...(live.registrations[i] ? { registration: live.registrations[i] } : {}),
+            stopAt: Date.parse('2026-11-25T22:00:00Z'),
+            hours,
+          }),
+    ),
+    weight: 4,
+  },
+  {
+    arbitrary: oneOf('a.b', 'x', '.', 'a.b.c', `${'e30'}.${'A'.repeat(43)}`).map((t) => () => t),
+    weight: 2,
+  },
+  { arbitrary: fc.string({ maxLength: 60 }).map((t) => () => t), weight: 1 },
 );
 
 const dateTime = fc.oneof(
@@ -367,6 +444,7 @@ const continuationToken = fc.oneof(
 function parameterValue(parameter: ApiParameter): fc.Arbitrary<() => string> {
   const fixed = (arb: fc.Arbitrary<string>) => arb.map((value) => () => value);
   if (parameter.name === 'continuationToken') return continuationToken;
+  if (parameter.name === 'token') return snoozeToken;
   if ('type' in parameter.schema && parameter.schema.type === 'integer')
     return fixed(integer(parameter.schema.minimum ?? 0, parameter.schema.maximum ?? 1000));
   if ('format' in parameter.schema && parameter.schema.format === 'date-time') return fixed(dateTime);
@@ -461,6 +539,7 @@ function requestFor(operation: ApiOperation): fc.Arbitrary<FuzzRequest> {
       id: targetIdSegment,
       action: actionSegment,
       tokenId: tokenIdSegment,
+      name: policyName,
       query: fc.tuple(
         ...queryParameters.map((p) =>
           maybe(parameterValue(p).map((value): [string, () => string] => [p.name, value])),
@@ -491,7 +570,8 @@ function requestFor(operation: ApiOperation): fc.Arbitrary<FuzzRequest> {
           `/api/${operation.route
             .replace('{id}', encodeURIComponent(r.id()))
             .replace('{action}', encodeURIComponent(r.action))
-            .replace('{tokenId}', encodeURIComponent(r.tokenId()))}`,
+            .replace('{tokenId}', encodeURIComponent(r.tokenId()))
+            .replace('{name}', encodeURIComponent(r.name))}`,
         query,
         options: () => ({
           as: r.caller.as,
@@ -537,7 +617,14 @@ beforeAll(async () => {
   azurite = await startAzurite({ ports: 'free' });
   // Reports of a pool's instances ask ARM which it has: the emulator answers (it has none of the fleet).
   emulator = await startArmEmulator();
-  api = await testApi({ AzureWebJobsStorage: azurite.connectionString }, { gateway: gatewayFor(emulator) });
+  api = await testApi(
+    {
+      AzureWebJobsStorage: azurite.connectionString,
+      SCHEDULER_WARNING_SIGNING_KEY: SNOOZE_KEY.toString('base64'),
+    },
+    // The override behind a snooze link is another use case's: here only the link's checks are fuzzed.
+    { gateway: gatewayFor(emulator), holdRunning: () => Promise.resolve() },
+  );
 });
 
 afterAll(async () => {
@@ -548,10 +635,16 @@ afterAll(async () => {
 /** Registers the fleet's machines again (earlier deletes may have removed them), each with a schedule. */
 async function restock(): Promise<void> {
   live.targetIds = [];
+  live.registrations = [];
   for (const [i, machine] of MACHINES.entries()) {
     const as = i === 0 ? bob : alice; // one machine someone else owns, so 403s are reachable too
     const res = await api.call('POST', '/api/targets', { as, body: { resourceId: machine } });
     live.targetIds.push(res.json.id);
+    live.registrations.push(res.json.registration);
+    await api.call('PUT', `/api/targets/${res.json.id}/warning`, {
+      as: admin,
+      body: { webhook: 'https://hooks.example.com/x' },
+    });
     const put = await api.call('PUT', `/api/targets/${res.json.id}/schedules`, {
       as: admin,
       body: designSchedule,
@@ -560,6 +653,10 @@ async function restock(): Promise<void> {
   }
   await restorePolicies();
   await restoreTokens();
+  await api.call('PUT', '/api/policies/fuzz-policy', {
+    as: admin,
+    body: { scope: ELSEWHERE, schedules: designSchedule },
+  });
   const first = await api.call('GET', '/api/targets?maxPageSize=1', { as: admin });
   live.continuationTokens.push(first.json.continuationToken);
   before = await storageSnapshot(api.clients);
@@ -589,8 +686,8 @@ async function restoreTokens(): Promise<void> {
 /** Undefined when the path leaves the API once normalised (`..` as an id): the host would not route it. */
 async function send(request: FuzzRequest): Promise<ApiResult | undefined> {
   const url = new URL(request.path(), 'http://localhost:7071');
-  if (!url.pathname.startsWith('/api/targets') && !/^\/api\/(preview|openapi\.json)$/.test(url.pathname))
-    return undefined;
+  const served = ['/api/targets', '/api/policies'].some((prefix) => url.pathname.startsWith(prefix));
+  if (!served && !/^\/api\/(preview|openapi\.json|warnings\/snooze)$/.test(url.pathname)) return undefined;
   for (const [name, value] of request.query) url.searchParams.append(name, value());
   return api.call(request.method, `${url.pathname}${url.search}`, request.options());
 }
@@ -647,6 +744,8 @@ describe('fuzzing every route', () => {
         { numRuns: operation.requestBody ? 220 : 150, seed: FUZZ_SEED + operations.indexOf(operation) },
       );
     },
+    // Up to 220 requests, each followed by a look at all of storage: minutes when the machine is busy.
+    180_000,
   );
 
   it('reached every operation, and its success, and the 405s', () => {

@@ -62,6 +62,15 @@ describe('the function registry', () => {
         'GET /api/targets/{id}/connect',
         'GET /api/dashboard',
         'GET /api/dashboard/assets/{*file}',
+        'GET /api/policies',
+        'PUT /api/policies/{name}',
+        'GET /api/policies/{name}',
+        'DELETE /api/policies/{name}',
+        'POST /api/policies/{name}/apply',
+        'PUT /api/targets/{id}/warning',
+        'GET /api/targets/{id}/warning',
+        'DELETE /api/targets/{id}/warning',
+        'GET /api/warnings/snooze',
       ].sort(),
     );
   });
@@ -71,6 +80,7 @@ describe('the function registry', () => {
     expect(timers.map((d) => [d.name, hasTrigger(d, 'timer') && d.trigger.schedule])).toEqual([
       ['tick', '0 * * * * *'],
       ['poolRound', '0 * * * * *'],
+      ['warnBeforeStops', '30 * * * * *'],
     ]);
     const queues = registry.filter((d) => hasTrigger(d, 'queue'));
     expect(
@@ -85,10 +95,10 @@ describe('the function registry', () => {
     ]);
   });
 
-  it('requires a function key everywhere but openapi.json, activity reports and the connect page', () => {
-    // A reporter on a machine has an activity token and a browser following a bookmark a sign-in, but
-    // neither has a function key; both routes check their caller themselves.
-    const anonymous = ['openapi.json', 'targets/{id}/activity', 'targets/{id}/connect'];
+  it('requires a function key everywhere but openapi.json, activity reports, the connect page and the snooze link', () => {
+    // A reporter on a machine has an activity token, a browser following a bookmark a sign-in, and a snooze
+    // link its signature, but none has a function key; these routes check their caller themselves.
+    const anonymous = ['openapi.json', 'targets/{id}/activity', 'targets/{id}/connect', 'warnings/snooze'];
     for (const d of registry) {
       if (!hasTrigger(d, 'http')) continue;
       expect(d.trigger.authLevel, d.name).toBe(

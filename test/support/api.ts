@@ -58,11 +58,11 @@ export interface TestApi extends TestStorage {
 /** @param overrides e.g. a gateway pointed at the ARM emulator (by default none is reachable). */
 export async function testApi(
   settings: Record<string, string> = {},
-  overrides: Pick<DependencyOverrides, 'gateway'> = {},
+  overrides: Omit<DependencyOverrides, 'clock' | 'store'> = {},
 ): Promise<TestApi> {
   const storage = await freshStorage(settings);
   const clock = new ManualClock(NOW);
-  const deps = createDependencies(storage.config, { clock, store: storage.store, ...overrides });
+  const deps = createDependencies(storage.config, { ...overrides, clock, store: storage.store });
   const functionsList = createFunctionRegistry(deps).filter((d) => hasTrigger(d, 'http'));
   const table = functionsList
     .map((definition) => ({ definition, route: compileRoute(definition.trigger.route) }))

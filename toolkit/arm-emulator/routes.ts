@@ -9,6 +9,7 @@ import type { Resource } from './fleet/resource.js';
 import { instanceNotFound, protectInstance, type ScaleSet } from './fleet/scale-sets.js';
 import { answerMetrics, METRICS_PATH } from './metrics.js';
 import * as json from './representations.js';
+import type { RoleAssignments } from './role-assignments.js';
 import type { ComputePolicy } from './throttling.js';
 
 export interface ArmRequest {
@@ -41,6 +42,8 @@ export interface RouteOptions {
   pollRetryAfterInSeconds: number | undefined;
   /** Fault injection's say on whether an operation this request starts ends Failed. */
   operationFails: (request: ArmRequest) => boolean;
+  /** What a principal may do on a resource: ARM's permissions API. */
+  permissions: RoleAssignments;
 }
 
 const COMPUTE_API_VERSION = '2026-03-01';
@@ -59,6 +62,8 @@ const COMPUTE_INSTANCE_PATH = new RegExp(
   `${GROUP}Microsoft\\.MachineLearningServices/workspaces/(?<ws>[^/]+)/computes/(?<name>[^/]+)(?:/(?<child>[^/]+))?$`,
   'i',
 );
+const PERMISSIONS_PATH =
+  /^(?<resource>\/subscriptions\/(?<sub>[^/]+)\/.+)\/providers\/Microsoft\.Authorization\/permissions$/i;
 const VM_LIST_PATH = /^\/subscriptions\/(?<sub>[^/]+)\/providers\/Microsoft\.Compute\/virtualMachines$/i;
 const COMPUTE_OPERATION_PATH =
   /^\/subscriptions\/(?<sub>[^/]+)\/providers\/Microsoft\.Compute\/locations\/(?<loc>[^/]+)\/operations\/(?<id>[^/]+)$/i;
@@ -84,6 +89,7 @@ export class ArmRoutes {
   resolve(method: string, url: URL): ResolvedRoute {
     const path = url.pathname.replace(/\/+$/, '');
     let match: RegExpExecArray | null;
+    if ((match = PERMISSIONS_PATH.exec(path))) return this.permissionsRoute(method, url, groups(match));
     if ((match = METRICS_PATH.exec(path))) {
       if (method !== 'GET') throw methodNotAllowed(method, url.pathname);
       const g = groups(match);
@@ -296,6 +302,28 @@ export class ArmRoutes {
       };
     }
     throw methodNotAllowed(method, 'Microsoft.MachineLearningServices/workspaces/computes');
+  }
+
+  /**
+   * `GET {resourceId}/providers/Microsoft.Authorization/permissions`: the caller's permission blocks on a
+   * resource that exists (404 otherwise, as ARM answers for a resource it does not know).
+   */
+  private permissionsRoute(method: string, url: URL, g: Record<string, string>): ResolvedRoute {
+    if (method !== 'GET') throw methodNotAllowed(method, url.pathname);
+    const resourceId = decode(g['resource']!);
+    return {
+      subscriptionId: g['sub']!,
+      write: false,
+      handle: (request) => {
+        if (!this.options.fleet.find(resourceId)) {
+          throw new ArmError(404, 'ResourceNotFound', `The Resource '${resourceId}' was not found.`);
+        }
+        return {
+          status: 200,
+          body: { value: this.options.permissions.permissionsOf(request.caller.principalId, resourceId) },
+        };
+      },
+    };
   }
 
   /** `GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines`, paged with `$skiptoken`. */

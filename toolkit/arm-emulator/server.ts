@@ -33,6 +33,7 @@ import { readBody } from './gates/read-body.js';
 import { route } from './gates/route.js';
 import { settleFirst } from './gates/settle.js';
 import { throttle } from './gates/throttle.js';
+import { RoleAssignments, type PermissionOptions, type RoleAssignment } from './role-assignments.js';
 import { ArmRoutes, type ArmResponse } from './routes.js';
 import { documentedThrottlingLimits, Throttle, type ThrottlingLimits } from './throttling.js';
 
@@ -60,6 +61,8 @@ export interface ArmEmulatorOptions {
   listPageSize?: number;
   /** Retry-After (seconds) on 202s and in-progress polls. Default none, so clients poll at their own pace. */
   pollRetryAfterInSeconds?: number;
+  /** Role assignments behind the permissions API; by default every caller may do everything. */
+  permissions?: PermissionOptions;
 }
 
 export interface RequestLogEntry extends GateNotes {
@@ -117,6 +120,10 @@ export interface ArmEmulator {
   /** Replaces the fault settings (and restarts their random sequence). */
   setFaults(faults: FaultOptions): void;
   setEventGridWebhook(url: string | undefined): void;
+  /** Replaces the permission settings (`grantEveryone`, and the assignments when given). */
+  setPermissions(options: PermissionOptions): void;
+  /** Adds a role assignment. */
+  assignRole(assignment: RoleAssignment): void;
   /** Finishes operations that are due by the clock and raises their events. */
   settle(): void;
   /** Waits for event deliveries in flight. */
@@ -158,6 +165,7 @@ class RunningArmEmulator implements ArmEmulator {
   private readonly publisher: EventGridPublisher;
   private readonly log: RequestLogEntry[] = [];
   private readonly settleAutomatically: boolean;
+  private readonly permissions: RoleAssignments;
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
 
@@ -167,6 +175,7 @@ class RunningArmEmulator implements ArmEmulator {
     this.settleAutomatically = options.settleAutomatically ?? options.clock === undefined;
     this.publisher = new EventGridPublisher(options.eventGrid);
     this.faults = new FaultInjector(options.faults);
+    this.permissions = new RoleAssignments(options.permissions);
     this.fleet = new Fleet({
       clock: this.clock,
       location: options.location ?? 'westeurope',
@@ -180,6 +189,7 @@ class RunningArmEmulator implements ArmEmulator {
       pollRetryAfterInSeconds: options.pollRetryAfterInSeconds,
       operationFails: (request) =>
         this.faults.operationFails({ method: request.method, path: request.url.pathname }),
+      permissions: this.permissions,
     });
     this.passGates = chain(this.gatesInOrder(options, routes), answer);
   }
@@ -316,6 +326,14 @@ class RunningArmEmulator implements ArmEmulator {
 
   setEventGridWebhook(url: string | undefined): void {
     this.publisher.setWebhookUrl(url);
+  }
+
+  setPermissions(options: PermissionOptions): void {
+    this.permissions.configure(options);
+  }
+
+  assignRole(assignment: RoleAssignment): void {
+    this.permissions.assign(assignment);
   }
 
   settle(): void {

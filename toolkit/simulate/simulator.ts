@@ -269,6 +269,8 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     AzureWebJobsStorage: azurite.connectionString,
     SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true',
     SCHEDULER_IDENTITY_IDS: SCHEDULER_IDENTITY,
+    // The scenario's people may act on its machines: the simulation is about what the scheduler does.
+    SCHEDULER_PERMISSION_CHECK: 'off',
   });
   const base = createDependencies(config, { clock });
   const actions = new VirtualDelayQueue(

@@ -8,6 +8,7 @@ import { entityTags, quoteEtag, type ParameterValues } from '../../api-contract/
 import type { Dependencies } from '../dependencies.js';
 import { overrideJson } from './override.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
+import { getTarget } from '../../engine/register-targets.js';
 import { parseInstant } from '../../schedule/index.js';
 
 export function scheduleHandlers(deps: Dependencies) {
@@ -19,6 +20,8 @@ export function scheduleHandlers(deps: Dependencies) {
   };
   return {
     putSchedules: apiHandler(deps, 'putSchedules', async ({ principal, targetId, body, request }) => {
+      const target = await getTarget(useCaseDeps, principal, targetId);
+      await deps.permissions.assertMayStartAndStop({ principal, headers: request.headers }, target);
       const ifMatch = entityTags(request.headers.get('if-match'));
       const view = await putSchedules(useCaseDeps, principal, targetId, body, ifMatch ? { ifMatch } : {});
       return jsonResponse(200, schedulesJson(view), { ETag: quoteEtag(view.schedule.revision) });

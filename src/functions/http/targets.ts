@@ -11,11 +11,13 @@ import {
 import { targetJson, targetPath } from '../../api-contract/representations.js';
 import type { Dependencies } from '../dependencies.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
+import { assertCallerMayStartAndStop } from './permission.js';
 
 export function targetHandlers(deps: Dependencies) {
   const useCaseDeps = { targets: deps.store.targets, clock: deps.clock };
   return {
     registerTarget: apiHandler(deps, 'registerTarget', async ({ principal, body, request }) => {
+      await assertCallerMayStartAndStop(deps, { principal, headers: request.headers }, body);
       const { target, created } = await registerTarget(
         useCaseDeps,
         principal,

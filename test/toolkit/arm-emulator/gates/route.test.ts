@@ -3,6 +3,7 @@ import { ManualClock } from '../../../../src/clock.js';
 import { defaultTransitionDurations } from '../../../../toolkit/arm-emulator/fleet/durations.js';
 import { Fleet } from '../../../../toolkit/arm-emulator/fleet/fleet.js';
 import { route } from '../../../../toolkit/arm-emulator/gates/route.js';
+import { RoleAssignments } from '../../../../toolkit/arm-emulator/role-assignments.js';
 import { ArmRoutes } from '../../../../toolkit/arm-emulator/routes.js';
 import { vmId } from '../fixture.js';
 import { exchangeOf, pass, recordingNext } from './exchange.js';
@@ -20,6 +21,7 @@ function armRoutes(): ArmRoutes {
     listPageSize: 50,
     pollRetryAfterInSeconds: undefined,
     operationFails: () => false,
+    permissions: new RoleAssignments(),
   });
 }
 
