@@ -208,7 +208,7 @@ describe('warnings before a stop', () => {
     await executeQueued();
     expect(emulator.stateOf(vmId('vm-hook-down'))).toMatchObject({ powerState: 'deallocated' });
     expect((await runsOf(down)).map((r) => [r.requestedAction, r.outcome])).toEqual([
-      ['Stop', 'succeeded'],
+      ['Stop', 'accepted'],
       ['Warn', 'failed'],
     ]);
   });

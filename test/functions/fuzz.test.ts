@@ -316,8 +316,10 @@ const actionSegment = fc.oneof(
 
 /** Scopes outside the fleet's subscription: applying a policy never has to read a machine's tags. */
 const ELSEWHERE = '/subscriptions/11111111-1111-1111-1111-111111111111';
+/** The policies each round starts with: a delete succeeds once per name, and a round needs a few. */
+const POLICY_NAMES = ['fuzz-policy', 'nightly', 'a', 'b', 'c'];
 const policyName = fc.oneof(
-  { arbitrary: oneOf('fuzz-policy', 'nightly', 'a'), weight: 6 },
+  { arbitrary: oneOf(...POLICY_NAMES), weight: 6 },
   { arbitrary: oneOf(...PROTOTYPE_NAMES, 'UPPER', '-x', 'x'.repeat(64), '..'), weight: 2 },
   { arbitrary: fc.string({ minLength: 1, maxLength: 20 }), weight: 1 },
 );
@@ -362,6 +364,33 @@ const warningBody = fc.record(
     more: maybe(fc.jsonValue(), 6),
   },
   { requiredKeys: [] },
+);
+// Enforcement bodies of their own, so that putEnforcement's successes do not hang on fc.jsonValue's luck.
+BODIES['EnforcementRequest'] ??= fc.record(
+  {
+    enforce: plausibly(fc.boolean()),
+    graceMinutes: maybe(plausibly(fc.integer({ min: -1, max: 1441 }))),
+  },
+  { requiredKeys: [] },
+);
+BODIES['OverrideRequest'] ??= fc.oneof(
+  {
+    arbitrary: fc.record({
+      until: oneOf('2026-11-25T23:00:00Z', '2026-11-27T08:00:00Z'),
+      state: oneOf('Running', 'Stopped'),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record(
+      {
+        until: plausibly(oneOf('2026-12-30T00:00:00Z', 'soon')),
+        state: plausibly(oneOf('Running', 'running')),
+      },
+      { requiredKeys: [] },
+    ),
+    weight: 2,
+  },
 );
 BODIES['PolicyRequest'] = policyBody;
 BODIES['WarningRequest'] = warningBody;
@@ -653,10 +682,12 @@ async function restock(): Promise<void> {
   }
   await restorePolicies();
   await restoreTokens();
-  await api.call('PUT', '/api/policies/fuzz-policy', {
-    as: admin,
-    body: { scope: ELSEWHERE, schedules: designSchedule },
-  });
+  for (const name of POLICY_NAMES) {
+    await api.call('PUT', `/api/policies/${name}`, {
+      as: admin,
+      body: { scope: ELSEWHERE, schedules: designSchedule },
+    });
+  }
   const first = await api.call('GET', '/api/targets?maxPageSize=1', { as: admin });
   live.continuationTokens.push(first.json.continuationToken);
   before = await storageSnapshot(api.clients);
