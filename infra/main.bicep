@@ -89,6 +89,25 @@ var tags = {
 }
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+@description('Check, on the caller\'s behalf, that whoever registers a machine may start and stop it in Azure (SCHEDULER_PERMISSION_CHECK): on-behalf-of or off. It needs authClientSecret; without one the deployment turns it off and the scheduler\'s own access rules apply alone.')
+@allowed(['on-behalf-of', 'off'])
+param permissionCheck string = 'on-behalf-of'
+
+@secure()
+@description('Client secret of the app registration behind authClientId. App Service Authentication keeps it as MICROSOFT_PROVIDER_AUTHENTICATION_SECRET; the permission check uses it to ask Azure on the caller\'s behalf (the registration needs the delegated Azure Service Management user_impersonation permission, consented).')
+param authClientSecret string = ''
+
+@description('Public base URL of the app, where warnings\' snooze links point (SCHEDULER_PUBLIC_URL). Empty: https:// and the app\'s own host name.')
+param publicUrl string = ''
+
+@secure()
+@description('Key that signs warnings\' snooze links, base64, 32 bytes or more. Empty: a new key at each provision (links sent before it stop working).')
+param warningSigningKey string = ''
+
+@secure()
+@description('Not meant to be set: the key used when warningSigningKey is empty.')
+param generatedWarningSigningKey string = base64('${newGuid()}${newGuid()}')
+
 var authEnabled = !empty(authClientId)
 
 // Lists arrive from azd as strings (comma-separated, or a JSON array): azd passes real arrays only from 1.23.4 on.
@@ -187,7 +206,16 @@ module api './app/api.bicep' = {
       SCHEDULER_MAX_ENTRIES_VM: string(maxScheduleEntriesVm)
       SCHEDULER_MAX_ENTRIES_POOL: string(maxScheduleEntriesPool)
       SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE: string(maxScheduleEntriesComputeInstance)
+      // Asking Azure on the caller's behalf needs the app registration's secret: without it, off rather than
+      // refusing every registration.
+      SCHEDULER_PERMISSION_CHECK: permissionCheck == 'off' || empty(authClientSecret) ? 'off' : 'on-behalf-of'
+      SCHEDULER_PUBLIC_URL: publicUrl
     }
+    authClientId: authClientId
+    authTenantId: empty(authTenantId) ? tenant().tenantId : authTenantId
+    authClientSecret: authClientSecret
+    warningSigningKey: empty(warningSigningKey) ? generatedWarningSigningKey : warningSigningKey
+    identityPrincipalId: identity.outputs.principalId
   }
   // The app provisions its tables and queues at start-up: let its storage roles exist first.
   dependsOn: [
@@ -204,6 +232,7 @@ module apiAuth './app/api-auth.bicep' = if (authEnabled) {
     tenantId: empty(authTenantId) ? tenant().tenantId : authTenantId
     allowedPrincipalIds: allowedPrincipalIds
     allowedGroupIds: allowedGroupIds
+    hasClientSecret: !empty(authClientSecret)
   }
 }
 

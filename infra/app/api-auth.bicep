@@ -21,12 +21,17 @@ param allowedGroupIds string[] = []
 var nobody = '00000000-0000-0000-0000-000000000000'
 var admittedPrincipalIds = empty(allowedPrincipalIds) && empty(allowedGroupIds) ? [nobody] : allowedPrincipalIds
 
+@description('Whether the app has the registration\'s client secret (as MICROSOFT_PROVIDER_AUTHENTICATION_SECRET).')
+param hasClientSecret bool = false
+
 @description('Paths that skip App Service Authentication: each is either anonymous by design or protected by a Functions key of its own.')
 param excludedPaths string[] = [
   // The OpenAPI document is public (authLevel anonymous), so tools can read the contract without signing in.
   '/api/openapi.json'
   // Event Grid delivers resource events here with the Event Grid extension's system key; it cannot sign in.
   '/runtime/webhooks/eventgrid'
+  // A warning's snooze link is followed from a chat or a mail client; its signature is its proof.
+  '/api/warnings/snooze'
 ]
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
@@ -51,6 +56,7 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
         enabled: true
         registration: {
           clientId: clientId
+          clientSecretSettingName: hasClientSecret ? 'MICROSOFT_PROVIDER_AUTHENTICATION_SECRET' : null
           openIdIssuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
         }
         validation: {

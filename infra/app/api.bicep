@@ -37,6 +37,23 @@ param maximumInstanceCount int = 40
 
 param runtimeVersion string = '22'
 
+@description('Object id of that identity: resource events it caused are the scheduler\'s own operations.')
+param identityPrincipalId string
+
+@description('Application (client) id of the Entra app registration in front of the API; empty without authentication.')
+param authClientId string = ''
+
+@description('Tenant of that app registration.')
+param authTenantId string = ''
+
+@secure()
+@description('Its client secret: App Service Authentication and the on-behalf-of permission check both use it.')
+param authClientSecret string = ''
+
+@secure()
+@description('Signs warnings\' snooze links.')
+param warningSigningKey string
+
 @description('The scheduler settings; the identity and telemetry settings below win on a clash. This resource owns the whole collection: a setting missing here is deleted on the next provision.')
 param appSettings object = {}
 
@@ -116,6 +133,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // Telemetry: the Functions host and the app's OpenTelemetry (src/telemetry) both send here, with Entra ID.
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      // Events whose caller is this identity (by object id or client id) are the scheduler's own operations.
+      SCHEDULER_IDENTITY_IDS: identityPrincipalId
+      AZURE_CLIENT_ID: identityClientId
+      // The permission check asks ARM on the caller's behalf through the API's own app registration.
+      SCHEDULER_OBO_TENANT_ID: authTenantId
+      SCHEDULER_OBO_CLIENT_ID: authClientId
+      MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: authClientSecret
+      SCHEDULER_WARNING_SIGNING_KEY: warningSigningKey
     })
   }
 }

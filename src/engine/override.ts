@@ -52,22 +52,37 @@ export async function setOverride(
   body: OverrideRequest,
 ): Promise<{ target: StoredTarget; override: StoredControl<Override> }> {
   const target = await targetFor(deps, principal, targetId);
+  const override = await overrideTarget(deps, target, parseInstant(body.until), body.state, principal.id);
+  return { target, override };
+}
+
+/**
+ * The override itself, for a caller already allowed to act on the target: a person through the API, or a
+ * warning's signed snooze link (`by` says which).
+ * @throws InvalidRequestError (pointer `/until`) when `until` is not in the next seven days
+ */
+export async function overrideTarget(
+  deps: OverrideDependencies,
+  target: StoredTarget,
+  until: number,
+  state: OverrideRequest['state'],
+  by: string,
+): Promise<StoredControl<Override>> {
   const now = deps.clock.now();
-  const until = parseInstant(body.until);
   if (until <= now || until - now > MAX_OVERRIDE_MS) {
     throw new InvalidRequestError('An override ends within the next seven days.', [
       { pointer: '/until', reason: `must be after now (${formatInstant(now)}) and at most seven days ahead` },
     ]);
   }
-  const value: Override = { until, state: body.state, setAt: now, setBy: principal.id };
+  const value: Override = { until, state, setAt: now, setBy: by };
   const override = await deps.controls.putOverride(target, value);
-  await queueRequest(deps, target, body.state === 'Running' ? 'Start' : 'Stop', {
-    requestedBy: principal.id,
+  await queueRequest(deps, target, state === 'Running' ? 'Start' : 'Stop', {
+    requestedBy: by,
     source: 'override',
-    note: `override: ${body.state.toLowerCase()} until ${formatInstant(until)}, schedule suspended`,
+    note: `override: ${state.toLowerCase()} until ${formatInstant(until)}, schedule suspended`,
   });
   await queueScheduleAgain(deps, target, until, `the override ended at ${formatInstant(until)}`);
-  return { target, override };
+  return override;
 }
 
 /** `GET /targets/{id}/override`. @throws NotFoundError when there is none (or it has ended) */

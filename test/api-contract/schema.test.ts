@@ -10,13 +10,13 @@ describe('the request schema validator', () => {
     expect(check('RegisterTargetRequest', { assignedTo: 7, 'a/b~c': true })).toEqual([
       { pointer: '/resourceId', reason: 'is required' },
       { pointer: '/assignedTo', reason: 'must be a string, not a number' },
-      { pointer: '/a~1b~0c', reason: 'is not a known field; expected resourceId, assignedTo' },
+      { pointer: '/a~1b~0c', reason: 'is not a known field; expected resourceId, assignedTo, connectUrl' },
     ]);
   });
 
   it('does not mistake inherited properties for fields', () => {
     expect(check('RegisterTargetRequest', JSON.parse('{"resourceId":"x","__proto__":{"y":1}}'))).toEqual([
-      { pointer: '/__proto__', reason: 'is not a known field; expected resourceId, assignedTo' },
+      { pointer: '/__proto__', reason: 'is not a known field; expected resourceId, assignedTo, connectUrl' },
     ]);
     expect(check('RegisterTargetRequest', { resourceId: 'x', toString: 'y' })).toHaveLength(1);
   });

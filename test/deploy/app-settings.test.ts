@@ -13,6 +13,9 @@ const NOT_DEPLOYED: Record<string, string> = {
   AzureWebJobsStorage: 'the template connects storage with the managed identity (AzureWebJobsStorage__*)',
   AzureWebJobsStorage__tableServiceUri: 'derived from AzureWebJobsStorage__accountName',
   AzureWebJobsStorage__queueServiceUri: 'derived from AzureWebJobsStorage__accountName',
+  SCHEDULER_OBO_CLIENT_SECRET:
+    'the template gives the secret as MICROSOFT_PROVIDER_AUTHENTICATION_SECRET, which App Service Authentication reads too',
+  WEBSITE_HOSTNAME: 'App Service sets it on every app',
   SCHEDULER_STORAGE_PREFIX:
     'the template creates the unprefixed tables and queues; a prefix is for shared test accounts',
 };

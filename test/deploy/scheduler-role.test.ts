@@ -101,7 +101,8 @@ async function exerciseGateway(): Promise<void> {
     await gateway.readTags(busy);
     await gateway.readTags(vm('running'));
     await gateway.readCpu(vm('running'));
-    await gateway.scalePool(busy, 4, { waitForCompletion });
+    // Awaited either way: removing instances while the scale-out still runs is Azure's 409, not a role question.
+    await gateway.scalePool(busy, 4, { waitForCompletion: true });
     const instanceId = view.instances[0]?.instanceId;
     if (instanceId) await gateway.removePoolInstances(busy, [instanceId], { waitForCompletion });
   }

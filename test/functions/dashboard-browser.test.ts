@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
 import { emulatorCredential, startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
 import { addDemoFleet, registerDemo } from '../../toolkit/demo.js';
+import { RESOURCE_EVENTS_FUNCTION } from '../../src/functions/resource-events.js';
 import { startLocalHost, type LocalHost } from '../../toolkit/local-host/host.js';
 import { DEFAULT_LOCAL_PRINCIPAL } from '../../toolkit/local-host/principal.js';
 import { queuePollers } from '../../toolkit/local-host/triggers.js';
@@ -47,7 +48,8 @@ beforeAll(async () => {
     agent: new https.Agent({ ca: emulator.certificatePem }),
     pollIntervalInMs: 10,
   });
-  const { config } = await freshStorage();
+  // The emulator's events for the test gateway's calls are the scheduler's own: they settle accepted runs.
+  const { config } = await freshStorage({ SCHEDULER_IDENTITY_IDS: 'compute-scheduler-test' });
   host = await startLocalHost({
     config,
     port: 0,
@@ -55,6 +57,7 @@ beforeAll(async () => {
     overrides: { gateway },
     extensions: [queuePollers],
   });
+  emulator.setEventGridWebhook(`${host.eventGridUrl}?functionName=${RESOURCE_EVENTS_FUNCTION}`);
   origin = new URL(host.baseUrl).origin;
   await registerDemo(host.baseUrl, Date.now());
   browser = await chromium.launch({ executablePath: chromiumPath() });

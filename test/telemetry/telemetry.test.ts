@@ -147,7 +147,7 @@ describe('telemetry of a manual start, end to end', () => {
       'scheduler.target.kind': 'vm',
       'scheduler.action': 'start',
       'scheduler.occurrence': occurrence,
-      'scheduler.outcome': 'succeeded',
+      'scheduler.outcome': 'accepted',
     });
   });
 
@@ -177,7 +177,7 @@ describe('telemetry of a manual start, end to end', () => {
         attributes: {
           'scheduler.action': 'start',
           'scheduler.target.kind': 'vm',
-          'scheduler.outcome': 'succeeded',
+          'scheduler.outcome': 'accepted',
         },
         value: 1,
       }),
@@ -195,11 +195,11 @@ describe('telemetry of a manual start, end to end', () => {
     const records = logRecords.getFinishedLogRecords();
     expect(records).toHaveLength(1);
     expect(records[0]?.severityText).toBe('INFO');
-    expect(records[0]?.body).toBe(`Start ${resourceId} @ ${occurrence}: succeeded`);
+    expect(records[0]?.body).toBe(`Start ${resourceId} @ ${occurrence}: accepted`);
     expect(records[0]?.attributes).toMatchObject({
       'scheduler.target.id': resourceId,
       'scheduler.occurrence': occurrence,
-      'scheduler.outcome': 'succeeded',
+      'scheduler.outcome': 'accepted',
       'scheduler.operation': 'start',
     });
     // Correlated with the delivery's span, as Application Insights shows them together.
@@ -212,6 +212,6 @@ describe('telemetry of a manual start, end to end', () => {
     expect(spanLine(named('execute')[0]!, false)).toBeUndefined();
     // Reading a machine's state changes nothing: not worth a line unless verbose.
     expect(named('ARM readState vm').map((s) => spanLine(s, false))).toEqual([undefined]);
-    expect(spanLine(named('execute')[0]!, true)).toMatch(/^ {2}execute vm-telemetry: succeeded in \d+ ms$/);
+    expect(spanLine(named('execute')[0]!, true)).toMatch(/^ {2}execute vm-telemetry: accepted in \d+ ms$/);
   });
 });

@@ -105,7 +105,8 @@ function TargetDetail({ target, windowsZones, viewer, onChanged }) {
   const scheduleZone = first ? ianaZone((first.cron ?? first.recurrence)?.timeZone, windowsZones) : viewer;
   const zone = zoneMode === 'schedule' ? scheduleZone : viewer;
   const weekStart = startOfWeek(Date.now() + weekOffset * WEEK_IN_MS, zone);
-  const pending = (detail.runs ?? []).some((r) => r.outcome === 'pending');
+  // Accepted: Azure took the call and its event has not said how it ended yet.
+  const pending = (detail.runs ?? []).some((r) => r.outcome === 'pending' || r.outcome === 'accepted');
   const refresh = async () => {
     const window = `from=${new Date(weekStart).toISOString()}&to=${new Date(weekStart + WEEK_IN_MS).toISOString()}`;
     const [timeline, runs] = await Promise.all([

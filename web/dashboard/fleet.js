@@ -20,7 +20,9 @@ const GOING = { Start: 'starting…', Stop: 'stopping…', Restart: 'restarting�
 export function stateFromRuns(runs) {
   const live = runs.find((r) => r.outcome !== 'superseded');
   if (!live) return { text: 'no runs yet', outcome: undefined };
-  if (live.outcome === 'pending') return { text: GOING[live.requestedAction], outcome: 'pending' };
+  if (live.outcome === 'pending' || live.outcome === 'accepted') {
+    return { text: GOING[live.requestedAction], outcome: 'pending' };
+  }
   if (SETTLED.has(live.outcome)) return { text: DONE[live.requestedAction], outcome: 'succeeded' };
   const settled = runs.find((r) => SETTLED.has(r.outcome));
   const before = settled ? `, was ${DONE[settled.requestedAction]}` : '';

@@ -123,7 +123,7 @@ export function WeekView({ timeline, runs = [], zone, weekStart, now, draft = fa
     </div>
     <figcaption class="legend">
       <span><span class=${`swatch ${cssClass}`}></span>${draft ? 'draft: on' : 'planned: on'}</span>
-      ${draft ? null : html`<span>▲ start ▼ stop ● restart: white = done, red = failed, amber = pending</span>`}
+      ${draft ? null : html`<span>▲ start ▼ stop ● restart: white = done, red = failed, amber = pending or accepted</span>`}
       <span>times in ${zone}</span>
     </figcaption>
     <details>

@@ -15,7 +15,8 @@ import { readParameters } from '../../api-contract/request.js';
 import { schemas } from '../../api-contract/schemas.js';
 import { applyPolicy } from '../../engine/default-policies.js';
 import { deletePolicy, getPolicy, listPolicies, putPolicy } from '../../engine/policies.js';
-import { snoozeStop } from '../../engine/snooze.js';
+import { overrideTarget } from '../../engine/override.js';
+import { snoozeStop, type HoldRunning } from '../../engine/snooze.js';
 import { deleteWarning, getWarning, putWarning } from '../../engine/stop-warnings.js';
 import type { Dependencies } from '../dependencies.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
@@ -49,6 +50,23 @@ export function policyHandlers(deps: Dependencies) {
   } satisfies Record<string, HttpHandler>;
 }
 
+/** A snooze is an override that keeps the target running, asked for by the link rather than a person. */
+function holdRunningWith(deps: Dependencies): HoldRunning {
+  const overrideDeps = {
+    targets: deps.store.targets,
+    runs: deps.store.runs,
+    controls: deps.store.controls,
+    schedules: deps.store.schedules,
+    clock: deps.clock,
+    get actions() {
+      return deps.actions;
+    },
+  };
+  return async (target, until, by) => {
+    await overrideTarget(overrideDeps, target, until, 'Running', by);
+  };
+}
+
 export function warningHandlers(deps: Dependencies) {
   const warningDeps = { targets: deps.store.targets, warnings: deps.store.warnings, clock: deps.clock };
   const snooze = findOperation('snoozeStop');
@@ -72,7 +90,7 @@ export function warningHandlers(deps: Dependencies) {
             targets: deps.store.targets,
             clock: deps.clock,
             ...(deps.config.warningSigningKey ? { signingKey: deps.config.warningSigningKey } : {}),
-            ...(deps.holdRunning ? { holdRunning: deps.holdRunning } : {}),
+            holdRunning: deps.holdRunning ?? holdRunningWith(deps),
           },
           String(token),
         );

@@ -363,7 +363,7 @@ describe('compute-scheduler simulate', () => {
     expect(result).toEqual({
       calls: [{ at: '2026-03-02T18:00:00.000Z', resourceId: vmId, operation: 'deallocate', status: 202 }],
       final: [{ resourceId: vmId, state: 'deallocated' }],
-      runs: { succeeded: 1, skipped: 0, superseded: 0, failed: 0, poisoned: 0, pending: 0 },
+      runs: { succeeded: 1, accepted: 0, skipped: 0, superseded: 0, failed: 0, poisoned: 0, pending: 0 },
       duplicates: 0,
       missed: 0,
       wrongFinal: 0,
