@@ -30,6 +30,8 @@ export interface ActionMessage {
   throttled?: number;
   /** An earlier attempt may have called Azure before it died: read the machine before acting again. */
   resumed?: true;
+  /** Not an action: the nth look at the machine of a run Azure accepted, to settle it (check-accepted.ts). */
+  check?: number;
 }
 
 /** Queue messages the Functions queue trigger accepts must be base64 (host.json messageEncoding). */
@@ -97,6 +99,7 @@ export function decodeActionMessage(body: unknown): ActionMessage {
     !isOptionalText(m.registration) ||
     !isCount(m.attempt) ||
     !isCount(m.throttled) ||
+    !isCount(m.check) ||
     (m.resumed !== undefined && m.resumed !== true) ||
     (superseded !== undefined &&
       !(

@@ -35,6 +35,7 @@ import {
   startRun,
   supersededNote,
 } from './run-records.js';
+import { checkAccepted, queueCheck } from './check-accepted.js';
 import { historyOf } from './run-history.js';
 import { claimTurn, letGo } from './target-claim.js';
 import { newerDueOccurrence } from './turn.js';
@@ -81,6 +82,7 @@ export async function execute(
   const registered = await deps.store.targets.getWithSchedule(message.targetId);
   if (!registered || !belongsTo(message, registered.target)) return refuseUnregistered(deps, message);
   const { target, schedule, override } = registered;
+  if (message.check !== undefined) return checkAccepted(deps, target, message);
   const history = historyOf(target);
   await recordSuperseded(deps, history, message);
   // People's requests (and an override's own state) act; the schedule, idle stops and enforcement wait it out.
@@ -111,6 +113,8 @@ export async function execute(
     const { outcome, ...extra } = done;
     await finish(deps, run, outcome, extra);
     await letGo(deps, claim.latest);
+    // Azure took the call; its event or, failing that, a later read of the machine settles the run.
+    if (outcome === 'accepted') await queueCheck(deps, message, 1);
     return { outcome, duplicate: false, ...(done.operation ? { operation: done.operation } : {}) };
   } catch (error) {
     // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew.
