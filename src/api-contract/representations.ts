@@ -26,7 +26,14 @@ export function targetJson(target: StoredTarget): Record<string, unknown> {
     createdAt: formatInstant(target.createdAt),
     ...(target.registration ? { registration: target.registration } : {}),
     ...(target.connectUrl ? { connectUrl: target.connectUrl } : {}),
-    links: { self, schedules: `${self}/schedules`, timeline: `${self}/timeline`, runs: `${self}/runs` },
+    links: {
+      self,
+      schedules: `${self}/schedules`,
+      timeline: `${self}/timeline`,
+      runs: `${self}/runs`,
+      override: `${self}/override`,
+      wake: `${self}/wake`,
+    },
   };
 }
 

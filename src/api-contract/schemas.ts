@@ -94,7 +94,7 @@ export const schemas: SchemaRegistry = {
         description: 'This registration of the machine; its run history starts afresh with each one.',
       },
       connectUrl,
-      links: links('self', 'schedules', 'runs', 'timeline'),
+      links: links('self', 'schedules', 'runs', 'timeline', 'override', 'wake'),
     },
     required: ['id', 'resourceId', 'kind', 'name', 'owner', 'createdAt'],
   },

@@ -194,6 +194,28 @@ describe('the dashboard on the local host with the demo fleet', { timeout: 90_00
     await context.close();
   });
 
+  it('overrides the schedule for some hours from its buttons, shows it, ends it, and wakes the machine', async () => {
+    const { context, page, problems } = await open();
+    await showFleet(page);
+    await choose(page, 'vm-ds-berlin');
+    const controls = page.getByRole('group', { name: 'Wake and override' });
+    await controls.getByLabel('Override hours').fill('3');
+    await controls.getByRole('button', { name: 'Keep running' }).click();
+    await controls.getByRole('status').filter({ hasText: 'Schedule suspended: running until' }).waitFor(WAIT);
+    // The override's own start is a run of its own in the history.
+    const run = page.locator('table[aria-label="Runs"] tr', { hasText: 'override' });
+    await run.first().waitFor(WAIT);
+    await controls.getByRole('button', { name: 'End override' }).click();
+    await controls.getByRole('status').filter({ hasText: 'End override requested.' }).waitFor(WAIT);
+    expect(await controls.getByRole('status').innerText()).not.toContain('Schedule suspended');
+    expect(await controls.getByRole('button', { name: 'End override' }).count()).toBe(0);
+    await controls.getByRole('button', { name: 'Wake' }).click();
+    await controls.getByRole('status').filter({ hasText: 'Wake requested.' }).waitFor(WAIT);
+    await page.locator('table[aria-label="Runs"] tr', { hasText: 'wake' }).first().waitFor(WAIT);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('shows an invalid cron expression’s error at its field and will not save it', async () => {
     const { context, page } = await open();
     await showFleet(page);

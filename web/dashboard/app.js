@@ -132,7 +132,7 @@ function TargetDetail({ target, windowsZones, viewer, onChanged }) {
           onChanged();
         }}
       />
-      <${PoolPanel} target=${target} onActed=${() => void refresh()} />
+      <${PoolPanel} target=${target} runs=${detail.runs} onActed=${() => void refresh()} />
     </section>
     <section class="panel" aria-labelledby="week-title">
       <h2 id="week-title">Week</h2>
