@@ -329,7 +329,10 @@ export const operations: ApiOperation[] = [
   ...policyOperations,
 ];
 
-/** `targets/{id}/enforcement`: whether a target's schedule holds against people's starts. */
+/**
+ * `targets/{id}/enforcement`: whether a target's schedule holds against people's starts. Over 60 lines
+ * because it is a table: one declaration per route, read top to bottom.
+ */
 function enforcementOperations(): ApiOperation[] {
   const common = {
     route: 'targets/{id}/enforcement',

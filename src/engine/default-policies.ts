@@ -186,11 +186,40 @@ async function givePolicy(
   target: StoredTarget,
 ): Promise<PolicyApplication> {
   const base = { resourceId: target.resourceId, policy: policy.name, targetId: target.id };
-  const current = await deps.store.schedules.get(target.id);
-  if (!current) return { ...base, outcome: 'not-found', detail: 'the target is being deleted' };
-  if (current.entries.length > 0) return { ...base, outcome: 'has-schedules', detail: 'it has a schedule' };
+  const refused = await writePolicySchedule(deps, policy, target);
+  if (refused) return { ...base, ...refused };
   const now = deps.clock.now();
   const by = `policy:${policy.name}`;
+  const remarks = [
+    `${policy.entries.length} schedule entr${policy.entries.length === 1 ? 'y' : 'ies'}`,
+    ...(await givePolicyControls(deps, policy, target)),
+  ];
+  const detail = `policy '${policy.name}' gave it ${remarks.join(', ')}`;
+  await recordNote(deps.store.runs, {
+    ...historyOf(target),
+    occurrenceAt: now,
+    requestedAction: 'ApplyPolicy',
+    source: 'policy',
+    outcome: 'succeeded',
+    attempts: 1,
+    note: detail,
+    createdAt: now,
+    finishedAt: now,
+    requestedBy: by,
+  });
+  return { ...base, outcome: 'applied', detail };
+}
+
+/** The policy's entries over the empty schedule read; why not, when a person or a delete got there first. */
+async function writePolicySchedule(
+  deps: DefaultPolicyDependencies,
+  policy: Policy,
+  target: StoredTarget,
+): Promise<Pick<PolicyApplication, 'outcome' | 'detail'> | undefined> {
+  const current = await deps.store.schedules.get(target.id);
+  if (!current) return { outcome: 'not-found', detail: 'the target is being deleted' };
+  if (current.entries.length > 0) return { outcome: 'has-schedules', detail: 'it has a schedule' };
+  const now = deps.clock.now();
   try {
     await deps.store.schedules.replace(
       target.id,
@@ -199,19 +228,29 @@ async function givePolicy(
         nextOccurrences: policy.entries.map((entry) => nextOccurrence(entry, now, now)),
         registeredAt: now,
         updatedAt: now,
-        updatedBy: by,
+        updatedBy: `policy:${policy.name}`,
       },
       { ifRevision: current.revision },
     );
+    return undefined;
   } catch (error) {
     if (error instanceof PreconditionFailedError) {
-      return { ...base, outcome: 'has-schedules', detail: 'someone gave it a schedule meanwhile' };
+      return { outcome: 'has-schedules', detail: 'someone gave it a schedule meanwhile' };
     }
-    if (error instanceof NotFoundError)
-      return { ...base, outcome: 'not-found', detail: 'the target was deleted' };
+    if (error instanceof NotFoundError) return { outcome: 'not-found', detail: 'the target was deleted' };
     throw error;
   }
-  const remarks = [`${policy.entries.length} schedule entr${policy.entries.length === 1 ? 'y' : 'ies'}`];
+}
+
+/** The policy's warning (unless the target has its own) and its enforcement; what was given, in words. */
+async function givePolicyControls(
+  deps: DefaultPolicyDependencies,
+  policy: Policy,
+  target: StoredTarget,
+): Promise<string[]> {
+  const remarks: string[] = [];
+  const now = deps.clock.now();
+  const by = `policy:${policy.name}`;
   if (policy.warning && (await deps.store.warnings.get(target.id))?.source !== 'target') {
     await deps.store.warnings.put({
       targetId: target.id,
@@ -227,18 +266,5 @@ async function givePolicy(
     if (deps.setEnforcement) await deps.setEnforcement(target, true);
     remarks.push(deps.setEnforcement ? 'enforcement on' : 'enforcement asked for but not available here');
   }
-  const detail = `policy '${policy.name}' gave it ${remarks.join(', ')}`;
-  await recordNote(deps.store.runs, {
-    ...historyOf(target),
-    occurrenceAt: now,
-    requestedAction: 'ApplyPolicy',
-    source: 'policy',
-    outcome: 'succeeded',
-    attempts: 1,
-    note: detail,
-    createdAt: now,
-    finishedAt: now,
-    requestedBy: by,
-  });
-  return { ...base, outcome: 'applied', detail };
+  return remarks;
 }
