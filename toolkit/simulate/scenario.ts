@@ -18,6 +18,24 @@ export interface ScenarioTarget {
   pool?: unknown;
   /** A single machine's idle policy, as `PUT /api/targets/{id}/idle` takes it. */
   idle?: unknown;
+  /** Whether its schedule holds against people's starts, as `PUT /api/targets/{id}/enforcement` takes it. */
+  enforcement?: unknown;
+  /** A warning before each scheduled stop, as `PUT /api/targets/{id}/warning` takes it. */
+  warning?: unknown;
+}
+
+/** Someone else starting the machine (in the portal, say) at `at`: Azure raises the event as theirs. */
+export interface ScenarioManualStart {
+  resourceId: string;
+  at: number;
+  principal: string;
+}
+
+/** Someone deleting the machine at `at`. */
+export interface ScenarioDelete {
+  resourceId: string;
+  at: number;
+  principal: string;
 }
 
 /** People working on a machine: `sessions` sessions open from `from` to `to`. */
@@ -46,6 +64,8 @@ export interface ScenarioFaults {
   error: number;
   /** Share of invocations in which the function host dies mid-way (the message is redelivered). */
   crash: number;
+  /** Share of warning webhook posts answered 500. */
+  webhook: number;
   outages: Outage[];
 }
 
@@ -57,6 +77,8 @@ export interface Scenario {
   faults: ScenarioFaults;
   activity: ScenarioActivity[];
   connects: ScenarioConnect[];
+  manualStarts: ScenarioManualStart[];
+  deletes: ScenarioDelete[];
   /** Seed for every random choice, so a run can be repeated exactly. */
   seed: number;
 }
@@ -109,7 +131,11 @@ function rate(value: unknown, pointer: string): number {
  */
 export function parseScenario(raw: unknown): Scenario {
   const doc = object(raw, '');
-  allowOnly(doc, ['from', 'to', 'fleet', 'targets', 'faults', 'seed', 'activity', 'connects'], '');
+  allowOnly(
+    doc,
+    ['from', 'to', 'fleet', 'targets', 'faults', 'seed', 'activity', 'connects', 'manualStarts', 'deletes'],
+    '',
+  );
   const from = instant(doc.from, '/from');
   const to = instant(doc.to, '/to');
   if (to <= from) throw new ScenarioError('/to', 'must be after from');
@@ -130,7 +156,36 @@ export function parseScenario(raw: unknown): Scenario {
   const connects = list(doc.connects, '/connects').map((item, i) =>
     parseConnect(item, `/connects/${i}`, seen),
   );
-  return { from, to, fleet, targets, faults: parseFaults(doc.faults), seed, activity, connects };
+  const manualStarts = list(doc.manualStarts, '/manualStarts').map((item, i) =>
+    parsePersonAt(item, `/manualStarts/${i}`, seen),
+  );
+  const deletes = list(doc.deletes, '/deletes').map((item, i) => parsePersonAt(item, `/deletes/${i}`, seen));
+  return {
+    from,
+    to,
+    fleet,
+    targets,
+    faults: parseFaults(doc.faults),
+    seed,
+    activity,
+    connects,
+    manualStarts,
+    deletes,
+  };
+}
+
+/** `{resourceId, at, principal}`: someone acting on a machine of the fleet (principal defaults to `someone`). */
+function parsePersonAt(item: unknown, pointer: string, fleet: ReadonlySet<string>): ScenarioManualStart {
+  const step = object(item, pointer);
+  allowOnly(step, ['resourceId', 'at', 'principal'], pointer);
+  const principal = step.principal ?? 'someone';
+  if (typeof principal !== 'string' || principal.length === 0 || principal.length > 128)
+    throw new ScenarioError(`${pointer}/principal`, 'must be a name of 1 to 128 characters');
+  return {
+    resourceId: inFleet(step.resourceId, `${pointer}/resourceId`, fleet),
+    at: instant(step.at, `${pointer}/at`),
+    principal,
+  };
 }
 
 function list(value: unknown, pointer: string): unknown[] {
@@ -199,7 +254,7 @@ function parseTarget(
 ): ScenarioTarget {
   const pointer = `/targets/${index}`;
   const target = object(item, pointer);
-  allowOnly(target, ['resourceId', 'schedules', 'pool', 'idle'], pointer);
+  allowOnly(target, ['resourceId', 'schedules', 'pool', 'idle', 'enforcement', 'warning'], pointer);
   const resourceId = resourceIdOf(target.resourceId, `${pointer}/resourceId`);
   if (!fleet.has(resourceId.toLowerCase()))
     throw new ScenarioError(`${pointer}/resourceId`, 'is not in the fleet');
@@ -220,12 +275,14 @@ function parseTarget(
     schedules: target.schedules,
     ...(target.pool !== undefined ? { pool: target.pool } : {}),
     ...(target.idle !== undefined ? { idle: target.idle } : {}),
+    ...(target.enforcement !== undefined ? { enforcement: target.enforcement } : {}),
+    ...(target.warning !== undefined ? { warning: target.warning } : {}),
   };
 }
 
 function parseFaults(raw: unknown): ScenarioFaults {
   const faults = raw === undefined ? {} : object(raw, '/faults');
-  allowOnly(faults, ['throttle', 'error', 'crash', 'outages'], '/faults');
+  allowOnly(faults, ['throttle', 'error', 'crash', 'webhook', 'outages'], '/faults');
   const outagesRaw = faults.outages ?? [];
   if (!Array.isArray(outagesRaw))
     throw new ScenarioError('/faults/outages', 'must be an array of {from, to}');
@@ -241,6 +298,7 @@ function parseFaults(raw: unknown): ScenarioFaults {
     throttle: rate(faults.throttle, '/faults/throttle'),
     error: rate(faults.error, '/faults/error'),
     crash: rate(faults.crash, '/faults/crash'),
+    webhook: rate(faults.webhook, '/faults/webhook'),
     outages,
   };
 }

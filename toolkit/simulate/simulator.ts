@@ -28,10 +28,10 @@ import {
 } from '../../src/schedule/index.js';
 import { StorageActionQueue, StoragePoolQueue } from '../../src/queue/storage-action-queue.js';
 import { provisionStorage } from '../../src/store/index.js';
-import type { RunOutcome } from '../../src/store/ports.js';
 import { parseResourceId } from '../../src/targets/resource-id.js';
-import { historyOf } from '../../src/engine/run-history.js';
 import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
+import { countMissed, countRuns, forgotten, readHistories, untilDeleted } from './histories.js';
+import { hasPeople, People, putControls, warningMinutes, type PeopleReport } from './people.js';
 import { hasPools, PoolDriver, type PoolReport } from './pool-driver.js';
 import { ScenarioError, type Scenario } from './scenario.js';
 import { VirtualDelayQueue, VirtualPoolQueue } from './virtual-queue.js';
@@ -74,6 +74,8 @@ export interface SimulationResult {
   staleActions: number;
   /** Per pool or idle machine: what it used against always-on and the oracle, and what its users felt. */
   pools?: PoolReport[];
+  /** With people's starts, deletes or warnings in the scenario: what they did and what came of it. */
+  people?: PeopleReport;
 }
 
 export interface SimulationOptions {
@@ -199,6 +201,8 @@ interface Pipeline {
   pools?: { queue: VirtualPoolQueue; round: DefinitionOf<'timer'>; poller: QueuePoller; driver: PoolDriver };
   /** Action calls seen so far (the emulator's request log is emptied every minute). */
   calls: SimulationCall[];
+  people: People;
+  warn: DefinitionOf<'timer'>;
 }
 
 /**
@@ -222,25 +226,21 @@ export async function simulate(
     if (options.stats) options.stats.hostCrashes = gateway.crashes;
     const final = scenario.fleet.map((m) => finalState(emulator, m.resourceId));
     collectCalls(pipeline);
-    const scaled = new Set(
-      scenario.targets
-        .filter((t) => t.pool !== undefined || t.idle !== undefined)
-        .map((t) => t.resourceId.toLowerCase()),
-    );
+    const histories = await readHistories(deps, targetIds);
+    // A deleted machine has nothing left to do after its delete.
+    const alive = planned.map((p) => untilDeleted(p, pipeline.people.deletedAt(p.resourceId)));
     return {
       calls: sortCalls(pipeline.calls),
       final,
-      runs: await countRuns(deps, [...targetIds.values()]),
+      runs: countRuns([...histories.values()].flat()),
       duplicates: [...gateway.actionsPerOccurrence.values()].filter((n) => n > 1).length,
-      missed: await countMissed(deps, planned, targetIds),
-      // A pool or machine with a scaling policy follows its sessions, not only its schedule: judged in `pools`.
-      wrongFinal: countWrongFinal(
-        scenario,
-        planned.filter((p) => !scaled.has(p.resourceId.toLowerCase())),
-        final,
-      ),
+      missed: countMissed(alive, histories),
+      wrongFinal: countWrongFinal(scenario, judgedFinal(scenario, alive), final),
       staleActions: gateway.staleActions,
       ...(pipeline.pools ? { pools: pipeline.pools.driver.report() } : {}),
+      ...(hasPeople(scenario)
+        ? { people: pipeline.people.report(histories, forgotten(scenario, targetIds, histories)) }
+        : {}),
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -264,6 +264,7 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
   });
   stops.push(() => emulator.close());
   addFleet(emulator, scenario);
+  const people = new People(scenario, emulator);
 
   const config = readConfig({
     AzureWebJobsStorage: azurite.connectionString,
@@ -271,6 +272,8 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     SCHEDULER_IDENTITY_IDS: SCHEDULER_IDENTITY,
     // The scenario's people may act on its machines: the simulation is about what the scheduler does.
     SCHEDULER_PERMISSION_CHECK: 'off',
+    SCHEDULER_WARNING_SIGNING_KEY: people.signingKey,
+    SCHEDULER_PUBLIC_URL: 'http://localhost:7071',
   });
   const base = createDependencies(config, { clock });
   const actions = new VirtualDelayQueue(
@@ -296,10 +299,19 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     new StoragePoolQueue(base.storage.queueService, base.storage.names.queues.pools),
     clock,
   );
-  const deps = createDependencies(config, { clock, gateway, actions, pools: poolQueue });
+  const deps = createDependencies(config, {
+    clock,
+    gateway,
+    actions,
+    pools: poolQueue,
+    webhooks: people.webhooks,
+    // Retries of a webhook wait on the virtual clock's terms: not at all.
+    warnOptions: { sleep: () => Promise.resolve() },
+  });
   await provisionStorage(deps.storage);
   const registry = createFunctionRegistry(deps);
   const targetIds = await register(registry, scenario);
+  await putControls((name, init) => callHttp(registry, name, init), scenario, targetIds);
   const pools = hasPools(scenario)
     ? await poolSide(registry, scenario, emulator, poolQueue, deps, targetIds)
     : undefined;
@@ -308,8 +320,13 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     (d): d is DefinitionOf<'queue'> => hasTrigger(d, 'queue') && d.name === 'execute',
   );
   const resourceEvents = registry.find((d): d is DefinitionOf<'eventGrid'> => hasTrigger(d, 'eventGrid'));
-  if (!tick || !execute || !resourceEvents) {
-    throw new Error('simulate: the registry has no tick, execute or resourceEvents function');
+  const warn = registry.find(
+    (d): d is DefinitionOf<'timer'> => hasTrigger(d, 'timer') && d.name === 'warnBeforeStops',
+  );
+  if (!tick || !execute || !resourceEvents || !warn) {
+    throw new Error(
+      'simulate: the registry has no tick, execute, resourceEvents or warnBeforeStops function',
+    );
   }
   const poller = new QueuePoller({
     service: deps.storage.queueService,
@@ -331,6 +348,8 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     poller,
     targetIds,
     calls: [],
+    people,
+    warn,
     ...(pools ? { pools } : {}),
   };
 }
@@ -392,7 +411,7 @@ async function runMinutes(
   planned: Planned[],
   options: SimulationOptions,
 ): Promise<void> {
-  const { clock, emulator, actions, tick, poller, pools } = pipeline;
+  const { clock, emulator, actions, tick, poller, pools, people, warn } = pipeline;
   const inOutage = (t: number) => scenario.faults.outages.some((o) => t >= o.from && t < o.to);
   const release = async () => {
     await actions.release();
@@ -406,7 +425,10 @@ async function runMinutes(
       await release();
     }
   };
-  const busy = busyMinutes(scenario, planned);
+  const busy = busyMinutes(scenario, planned, [
+    ...people.minutes(TRANSITION_MS),
+    ...warningMinutes(scenario, planned),
+  ]);
   const span = Math.max(1, scenario.to - scenario.from);
   let t = Math.floor(scenario.from / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
   while (t <= scenario.to) {
@@ -414,10 +436,12 @@ async function runMinutes(
     emulator.settle();
     options.onProgress?.((t - scenario.from) / span);
     if (!inOutage(t)) {
+      people.act(t);
       await deliverEvents(pipeline);
       if (pools) await pools.driver.beforeRound(t);
       await release();
       await invokeTimer(tick, () => undefined, t, t);
+      await invokeTimer(warn, () => undefined, t, t);
       if (pools) await invokeTimer(pools.round, () => undefined, t, t);
       await release();
       await drain();
@@ -536,54 +560,13 @@ function finalState(emulator: ArmEmulator, resourceId: string): SimulationResult
   };
 }
 
-async function allRuns(deps: ReturnType<typeof createDependencies>, targetId: string) {
-  const target = await deps.store.targets.get(targetId);
-  if (!target) return [];
-  const runs = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await deps.store.runs.list(historyOf(target), {
-      maxPageSize: 1000,
-      ...(continuationToken ? { continuationToken } : {}),
-    });
-    runs.push(...page.items);
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
-  return runs;
-}
-
-async function countRuns(
-  deps: ReturnType<typeof createDependencies>,
-  targetIds: string[],
-): Promise<SimulationResult['runs']> {
-  const counts: Record<RunOutcome, number> = {
-    pending: 0,
-    accepted: 0,
-    overridden: 0,
-    observed: 0,
-    succeeded: 0,
-    'skipped-already-there': 0,
-    superseded: 0,
-    failed: 0,
-    poisoned: 0,
-  };
-  for (const id of targetIds) for (const run of await allRuns(deps, id)) counts[run.outcome]++;
-  return {
-    accepted: counts.accepted,
-    succeeded: counts.succeeded,
-    skipped: counts['skipped-already-there'],
-    superseded: counts.superseded,
-    failed: counts.failed,
-    poisoned: counts.poisoned,
-    pending: counts.pending,
-  };
-}
-
 /** Each target's schedule and its occurrences in (from, to], read once from the scenario. */
-interface Planned {
+export interface Planned {
   resourceId: string;
   entries: ScheduleEntry[];
   occurrences: Set<number>;
+  /** Deleted during the simulation: what fell due after is not the scheduler's to do. */
+  deleted?: boolean;
 }
 
 /** Registration has already accepted every schedule, so validating them here cannot fail. */
@@ -597,21 +580,6 @@ function planScenario(scenario: Scenario): Planned[] {
     }
     return { resourceId: target.resourceId, entries, occurrences: due };
   });
-}
-
-/** Occurrences in (from, to] that have no run row: computed from the schedules, not from the pipeline. */
-async function countMissed(
-  deps: ReturnType<typeof createDependencies>,
-  planned: Planned[],
-  targetIds: Map<string, string>,
-): Promise<number> {
-  let missed = 0;
-  for (const target of planned) {
-    const id = targetIds.get(target.resourceId.toLowerCase())!;
-    const recorded = new Set((await allRuns(deps, id)).map((r) => r.occurrenceAt));
-    for (const at of target.occurrences) if (!recorded.has(at)) missed++;
-  }
-  return missed;
 }
 
 /** Whether a final state is the desired one, or on its way there. */
@@ -636,9 +604,28 @@ function countWrongFinal(scenario: Scenario, planned: Planned[], final: Simulati
   return wrong;
 }
 
+/**
+ * The targets whose final state is the scheduler's to answer for: not a pool or machine with a scaling
+ * policy (it follows its sessions: judged in `pools`), not a deleted one, and not one someone else started
+ * after its last occurrence without enforcement (then running is that person's doing).
+ */
+function judgedFinal(scenario: Scenario, planned: Planned[]): Planned[] {
+  const ids = (keep: (t: Scenario['targets'][number]) => boolean) =>
+    new Set(scenario.targets.filter(keep).map((t) => t.resourceId.toLowerCase()));
+  const scaled = ids((t) => t.pool !== undefined || t.idle !== undefined);
+  const enforced = ids((t) => (t.enforcement as { enforce?: unknown } | undefined)?.enforce === true);
+  return planned.filter((p) => {
+    const id = p.resourceId.toLowerCase();
+    if (scaled.has(id) || p.deleted) return false;
+    const last = lastOccurrence(p.entries, scenario.to, scenario.from)?.at ?? scenario.from;
+    const startedSince = scenario.manualStarts.some((m) => m.resourceId.toLowerCase() === id && m.at > last);
+    return enforced.has(id) || !startedSince;
+  });
+}
+
 /** The minutes a tick must run in: every occurrence of every schedule, and the end of every outage. */
-function busyMinutes(scenario: Scenario, planned: Planned[]): { after(t: number): number } {
-  const minutes = new Set<number>();
+function busyMinutes(scenario: Scenario, planned: Planned[], also: number[]): { after(t: number): number } {
+  const minutes = new Set<number>(also);
   for (const target of planned) {
     for (const at of target.occurrences) minutes.add(Math.ceil(at / MINUTE_MS) * MINUTE_MS);
   }
