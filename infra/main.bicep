@@ -108,6 +108,9 @@ param warningSigningKey string = ''
 @description('Not meant to be set: the key used when warningSigningKey is empty.')
 param generatedWarningSigningKey string = base64('${newGuid()}${newGuid()}')
 
+@description('Deliver Azure\'s resource events in each scope resource group to the app (SCHEDULER_SUBSCRIBE_RESOURCE_EVENTS). Event Grid checks the function when subscribing, so this waits until the app is deployed: azure.yaml\'s postdeploy hook turns it on after the first deployment and provisions again.')
+param subscribeResourceEvents bool = false
+
 var authEnabled = !empty(authClientId)
 
 // Lists arrive from azd as strings (comma-separated, or a JSON array): azd passes real arrays only from 1.23.4 on.
@@ -251,6 +254,17 @@ module schedulerRoleAssignments './app/scheduler-role-assignment.bicep' = [
     params: {
       roleDefinitionName: schedulerRole.outputs.roleDefinitionName
       principalId: identity.outputs.principalId
+    }
+  }
+]
+
+module resourceEvents './app/resource-events.bicep' = [
+  for groupId in (subscribeResourceEvents ? scheduleScopeResourceGroupIds : []): {
+    name: 'compute-scheduler-events-${uniqueString(toLower(groupId), resourceToken)}'
+    scope: resourceGroup(split(groupId, '/')[2], split(groupId, '/')[4])
+    params: {
+      functionAppId: api.outputs.id
+      tags: tags
     }
   }
 ]

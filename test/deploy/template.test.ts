@@ -3,7 +3,12 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readResourceEvent } from '../../src/engine/resource-event.js';
+import { RESOURCE_EVENTS_FUNCTION } from '../../src/functions/resource-events.js';
 import { nodesOfType, parameters, parseBicep, propertiesUnder, stringValue, variable } from './bicep.js';
+
+const VM =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -72,5 +77,47 @@ describe('.funcignore', () => {
     // `*.ts` style globs match any file of that kind on purpose; anything else names a path and starts with '/'.
     expect(patterns.filter((p) => !p.startsWith('/') && !/^\*\.[\w.]+$/.test(p))).toEqual([]);
     expect(patterns).toContain('/dist-azure');
+  });
+});
+
+describe('resource events in Azure (infra/app/resource-events.bicep)', () => {
+  it('subscribes the Event Grid function by its registered name to every event kind it reacts to', async () => {
+    const events = await parseBicep('infra/app/resource-events.bicep');
+    const declared = parameters(events);
+    expect(declared.get('functionName')?.defaultText).toBe(`'${RESOURCE_EVENTS_FUNCTION}'`);
+    const filter = propertiesUnder(events, 'filter').get('includedEventTypes');
+    const types = nodesOfType(filter!, 'string').map((n) => stringValue(n));
+    // Each one is a type the function parses (not ignored), and together they cover what it reacts to.
+    for (const type of types) {
+      const read = readResourceEvent({
+        id: 'e',
+        eventType: type,
+        subject: VM,
+        eventTime: '2026-11-26T00:00:00Z',
+        data: { operationName: 'Microsoft.Compute/virtualMachines/start/action' },
+      });
+      expect(read.kind, type).toBe('event');
+    }
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'Microsoft.Resources.ResourceWriteSuccess',
+        'Microsoft.Resources.ResourceDeleteSuccess',
+        'Microsoft.Resources.ResourceActionSuccess',
+        'Microsoft.Resources.ResourceActionFailure',
+      ]),
+    );
+  });
+
+  it('is made for each scope group once the app is deployed, and the postdeploy hook asks for it', async () => {
+    const main = await parseBicep('infra/main.bicep');
+    const module = nodesOfType(main, 'module_declaration').find((m) =>
+      m.text.includes("'./app/resource-events.bicep'"),
+    );
+    expect(module?.text).toContain('subscribeResourceEvents ? scheduleScopeResourceGroupIds : []');
+    expect(parameters(main).get('subscribeResourceEvents')?.defaultText).toBe('false');
+    const hooks = read('azure.yaml');
+    expect(hooks).toMatch(
+      /postdeploy:[\s\S]*azd env set SCHEDULER_SUBSCRIBE_RESOURCE_EVENTS true && azd provision/,
+    );
   });
 });
