@@ -123,7 +123,9 @@ function demoSchedulesFrom(
     },
     {
       resourceId: demoFleet.pool,
-      computeStartStop: [...workday('UTC'), soon('Stop', 'UTC', 2), soon('Start', 'UTC', 4)],
+      // No Start window: with its pool policy (toolkit/demo-pool.ts) the pool's floor stays at zero, so it
+      // scales to zero when idle and wakes for whoever is waiting. The stops bring it down if anyone is left.
+      computeStartStop: [workday('UTC')[1]!, soon('Stop', 'UTC', 2)],
     },
     {
       resourceId: demoFleet.computeInstance,

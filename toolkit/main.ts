@@ -10,9 +10,11 @@ import { readConfig } from '../src/config.js';
 import { ensureErrorType } from '../src/errors.js';
 import { startTelemetry } from '../src/telemetry/setup.js';
 import { RESOURCE_EVENTS_FUNCTION } from '../src/functions/resource-events.js';
-import { emulatorCredential, startArmEmulator } from './arm-emulator/index.js';
+import { targetIdFor } from '../src/store/keys.js';
+import { emulatorCredential, startArmEmulator, type ArmEmulator } from './arm-emulator/index.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { addDemoFleet, demoFleet, registerDemo } from './demo.js';
+import { startDemoPool } from './demo-pool.js';
 import { DEFAULT_PORT, startLocalHost, type LocalHost } from './local-host/host.js';
 import { localPermissionCheck, readLocalRoleAssignments } from './local-host/permissions.js';
 import { readLocalPrincipal } from './local-host/principal.js';
@@ -49,6 +51,7 @@ interface Running {
   host: LocalHost;
   azurite: RunningAzurite | undefined;
   emulatorUrl: string;
+  emulator: ArmEmulator;
   useDemo: boolean;
   principal: ReturnType<typeof readLocalPrincipal>;
 }
@@ -109,7 +112,7 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
   stops.push(() => host.close());
   // The emulator's resource events go to the Event Grid function, as a system topic's subscription would.
   emulator.setEventGridWebhook(`${host.eventGridUrl}?functionName=${RESOURCE_EVENTS_FUNCTION}`);
-  return { host, azurite, emulatorUrl: emulator.url, useDemo, principal };
+  return { host, azurite, emulatorUrl: emulator.url, emulator, useDemo, principal };
 }
 
 function printBanner({ host, azurite, emulatorUrl, useDemo, principal }: Running, demoIds: string[]): void {
@@ -127,6 +130,11 @@ Press Ctrl-C to stop.`);
   if (demoIds.length > 0) {
     console.log('\nDemo targets (their schedules stop and start them within the next five minutes):');
     for (const id of demoIds) console.log(`  ${host.baseUrl}/targets/${id}/runs`);
+    console.log(
+      '\nThe demo pool (vmss-team-pool) has three people on it for four minutes: it scales to zero three idle\n' +
+        'minutes later, and wakes when someone comes back at minute twelve. Watch it at /api/targets/' +
+        `${targetIdFor(demoFleet.pool)}/runs or on the dashboard.`,
+    );
   }
 }
 
@@ -136,6 +144,20 @@ async function main(): Promise<void> {
   try {
     const running = await startAll({ ...process.env }, stops);
     const demoIds = running.useDemo ? await registerDemo(running.host.baseUrl, Date.now()) : [];
+    if (running.useDemo) {
+      // The demo pool is a show, not the product: if it cannot start, say so and run on.
+      const pool = await startDemoPool(
+        running.host.baseUrl,
+        running.emulator,
+        targetIdFor(demoFleet.pool),
+        Date.now(),
+        (line) => console.error(line),
+      ).catch((error: unknown) => {
+        console.error(`demo pool not started: ${ensureErrorType(error).message}`);
+        return undefined;
+      });
+      if (pool) stops.push(() => Promise.resolve(pool.stop()));
+    }
     printBanner(running, demoIds);
   } catch (error) {
     console.error(`compute-scheduler: ${ensureErrorType(error).message}`);
