@@ -1,12 +1,17 @@
 // Which instances a pool has, for refusing activity reports about instances it does not have. Reporters post
-// every minute from every instance, so the pool is read at most once a minute (per host), not per report.
+// every minute from every instance, so the pool is not read per report: a list is trusted for ten minutes
+// while every id reported is on it, and read again sooner only for an id it lacks (a new instance). The
+// reconciler reads the pool each minute anyway; these reads come on top, within ARM's read budget.
 
 import type { Clock } from '../clock.js';
 import type { PoolGateway } from '../compute/pool-gateway.js';
 import type { StoredTarget } from '../store/ports.js';
 
-/** How long a pool's instance list is trusted. */
-const FRESH_FOR_MS = 60_000;
+/**
+ * How long a pool's instance list is trusted while every reported id is on it. An instance deleted since is
+ * then still taken for a while: harmless, as the reconciler looks only at the instances the pool has.
+ */
+const FRESH_FOR_MS = 10 * 60_000;
 /** An id not on a list this young is unknown; on an older one, the pool is read again first (it may be new). */
 const REREAD_AFTER_MS = 10_000;
 

@@ -53,6 +53,8 @@ interface Watched {
   /** The last minute anyone had a session or connected. */
   lastActiveAt: number;
   idleAboveFloorMinutes: number;
+  /** The last minute counted in idleAboveFloorMinutes: the driver looks several times a minute. */
+  lastIdleMinute: number;
   reads: number;
   writes: number;
 }
@@ -141,8 +143,11 @@ export class PoolDriver {
         connects: this.connects.filter((c) => c.resourceId.toLowerCase() === key),
         waitingConnects: [],
         connectLatencies: [],
-        lastActiveAt: -Infinity,
+        // Watching starts with the policy: like the reconciler, the driver gives a pool nobody has used yet
+        // idleMinutes from then before calling it idle.
+        lastActiveAt: this.scenario.from,
         idleAboveFloorMinutes: 0,
+        lastIdleMinute: -Infinity,
         reads: 0,
         writes: 0,
       });
@@ -196,10 +201,20 @@ export class PoolDriver {
         delete w.waitingSince;
       }
       if (w.kind === 'pool') {
-        const floor = w.floors[Math.floor((t - this.scenario.from) / MINUTE_MS)] ?? 0;
+        // A floor that just dropped (a scheduled Stop) is followed by the round later in that minute: the
+        // pool gets that minute before it counts as above its floor.
+        const index = Math.floor((t - this.scenario.from) / MINUTE_MS);
+        const floor = Math.max(w.floors[index] ?? 0, w.floors[index - 1] ?? 0);
         const idleFor = t - w.lastActiveAt;
-        if (idleFor > (w.policy.idleMinutes + 2) * MINUTE_MS && serving.length > floor)
+        const minute = Math.floor(t / MINUTE_MS);
+        if (
+          idleFor > (w.policy.idleMinutes + 2) * MINUTE_MS &&
+          serving.length > floor &&
+          minute !== w.lastIdleMinute
+        ) {
           w.idleAboveFloorMinutes++;
+          w.lastIdleMinute = minute;
+        }
       }
     }
   }

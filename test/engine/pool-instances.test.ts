@@ -1,0 +1,61 @@
+// The API's list of a pool's instances: read once for many reports, again for an id it lacks.
+
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import type { PoolView } from '../../src/compute/pool-gateway.js';
+import { KnownPoolInstances } from '../../src/engine/pool-instances.js';
+import type { StoredTarget } from '../../src/store/ports.js';
+
+const target = {
+  id: 'p1',
+  resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/pool',
+  kind: 'pool',
+} as StoredTarget;
+
+function pool(ids: string[]) {
+  const gateway = {
+    reads: 0,
+    ids,
+    readPool(): Promise<PoolView> {
+      gateway.reads++;
+      const instances = gateway.ids.map((instanceId) => ({
+        instanceId,
+        power: 'running' as const,
+        deleting: false,
+        protectedFromScaleIn: false,
+      }));
+      return Promise.resolve({ capacity: instances.length, instances, tags: {}, armReads: 2 });
+    },
+  };
+  return gateway;
+}
+
+describe('the instances a pool is known to have', () => {
+  it('reads the pool once for a reporter posting every minute about the instances it has', async () => {
+    const gateway = pool(['0', '1']);
+    const clock = new ManualClock('2026-11-26T10:00:00Z');
+    const known = new KnownPoolInstances(gateway, clock);
+    for (let minute = 0; minute < 10; minute++) {
+      expect(await known.unknown(target, ['0', '1'])).toEqual([]);
+      clock.advance(60_000);
+    }
+    expect(gateway.reads).toBe(1);
+    // Ten minutes on, the list is read again.
+    await known.unknown(target, ['0']);
+    expect(gateway.reads).toBe(2);
+  });
+
+  it('reads again for an id it lacks (a new instance), but not twice within ten seconds', async () => {
+    const gateway = pool(['0']);
+    const clock = new ManualClock('2026-11-26T10:00:00Z');
+    const known = new KnownPoolInstances(gateway, clock);
+    await known.unknown(target, ['0']);
+    clock.advance(5_000);
+    expect(await known.unknown(target, ['7'])).toEqual(['7']);
+    expect(gateway.reads).toBe(1);
+    gateway.ids = ['0', '7'];
+    clock.advance(30_000);
+    expect(await known.unknown(target, ['7'])).toEqual([]);
+    expect(gateway.reads).toBe(2);
+  });
+});
