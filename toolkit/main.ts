@@ -130,10 +130,11 @@ Press Ctrl-C to stop.`);
   if (demoIds.length > 0) {
     console.log('\nDemo targets (their schedules stop and start them within the next five minutes):');
     for (const id of demoIds) console.log(`  ${host.baseUrl}/targets/${id}/runs`);
+    const pool = `${host.baseUrl}/targets/${targetIdFor(demoFleet.pool)}`;
     console.log(
       '\nThe demo pool (vmss-team-pool) has three people on it for four minutes: it scales to zero three idle\n' +
-        'minutes later, and wakes when someone comes back at minute twelve. Watch it at /api/targets/' +
-        `${targetIdFor(demoFleet.pool)}/runs or on the dashboard.`,
+        'minutes later and wakes when someone comes back at minute twelve, or when you open its connect link:\n' +
+        `  ${pool}/connect\n  ${pool}/runs`,
     );
   }
 }
