@@ -2,6 +2,7 @@
 // desired state, plus the occurrences coalesced away so that each still gets its run row.
 
 import { SchedulerError } from '../errors.js';
+import type { Target } from '../store/ports.js';
 import type { TargetKind } from '../targets/resource-id.js';
 
 export type RequestedAction = 'Start' | 'Stop' | 'Restart';
@@ -34,6 +35,30 @@ export interface ActionMessage {
   check?: number;
 }
 
+/**
+ * The message asking for `action` on `target` at `occurrenceAt`, outside the tick's plan: a person's
+ * request, an override's end, an enforcement stop. It names the target's registration so that a target
+ * deleted and registered again meanwhile is not acted on for a request made to its former self.
+ */
+export function actionMessageFor(
+  target: Pick<Target, 'id' | 'resourceId' | 'kind' | 'registration'>,
+  action: RequestedAction,
+  occurrenceAt: number,
+  origin: { source: ActionSource; requestedBy?: string },
+): ActionMessage {
+  return {
+    v: 1,
+    targetId: target.id,
+    resourceId: target.resourceId,
+    kind: target.kind,
+    action,
+    occurrenceAt,
+    source: origin.source,
+    ...(origin.requestedBy !== undefined ? { requestedBy: origin.requestedBy } : {}),
+    ...(target.registration ? { registration: target.registration } : {}),
+  };
+}
+
 /** Queue messages the Functions queue trigger accepts must be base64 (host.json messageEncoding). */
 export function encodeActionMessage(message: ActionMessage): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
@@ -61,17 +86,20 @@ export class MalformedMessageError extends SchedulerError {
   }
 }
 
-const isInstant = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/** A UTC instant in ms as our messages carry it: a whole, non-negative number. */
+export const isInstant = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isCount = (v: unknown) =>
   v === undefined || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
 const isOptionalText = (v: unknown) => v === undefined || typeof v === 'string';
 
 /**
- * The queue trigger hands handlers the decoded body: a parsed object when it was JSON, or a string.
- * Accept both, and base64 too, so messages from other senders and the local host read the same.
- * Throws MalformedMessageError for anything that is not an action message of ours.
+ * The object a queue message carries, whichever way the trigger handed it over: already parsed, a JSON
+ * string, or base64 JSON (what other senders and the local host put on the queue). Every queue of ours
+ * reads its body through this, so the encodings it accepts cannot drift apart between them.
+ * @throws MalformedMessageError when it is not JSON or not an object
  */
-export function decodeActionMessage(body: unknown): ActionMessage {
+export function readQueueBody(body: unknown): Record<string, unknown> {
   let value = body;
   if (typeof value === 'string') {
     const text = value.trim().startsWith('{') ? value : Buffer.from(value, 'base64').toString('utf8');
@@ -82,7 +110,16 @@ export function decodeActionMessage(body: unknown): ActionMessage {
     }
   }
   if (typeof value !== 'object' || value === null) throw new MalformedMessageError('not an object');
-  const m = value as Record<string, unknown>;
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The queue trigger hands handlers the decoded body: a parsed object when it was JSON, or a string.
+ * Accept both, and base64 too, so messages from other senders and the local host read the same.
+ * Throws MalformedMessageError for anything that is not an action message of ours.
+ */
+export function decodeActionMessage(body: unknown): ActionMessage {
+  const m = readQueueBody(body);
   const superseded = m.superseded;
   if (
     m.v !== 1 ||

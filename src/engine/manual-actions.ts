@@ -1,11 +1,9 @@
 // Manual actions: a person asks for start, stop or restart now, and it goes through the same queue and run
 // rows as scheduled ones. Reading what happened is `run-history.ts`.
 
-import { assertCanActOn } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
-import { ConflictError, isWriteRace, NotFoundError } from '../errors.js';
-import { isTargetId } from '../store/keys.js';
+import { ConflictError, isWriteRace } from '../errors.js';
 import type {
   HistoryRef,
   RunRepository,
@@ -13,8 +11,9 @@ import type {
   StoredTarget,
   TargetRepository,
 } from '../store/ports.js';
-import type { ActionMessage, ActionSource, RequestedAction } from './action-message.js';
+import { actionMessageFor, type ActionSource, type RequestedAction } from './action-message.js';
 import type { ActionQueue } from './ports.js';
+import { getTarget } from './register-targets.js';
 import { historyOf } from './run-history.js';
 import { closeRun } from './run-records.js';
 
@@ -30,17 +29,6 @@ export interface AcceptedAction {
   /** The run's occurrence: with the target, its id. */
   occurrenceAt: number;
   action: RequestedAction;
-}
-
-async function targetFor(
-  deps: Pick<ManualActionDependencies, 'targets'>,
-  principal: Principal,
-  targetId: string,
-) {
-  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
-  if (!target) throw new NotFoundError(`There is no target ${targetId}.`);
-  assertCanActOn(principal, target);
-  return target;
 }
 
 const MINUTE_MS = 60_000;
@@ -62,7 +50,7 @@ export async function requestAction(
   targetId: string,
   action: RequestedAction,
 ): Promise<AcceptedAction> {
-  const target = await targetFor(deps, principal, targetId);
+  const target = await getTarget(deps, principal, targetId, `There is no target ${targetId}.`);
   return queueRequest(deps, target, action, { source: 'manual', requestedBy: principal.id });
 }
 
@@ -90,17 +78,7 @@ export async function queueRequest(
   const latest = await deps.runs.getLatest(history);
   // Record the run first, so the caller can follow it at once; the executor adopts the pending row.
   const occurrenceAt = await recordAtFreeInstant(deps, history, action, origin, latest?.latestAt);
-  const message: ActionMessage = {
-    v: 1,
-    targetId: target.id,
-    resourceId: target.resourceId,
-    kind: target.kind,
-    action,
-    occurrenceAt,
-    source: origin.source,
-    requestedBy: origin.requestedBy,
-    ...(target.registration ? { registration: target.registration } : {}),
-  };
+  const message = actionMessageFor(target, action, occurrenceAt, origin);
   try {
     await advanceLatest(deps, history, occurrenceAt, action, latest);
     await deps.actions.send(message);

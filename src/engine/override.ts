@@ -2,11 +2,9 @@
 // stopped meanwhile. When the override ends (at its instant, or early by DELETE) the schedule's desired
 // state applies again at once: docs/schedules.md, "Overrides".
 
-import { assertCanActOn } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
 import { desiredStateAt, formatInstant, parseInstant } from '../schedule/index.js';
-import { isTargetId } from '../store/keys.js';
 import type {
   Override,
   ScheduleRepository,
@@ -14,8 +12,9 @@ import type {
   StoredTarget,
   TargetControlRepository,
 } from '../store/ports.js';
-import type { ActionMessage } from './action-message.js';
+import { actionMessageFor } from './action-message.js';
 import { queueRequest, type ManualActionDependencies } from './manual-actions.js';
+import { getTarget } from './register-targets.js';
 import { historyOf } from './run-history.js';
 
 /** Queue Storage holds a message back at most seven days: the override's end is such a message. */
@@ -32,13 +31,6 @@ export interface OverrideRequest {
   state: 'Running' | 'Stopped';
 }
 
-async function targetFor(deps: OverrideDependencies, principal: Principal, targetId: string) {
-  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
-  if (!target) throw new NotFoundError(`No target ${targetId}; register it with POST /api/targets.`);
-  assertCanActOn(principal, target);
-  return target;
-}
-
 /**
  * `POST /targets/{id}/override`: suspends the schedule until `until` and puts the target in `state` now
  * (a request of its own in the run history). At `until` the schedule's desired state then applies.
@@ -51,7 +43,7 @@ export async function setOverride(
   targetId: string,
   body: OverrideRequest,
 ): Promise<{ target: StoredTarget; override: StoredControl<Override> }> {
-  const target = await targetFor(deps, principal, targetId);
+  const target = await getTarget(deps, principal, targetId);
   const override = await overrideTarget(deps, target, parseInstant(body.until), body.state, principal.id);
   return { target, override };
 }
@@ -91,7 +83,7 @@ export async function getOverride(
   principal: Principal,
   targetId: string,
 ): Promise<{ target: StoredTarget; override: StoredControl<Override> }> {
-  const target = await targetFor(deps, principal, targetId);
+  const target = await getTarget(deps, principal, targetId);
   const override = await deps.controls.getOverride(target);
   if (!override || override.value.until <= deps.clock.now()) {
     throw new NotFoundError(`Target ${targetId} has no override in force.`);
@@ -146,15 +138,6 @@ async function queueScheduleAgain(
     createdAt: deps.clock.now(),
     note,
   });
-  const message: ActionMessage = {
-    v: 1,
-    targetId: target.id,
-    resourceId: target.resourceId,
-    kind: target.kind,
-    action,
-    occurrenceAt: at,
-    source: 'schedule',
-    ...(target.registration ? { registration: target.registration } : {}),
-  };
+  const message = actionMessageFor(target, action, at, { source: 'schedule' });
   await deps.actions.send(message, { visibilityDelayInMs: Math.max(0, at - deps.clock.now()) });
 }

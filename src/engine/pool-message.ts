@@ -2,7 +2,7 @@
 // reconciler reads the pool, its policy and its activity when the message is handled, so a late or repeated
 // delivery decides from what is true then, never from what was true when it was sent.
 
-import { MalformedMessageError } from './action-message.js';
+import { isInstant, MalformedMessageError, readQueueBody } from './action-message.js';
 
 /** Why a reconcile was asked for: the minute's round, a wake or connect, or a scheduled Start/Stop. */
 export type ReconcileSource = 'tick' | 'wake' | 'schedule';
@@ -27,24 +27,13 @@ export function encodePoolMessage(message: PoolMessage): string {
 }
 
 const SOURCES = new Set<string>(['tick', 'wake', 'schedule']);
-const isInstant = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /**
  * Accepts a parsed object, a JSON string or base64 JSON (the trigger hands over whichever it decoded).
  * @throws MalformedMessageError for anything that is not a pool message of ours
  */
 export function decodePoolMessage(body: unknown): PoolMessage {
-  let value = body;
-  if (typeof value === 'string') {
-    const text = value.trim().startsWith('{') ? value : Buffer.from(value, 'base64').toString('utf8');
-    try {
-      value = JSON.parse(text) as unknown;
-    } catch {
-      throw new MalformedMessageError('not JSON');
-    }
-  }
-  if (typeof value !== 'object' || value === null) throw new MalformedMessageError('not an object');
-  const m = value as Record<string, unknown>;
+  const m = readQueueBody(body);
   if (
     m.v !== 1 ||
     typeof m.targetId !== 'string' ||

@@ -7,7 +7,7 @@ import { isWriteRace } from '../errors.js';
 import { desiredStateAt, formatInstant } from '../schedule/index.js';
 import { targetIdFor } from '../store/keys.js';
 import type { HistoryRef, Override, Run, Store, StoredTarget, TargetSchedule } from '../store/ports.js';
-import type { ActionMessage } from './action-message.js';
+import { actionMessageFor } from './action-message.js';
 import { applyDefaultPolicies, type DefaultPolicyDependencies } from './default-policies.js';
 import { enforcementOf, setEnforcement } from './enforcement.js';
 import type { ActionQueue } from './ports.js';
@@ -216,16 +216,7 @@ async function queueEnforcedStop(
   });
   // Already carried out by an earlier delivery of this event: nothing to send again.
   if (isFinalOutcome(run.outcome)) return;
-  const message: ActionMessage = {
-    v: 1,
-    targetId: target.id,
-    resourceId: target.resourceId,
-    kind: target.kind,
-    action: 'Stop',
-    occurrenceAt: stopAt,
-    source: 'enforce',
-    ...(target.registration ? { registration: target.registration } : {}),
-  };
+  const message = actionMessageFor(target, 'Stop', stopAt, { source: 'enforce' });
   await deps.actions.send(message, { visibilityDelayInMs: Math.max(0, stopAt - now) });
 }
 

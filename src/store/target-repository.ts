@@ -103,20 +103,9 @@ export class TableTargetRepository implements TargetRepository {
     assignedTo: string | undefined,
     options: OperationOptions = {},
   ): Promise<StoredTarget> {
-    const { etag, ...rest } = target;
-    const updated: Target = { ...rest };
-    if (assignedTo === undefined) delete updated.assignedTo;
-    else updated.assignedTo = assignedTo;
+    const updated = withField(target, 'assignedTo', assignedTo);
     await this.indexAccess(updated, options);
-    try {
-      await this.tables.targets.updateEntity(targetEntity(updated), 'Replace', { ...options, etag });
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 412 || status === 404) {
-        throw new PreconditionFailedError(`target ${target.id} changed meanwhile; read it again`);
-      }
-      throw storageFailure(`updating target ${target.id}`, error);
-    }
+    await this.replaceIfUnchanged(target, updated, options);
     if (
       target.assignedTo !== undefined &&
       target.assignedTo !== assignedTo &&
@@ -124,9 +113,7 @@ export class TableTargetRepository implements TargetRepository {
     ) {
       await this.unindex(target.assignedTo, target.id, options);
     }
-    const stored = await this.get(target.id, options);
-    if (!stored) throw new PreconditionFailedError(`target ${target.id} was deleted meanwhile`);
-    return stored;
+    return this.readAfterUpdate(target.id, options);
   }
 
   async updateConnectUrl(
@@ -134,12 +121,21 @@ export class TableTargetRepository implements TargetRepository {
     connectUrl: string | undefined,
     options: OperationOptions = {},
   ): Promise<StoredTarget> {
-    const { etag, ...rest } = target;
-    const updated: Target = { ...rest };
-    if (connectUrl === undefined) delete updated.connectUrl;
-    else updated.connectUrl = connectUrl;
+    await this.replaceIfUnchanged(target, withField(target, 'connectUrl', connectUrl), options);
+    return this.readAfterUpdate(target.id, options);
+  }
+
+  /** Writes `updated` over the row only while it still has the ETag `target` was read with. */
+  private async replaceIfUnchanged(
+    target: StoredTarget,
+    updated: Target,
+    options: OperationOptions,
+  ): Promise<void> {
     try {
-      await this.tables.targets.updateEntity(targetEntity(updated), 'Replace', { ...options, etag });
+      await this.tables.targets.updateEntity(targetEntity(updated), 'Replace', {
+        ...options,
+        etag: target.etag,
+      });
     } catch (error) {
       const status = statusOf(error);
       if (status === 412 || status === 404) {
@@ -147,8 +143,12 @@ export class TableTargetRepository implements TargetRepository {
       }
       throw storageFailure(`updating target ${target.id}`, error);
     }
-    const stored = await this.get(target.id, options);
-    if (!stored) throw new PreconditionFailedError(`target ${target.id} was deleted meanwhile`);
+  }
+
+  /** The target as stored after an update; gone by now means someone deleted it in between. */
+  private async readAfterUpdate(targetId: string, options: OperationOptions): Promise<StoredTarget> {
+    const stored = await this.get(targetId, options);
+    if (!stored) throw new PreconditionFailedError(`target ${targetId} was deleted meanwhile`);
     return stored;
   }
 
@@ -324,4 +324,16 @@ export class TableTargetRepository implements TargetRepository {
 /** A schedule revision: short, unique, and never reused after a target is deleted and registered again. */
 export function newRevision(): string {
   return randomUUID().replace(/-/g, '').slice(0, 16);
+}
+
+/** The target without its ETag, with one optional field set, or removed when `value` is undefined. */
+function withField(
+  target: StoredTarget,
+  field: 'assignedTo' | 'connectUrl',
+  value: string | undefined,
+): Target {
+  const { etag: _etag, ...updated } = target;
+  if (value === undefined) delete updated[field];
+  else updated[field] = value;
+  return updated;
 }
