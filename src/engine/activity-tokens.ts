@@ -1,15 +1,14 @@
 // Activity tokens: an admin or the target's owner creates one for a reporter (shown once, stored as a hash),
 // lists them without secrets, and revokes them. A token allows only reporting activity for its target.
 
-import { assertCanActOn } from '../auth/access.js';
 import { newActivityToken } from '../auth/activity-token.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { ForbiddenError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { parseInstant } from '../schedule/index.js';
-import { isTargetId } from '../store/keys.js';
 import type { ActivityToken, ActivityTokenRepository } from '../store/pool-ports.js';
 import type { StoredTarget, TargetRepository } from '../store/ports.js';
+import { getTarget } from './register-targets.js';
 
 export interface ActivityTokenDependencies {
   targets: TargetRepository;
@@ -23,9 +22,7 @@ async function targetOf(
   targetId: string,
   ownerOnly: boolean,
 ): Promise<StoredTarget> {
-  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
-  if (!target) throw new NotFoundError(`No target ${targetId}.`);
-  assertCanActOn(principal, target);
+  const target = await getTarget(deps, principal, targetId, `No target ${targetId}.`);
   if (ownerOnly && !principal.isAdmin && target.owner.id !== principal.id) {
     throw new ForbiddenError('Only the target’s owner or an admin may create or revoke its activity tokens.');
   }

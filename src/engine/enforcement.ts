@@ -1,11 +1,9 @@
 // Enforcement: whether a target's schedule holds against people. With it on, a start the scheduler did
 // not make, while the schedule wants the target stopped, is undone after a grace period (react-to-event.ts).
 
-import { assertCanActOn } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
-import { NotFoundError, PreconditionFailedError } from '../errors.js';
-import { isTargetId } from '../store/keys.js';
+import { PreconditionFailedError } from '../errors.js';
 import type {
   Enforcement,
   StoredControl,
@@ -14,6 +12,7 @@ import type {
   TargetControlRepository,
   TargetRepository,
 } from '../store/ports.js';
+import { getTarget } from './register-targets.js';
 
 /** How long a person's start may run on an enforced target before it is stopped, unless told otherwise. */
 export const DEFAULT_GRACE_MINUTES = 30;
@@ -72,13 +71,6 @@ export async function enforcementOf(
   return (await deps.controls.getEnforcement(target)) ?? { value: NOT_ENFORCED };
 }
 
-async function targetFor(deps: EnforcementDependencies, principal: Principal, targetId: string) {
-  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
-  if (!target) throw new NotFoundError(`No target ${targetId}; register it with POST /api/targets.`);
-  assertCanActOn(principal, target);
-  return target;
-}
-
 /**
  * `PUT /targets/{id}/enforcement`: the body was checked against `EnforcementRequest`.
  * @param ifMatch the If-Match ETags (`*` or a list); default unconditional
@@ -91,7 +83,7 @@ export async function putEnforcement(
   settings: EnforcementSettings,
   ifMatch?: '*' | string[],
 ): Promise<{ target: StoredTarget; enforcement: StoredControl<Enforcement> }> {
-  const target = await targetFor(deps, principal, targetId);
+  const target = await getTarget(deps, principal, targetId);
   const current = await deps.controls.getEnforcement(target);
   const ifRevision = chooseRevision(ifMatch, current?.revision);
   const enforcement = await setEnforcement(deps, target, settings, {
@@ -107,7 +99,7 @@ export async function getEnforcement(
   principal: Principal,
   targetId: string,
 ): Promise<{ target: StoredTarget; enforcement: { value: Enforcement; revision?: string } }> {
-  const target = await targetFor(deps, principal, targetId);
+  const target = await getTarget(deps, principal, targetId);
   return { target, enforcement: await enforcementOf(deps, target) };
 }
 
@@ -118,7 +110,7 @@ export async function deleteEnforcement(
   targetId: string,
   ifMatch?: '*' | string[],
 ): Promise<void> {
-  const target = await targetFor(deps, principal, targetId);
+  const target = await getTarget(deps, principal, targetId);
   const current = await deps.controls.getEnforcement(target);
   const ifRevision = chooseRevision(ifMatch, current?.revision);
   await deps.controls.deleteEnforcement(target, ifRevision !== undefined ? { ifRevision } : {});

@@ -108,18 +108,22 @@ export async function registerTarget(
 }
 
 /**
- * The target, if the principal may act on it (its owner, its assignee, or an admin).
+ * The target, if the principal may act on it (its owner, its assignee, or an admin). Every use case that
+ * acts on one target by its id starts here, so the access rule is the same for all of them.
  * @param targetId as it came in the URL; anything that is not a target id is simply unknown
+ * @param notFound the 404's detail, where the caller words it for its own context; by default it says how
+ * to register one
  * @throws NotFoundError when no such target is registered
  * @throws ForbiddenError when it is someone else's
  */
 export async function getTarget(
-  deps: Pick<TargetDependencies, 'targets'>,
+  deps: { targets: Pick<TargetRepository, 'get'> },
   principal: Principal,
   targetId: string,
+  notFound = `No target ${targetId}; register it with POST /api/targets.`,
 ): Promise<StoredTarget> {
   const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
-  if (!target) throw new NotFoundError(`No target ${targetId}; register it with POST /api/targets.`);
+  if (!target) throw new NotFoundError(notFound);
   assertCanActOn(principal, target);
   return target;
 }

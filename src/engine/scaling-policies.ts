@@ -1,11 +1,9 @@
 // Pool and idle policies: set, read and remove them on the targets they fit, with the rules a schema cannot
 // say (capacities in order, CPU only where Azure Monitor measures it). The reconciler acts on them.
 
-import { assertCanActOn } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { InvalidRequestError, NotFoundError, type FieldProblem } from '../errors.js';
-import { isTargetId } from '../store/keys.js';
 import type {
   IdlePolicy,
   IdleRule,
@@ -15,6 +13,7 @@ import type {
 } from '../store/pool-ports.js';
 import type { StoredTarget, TargetRepository } from '../store/ports.js';
 import type { TargetKind } from '../targets/resource-id.js';
+import { getTarget } from './register-targets.js';
 
 export interface ScalingPolicyDependencies {
   targets: TargetRepository;
@@ -50,9 +49,7 @@ export async function targetForPolicy(
   targetId: string,
   kind: PolicyKind,
 ): Promise<StoredTarget> {
-  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
-  if (!target) throw new NotFoundError(`No target ${targetId}; register it with POST /api/targets.`);
-  assertCanActOn(principal, target);
+  const target = await getTarget(deps, principal, targetId);
   const fits = kind === 'pool' ? target.kind === 'pool' : target.kind !== 'pool';
   if (!fits) {
     const wanted = kind === 'pool' ? 'pools (scale sets); use /idle' : 'VMs and compute instances; use /pool';

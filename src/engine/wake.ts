@@ -2,15 +2,14 @@
 // for whoever may use it. A wake while one is still in progress answers the same run, so a page that
 // refreshes, or many people connecting at once, ask Azure once.
 
-import { assertCanActOn } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
-import { ConflictError, NotFoundError } from '../errors.js';
-import { isTargetId } from '../store/keys.js';
+import { ConflictError } from '../errors.js';
 import type { ScalingRepository } from '../store/pool-ports.js';
 import type { HistoryRef, RunRepository, StoredRun, StoredTarget, TargetRepository } from '../store/ports.js';
 import { queueRequest } from './manual-actions.js';
 import type { ActionQueue, PoolQueue } from './ports.js';
+import { getTarget } from './register-targets.js';
 import { historyOf } from './run-history.js';
 
 export interface WakeDependencies {
@@ -42,10 +41,7 @@ export async function targetToWake(
   principal: Principal,
   targetId: string,
 ): Promise<StoredTarget> {
-  const target = isTargetId(targetId) ? await deps.targets.get(targetId) : undefined;
-  if (!target) throw new NotFoundError(`No target ${targetId}.`);
-  assertCanActOn(principal, target);
-  return target;
+  return getTarget(deps, principal, targetId, `No target ${targetId}.`);
 }
 
 /**

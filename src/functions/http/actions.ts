@@ -16,15 +16,26 @@ const ACTIONS = new Map<string, RequestedAction>([
   ['restart', 'Restart'],
 ]);
 
-export function actionHandlers(deps: Dependencies) {
-  const useCaseDeps = {
+/**
+ * What asking for an action on a target needs: a person's start, stop or restart, and an override or a
+ * snooze (each one such request, plus the target's controls and schedule). `actions` is read when a
+ * request is made rather than when the handlers are built, so it is whatever queue the app holds then.
+ */
+export function actionRequestDependencies(deps: Dependencies) {
+  return {
     targets: deps.store.targets,
     runs: deps.store.runs,
+    controls: deps.store.controls,
+    schedules: deps.store.schedules,
     clock: deps.clock,
     get actions() {
       return deps.actions;
     },
   };
+}
+
+export function actionHandlers(deps: Dependencies) {
+  const useCaseDeps = actionRequestDependencies(deps);
   return {
     requestAction: apiHandler(deps, 'requestAction', async ({ principal, targetId, request }) => {
       const name = (request.params.action ?? '').toLowerCase();

@@ -5,6 +5,7 @@ import { endOverride, getOverride, setOverride, type OverrideRequest } from '../
 import { formatInstant } from '../../schedule/index.js';
 import type { Override } from '../../store/ports.js';
 import type { Dependencies } from '../dependencies.js';
+import { actionRequestDependencies } from './actions.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
 
 export function overrideJson(targetId: string, value: Override): Record<string, unknown> {
@@ -18,16 +19,7 @@ export function overrideJson(targetId: string, value: Override): Record<string, 
 }
 
 export function overrideHandlers(deps: Dependencies) {
-  const useCaseDeps = {
-    targets: deps.store.targets,
-    runs: deps.store.runs,
-    controls: deps.store.controls,
-    schedules: deps.store.schedules,
-    clock: deps.clock,
-    get actions() {
-      return deps.actions;
-    },
-  };
+  const useCaseDeps = actionRequestDependencies(deps);
   return {
     setOverride: apiHandler(deps, 'setOverride', async ({ principal, targetId, body }) => {
       const { target, override } = await setOverride(

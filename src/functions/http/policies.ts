@@ -19,6 +19,7 @@ import { overrideTarget } from '../../engine/override.js';
 import { snoozeStop, type HoldRunning } from '../../engine/snooze.js';
 import { deleteWarning, getWarning, putWarning } from '../../engine/stop-warnings.js';
 import type { Dependencies } from '../dependencies.js';
+import { actionRequestDependencies } from './actions.js';
 import { apiHandler, jsonResponse } from './pipeline.js';
 
 export function policyHandlers(deps: Dependencies) {
@@ -52,16 +53,7 @@ export function policyHandlers(deps: Dependencies) {
 
 /** A snooze is an override that keeps the target running, asked for by the link rather than a person. */
 function holdRunningWith(deps: Dependencies): HoldRunning {
-  const overrideDeps = {
-    targets: deps.store.targets,
-    runs: deps.store.runs,
-    controls: deps.store.controls,
-    schedules: deps.store.schedules,
-    clock: deps.clock,
-    get actions() {
-      return deps.actions;
-    },
-  };
+  const overrideDeps = actionRequestDependencies(deps);
   return async (target, until, by) => {
     await overrideTarget(overrideDeps, target, until, 'Running', by);
   };
