@@ -3,15 +3,35 @@
 // its trigger input, calls one use case and logs what it did.
 
 import type { InvocationContext, StorageQueueHandler, Timer, TimerHandler } from '@azure/functions';
-import { decodeActionMessage, MalformedMessageError, type ActionMessage } from '../engine/action-message.js';
+import { decodeActionMessage, MalformedMessageError } from '../engine/action-message.js';
 import { execute } from '../engine/execute.js';
-import { decodePoolMessage, type PoolMessage } from '../engine/pool-message.js';
+import { decodePoolMessage } from '../engine/pool-message.js';
 import { poolRound } from '../engine/pool-round.js';
 import { applyPoolPolicy, reconcile, type ReconcileDependencies } from '../engine/reconcile.js';
 import { tick } from '../engine/tick.js';
 import { actionSettled, traceAction } from '../telemetry/actions.js';
 import type { Dependencies } from './dependencies.js';
 import type { FunctionDefinition } from './registry.js';
+
+/**
+ * The queue entry as a message of ours, or undefined once a malformed one is in the poison queue: no
+ * delivery can ever carry it out, so it goes there at once rather than after five retries first.
+ */
+async function decodeOrPoison<M>(
+  queueEntry: unknown,
+  decode: (body: unknown) => M,
+  queue: { sendToPoison(message: string): Promise<void> },
+  context: InvocationContext,
+): Promise<M | undefined> {
+  try {
+    return decode(queueEntry);
+  } catch (error) {
+    if (!(error instanceof MalformedMessageError)) throw error;
+    await queue.sendToPoison(typeof queueEntry === 'string' ? queueEntry : JSON.stringify(queueEntry));
+    context.warn(`${error.message}; moved to the poison queue`);
+    return undefined;
+  }
+}
 
 export function tickHandler(deps: Dependencies): TimerHandler {
   return async (timer: Timer, context: InvocationContext) => {
@@ -34,18 +54,8 @@ export function tickHandler(deps: Dependencies): TimerHandler {
 
 export function executeHandler(deps: Dependencies): StorageQueueHandler {
   return async (queueEntry: unknown, context: InvocationContext) => {
-    let message: ActionMessage;
-    try {
-      message = decodeActionMessage(queueEntry);
-    } catch (error) {
-      if (!(error instanceof MalformedMessageError)) throw error;
-      // No delivery can ever carry it out: straight to the poison queue, not five retries first.
-      await deps.actions.sendToPoison(
-        typeof queueEntry === 'string' ? queueEntry : JSON.stringify(queueEntry),
-      );
-      context.warn(`${error.message}; moved to the poison queue`);
-      return;
-    }
+    const message = await decodeOrPoison(queueEntry, decodeActionMessage, deps.actions, context);
+    if (!message) return;
     const metadata = context.triggerMetadata ?? {};
     const messageId = typeof metadata.id === 'string' ? metadata.id : context.invocationId;
     const dequeueCount =
@@ -95,15 +105,8 @@ export function poolRoundHandler(deps: Dependencies): TimerHandler {
 
 export function reconcileHandler(deps: Dependencies): StorageQueueHandler {
   return async (queueEntry: unknown, context: InvocationContext) => {
-    let message: PoolMessage;
-    try {
-      message = decodePoolMessage(queueEntry);
-    } catch (error) {
-      if (!(error instanceof MalformedMessageError)) throw error;
-      await deps.pools.sendToPoison(typeof queueEntry === 'string' ? queueEntry : JSON.stringify(queueEntry));
-      context.warn(`${error.message}; moved to the poison queue`);
-      return;
-    }
+    const message = await decodeOrPoison(queueEntry, decodePoolMessage, deps.pools, context);
+    if (!message) return;
     const report = await reconcile(reconcileDependencies(deps), message);
     if (report.outcome !== 'unchanged' && report.outcome !== 'gone') {
       context.log(
