@@ -8,7 +8,7 @@ import type { ActivityToken, ActivityTokenRepository } from './pool-ports.js';
 import type { EntityResult } from './entities.js';
 import { TOKEN_ROWS, tokenRowKey } from './keys.js';
 import { tokenEntity, toToken } from './scaling-entities.js';
-import { orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
+import { deletedIfPresent, orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
 
 export class TableActivityTokenRepository implements ActivityTokenRepository {
   constructor(private readonly targets: TableClient) {}
@@ -52,13 +52,9 @@ export class TableActivityTokenRepository implements ActivityTokenRepository {
     return tokens.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async revoke(targetId: string, tokenId: string, options: OperationOptions = {}): Promise<boolean> {
-    try {
-      await this.targets.deleteEntity(targetId, tokenRowKey(tokenId), options);
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw storageFailure(`revoking activity token ${tokenId}`, error);
-    }
+  revoke(targetId: string, tokenId: string, options: OperationOptions = {}): Promise<boolean> {
+    return deletedIfPresent(`revoking activity token ${tokenId}`, () =>
+      this.targets.deleteEntity(targetId, tokenRowKey(tokenId), options),
+    );
   }
 }

@@ -18,7 +18,7 @@ import {
   WARNING_SETTINGS_ROW,
   warningLeadRowKey,
 } from './keys.js';
-import { orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
+import { deletedIfPresent, orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
 
 type Row = Record<string, unknown> & { etag?: string };
 
@@ -65,14 +65,10 @@ export class TablePolicyRepository implements PolicyRepository {
     }
   }
 
-  async delete(name: string, options: OperationOptions = {}): Promise<boolean> {
-    try {
-      await this.table.deleteEntity(POLICY_PARTITION, name, options);
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw storageFailure(`deleting policy ${name}`, error);
-    }
+  delete(name: string, options: OperationOptions = {}): Promise<boolean> {
+    return deletedIfPresent(`deleting policy ${name}`, () =>
+      this.table.deleteEntity(POLICY_PARTITION, name, options),
+    );
   }
 
   async list(options: OperationOptions = {}): Promise<StoredPolicy[]> {
@@ -154,14 +150,10 @@ export class TableWarningRepository implements WarningRepository {
     }
   }
 
-  async delete(targetId: string, options: OperationOptions = {}): Promise<boolean> {
-    try {
-      await this.table.deleteEntity(targetId, WARNING_SETTINGS_ROW, options);
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw storageFailure(`deleting the warning of target ${targetId}`, error);
-    }
+  delete(targetId: string, options: OperationOptions = {}): Promise<boolean> {
+    return deletedIfPresent(`deleting the warning of target ${targetId}`, () =>
+      this.table.deleteEntity(targetId, WARNING_SETTINGS_ROW, options),
+    );
   }
 
   async leadsInUse(options: OperationOptions = {}): Promise<number[]> {

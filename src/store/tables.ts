@@ -45,11 +45,12 @@ export const WRITE_RACE_ATTEMPTS = 5;
 
 type TablePolicies = NonNullable<TableServiceClientOptions['additionalPolicies']>;
 
-export function createStorageClients(storage: StorageConfig, prefix = ''): StorageClients {
-  const names = storageNames(prefix);
-  // Tables everything relies on, created at start-up: if storage loses them (an Azurite restarted in memory,
-  // an account recreated), the first call that misses one creates it again. Due tables look after themselves.
-  const provisioned = new Set([
+/**
+ * The tables that always exist: provisioning creates them and a call that misses one creates it again, so
+ * a table added here gets both. The due index's hour tables come and go by themselves.
+ */
+function fixedTables(names: StorageNames): string[] {
+  return [
     names.targets,
     names.access,
     names.runs,
@@ -58,7 +59,14 @@ export function createStorageClients(storage: StorageConfig, prefix = ''): Stora
     names.policies,
     names.warnings,
     names.events,
-  ]);
+  ];
+}
+
+export function createStorageClients(storage: StorageConfig, prefix = ''): StorageClients {
+  const names = storageNames(prefix);
+  // Tables everything relies on, created at start-up: if storage loses them (an Azurite restarted in memory,
+  // an account recreated), the first call that misses one creates it again. Due tables look after themselves.
+  const provisioned = new Set(fixedTables(names));
   const queueOptions: StoragePipelineOptions = {
     retryOptions: {
       maxTries: STORAGE_RETRY.maxRetries + 1,
@@ -185,16 +193,7 @@ function isTableNotFound(error: unknown): boolean {
  */
 export async function provisionStorage(clients: StorageClients): Promise<void> {
   const { names } = clients;
-  const tables = [
-    names.targets,
-    names.access,
-    names.runs,
-    names.checkpoints,
-    names.scaled,
-    names.policies,
-    names.warnings,
-    names.events,
-  ];
+  const tables = fixedTables(names);
   const queues = [names.queues.actions, names.queues.pools].flatMap((q) => [q, `${q}-poison`]);
   await Promise.all([
     ...tables.map((t) => clients.tableService.createTable(t)),
@@ -272,4 +271,13 @@ export async function orUndefinedIfMissing<T>(
     if (statusOf(error) === 404) return undefined;
     throw storageFailure(operation, error);
   }
+}
+
+/** Runs a storage delete; true when it deleted, false when there was nothing (404) to delete. */
+export async function deletedIfPresent(operation: string, call: () => Promise<unknown>): Promise<boolean> {
+  const deleted = await orUndefinedIfMissing(operation, async () => {
+    await call();
+    return true;
+  });
+  return deleted ?? false;
 }
