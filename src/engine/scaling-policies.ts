@@ -7,6 +7,7 @@ import { InvalidRequestError, NotFoundError, type FieldProblem } from '../errors
 import type {
   IdlePolicy,
   IdleRule,
+  PolicyWriteOptions,
   PoolPolicy,
   ScalingRepository,
   StoredPolicy,
@@ -127,6 +128,21 @@ async function storeIfMatch(
   return current && ifMatch.includes(current.etag) ? current.etag : (ifMatch[0] ?? '');
 }
 
+/** How a put writes either kind of policy: who set it and when, under the If-Match the store can check. */
+async function policyWrite(
+  deps: Pick<ScalingPolicyDependencies, 'clock'>,
+  principal: Principal,
+  ifMatch: IfMatch | undefined,
+  read: () => Promise<StoredPolicy<unknown> | undefined>,
+): Promise<PolicyWriteOptions> {
+  const stored = await storeIfMatch(ifMatch, read);
+  return {
+    ...(stored !== undefined ? { ifMatch: stored } : {}),
+    updatedBy: principal.id,
+    updatedAt: deps.clock.now(),
+  };
+}
+
 /**
  * Sets a pool's scaling policy.
  * @throws NotFoundError, ForbiddenError; InvalidRequestError for a target that is not a pool or capacities out
@@ -141,12 +157,8 @@ export async function putPoolPolicy(
 ): Promise<StoredPolicy<PoolPolicy>> {
   await targetForPolicy(deps, principal, targetId, 'pool');
   const policy = poolPolicyOf(body as PoolPolicy);
-  const ifMatch = await storeIfMatch(options.ifMatch, () => deps.scaling.getPool(targetId));
-  return deps.scaling.putPool(targetId, policy, {
-    ...(ifMatch !== undefined ? { ifMatch } : {}),
-    updatedBy: principal.id,
-    updatedAt: deps.clock.now(),
-  });
+  const write = await policyWrite(deps, principal, options.ifMatch, () => deps.scaling.getPool(targetId));
+  return deps.scaling.putPool(targetId, policy, write);
 }
 
 /** Sets an idle policy on a VM or compute instance. Errors as {@link putPoolPolicy}. */
@@ -159,12 +171,8 @@ export async function putIdlePolicy(
 ): Promise<StoredPolicy<IdlePolicy>> {
   const target = await targetForPolicy(deps, principal, targetId, 'idle');
   const policy = idleRuleOf(body as IdleRule, target.kind);
-  const ifMatch = await storeIfMatch(options.ifMatch, () => deps.scaling.getIdle(targetId));
-  return deps.scaling.putIdle(targetId, policy, {
-    ...(ifMatch !== undefined ? { ifMatch } : {}),
-    updatedBy: principal.id,
-    updatedAt: deps.clock.now(),
-  });
+  const write = await policyWrite(deps, principal, options.ifMatch, () => deps.scaling.getIdle(targetId));
+  return deps.scaling.putIdle(targetId, policy, write);
 }
 
 /**
