@@ -9,23 +9,12 @@ import {
   type TargetAction,
   type TargetState,
 } from '../../src/compute/gateway.js';
-import { decodeActionMessage, type ActionMessage } from '../../src/engine/action-message.js';
+import { decodeActionMessage } from '../../src/engine/action-message.js';
 import { CHECK_AFTER_MS, MAX_CHECKS } from '../../src/engine/check-accepted.js';
 import { execute, type ExecuteDependencies } from '../../src/engine/execute.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
 import { settle } from '../../src/engine/settle-runs.js';
-import { FakeGateway, MemoryActionQueue, MemoryRuns, MemoryTargets } from './fakes.js';
-
-const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
-const stop: ActionMessage = {
-  v: 1,
-  targetId: 't1',
-  resourceId: VM,
-  kind: 'vm',
-  action: 'Stop',
-  occurrenceAt: Date.parse('2026-11-25T02:00:00Z'),
-  source: 'schedule',
-};
+import { FakeGateway, MemoryActionQueue, MemoryRuns, MemoryTargets, stop, VM } from './fakes.js';
 
 /** Azure as it answers by default: the call is accepted and the machine is on its way. */
 class AcceptingGateway extends FakeGateway {

@@ -10,21 +10,9 @@ import {
   ThrottledError,
   TransientError,
 } from '../../src/compute/gateway.js';
-import type { ActionMessage } from '../../src/engine/action-message.js';
 import { execute, type ExecuteDependencies } from '../../src/engine/execute.js';
-import { FakeGateway, MemoryActionQueue, MemoryRuns, MemoryTargets } from './fakes.js';
+import { FakeGateway, MemoryActionQueue, MemoryRuns, MemoryTargets, stop, VM } from './fakes.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
-
-const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
-const stop: ActionMessage = {
-  v: 1,
-  targetId: 't1',
-  resourceId: VM,
-  kind: 'vm',
-  action: 'Stop',
-  occurrenceAt: Date.parse('2026-11-25T02:00:00Z'),
-  source: 'schedule',
-};
 
 describe('execute', () => {
   let runs: MemoryRuns;

@@ -352,3 +352,15 @@ export class FakeGateway extends FakePools implements ComputeGateway {
     });
   }
 }
+
+/** A VM target `t1`, and its schedule's 02:00 UTC stop as the tick queues it: the executor tests' subject. */
+export const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
+export const stop: ActionMessage = {
+  v: 1,
+  targetId: 't1',
+  resourceId: VM,
+  kind: 'vm',
+  action: 'Stop',
+  occurrenceAt: Date.parse('2026-11-25T02:00:00Z'),
+  source: 'schedule',
+};

@@ -4,16 +4,15 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
-import { emulatorCredential, startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
 import { addDemoFleet, registerDemo } from '../../toolkit/demo.js';
 import { RESOURCE_EVENTS_FUNCTION } from '../../src/functions/resource-events.js';
 import { startLocalHost, type LocalHost } from '../../toolkit/local-host/host.js';
 import { DEFAULT_LOCAL_PRINCIPAL } from '../../toolkit/local-host/principal.js';
 import { queuePollers } from '../../toolkit/local-host/triggers.js';
+import { emulatorGateway } from '../support/emulator.js';
 import { freshStorage } from '../support/storage.js';
 
 /** Where screenshots go: a gitignored folder, kept after the run. */
@@ -42,12 +41,7 @@ let origin: string;
 beforeAll(async () => {
   emulator = await startArmEmulator({ transitionDurationsInMs: 0 });
   addDemoFleet(emulator);
-  const gateway = new ArmComputeGateway({
-    endpoint: emulator.url,
-    credential: emulatorCredential({ principalId: 'compute-scheduler-test' }),
-    agent: new https.Agent({ ca: emulator.certificatePem }),
-    pollIntervalInMs: 10,
-  });
+  const gateway = emulatorGateway(emulator);
   // The emulator's events for the test gateway's calls are the scheduler's own: they settle accepted runs.
   const { config } = await freshStorage({ SCHEDULER_IDENTITY_IDS: 'compute-scheduler-test' });
   host = await startLocalHost({

@@ -3,15 +3,14 @@
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
-import { emulatorCredential, startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
 import { startLocalHost, type LocalHost } from '../../toolkit/local-host/host.js';
 import { clientPrincipalHeaders } from '../../src/auth/principal.js';
 import { admin, poolId } from '../support/api.js';
+import { emulatorGateway } from '../support/emulator.js';
 import { freshStorage } from '../support/storage.js';
 
 const SCRIPT = new URL('../../scripts/jupyterhub-reporter.mjs', import.meta.url).pathname;
@@ -27,12 +26,7 @@ beforeAll(async () => {
   emulator = await startArmEmulator({ transitionDurationsInMs: 0 });
   emulator.addScaleSet(POOL, { capacity: 2 });
   emulator.setSessionDemand(POOL, 3, { seatsPerInstance: 2 });
-  const gateway = new ArmComputeGateway({
-    endpoint: emulator.url,
-    credential: emulatorCredential({ principalId: 'compute-scheduler-test' }),
-    agent: new https.Agent({ ca: emulator.certificatePem }),
-    pollIntervalInMs: 10,
-  });
+  const gateway = emulatorGateway(emulator);
   const { config } = await freshStorage();
   // No default caller: a report counts only with its token, as behind App Service Authentication's exclusion.
   host = await startLocalHost({ config, port: 0, principal: undefined, overrides: { gateway } });

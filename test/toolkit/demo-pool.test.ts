@@ -1,11 +1,9 @@
 // The demo pool `npm start` brings to life: its policy and reporter on the local host, and what that policy
 // does with the demo's people, played through the whole pipeline by `simulate`.
 
-import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
 import { targetIdFor } from '../../src/store/keys.js';
-import { emulatorCredential, startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
 import { addDemoFleet, demoFleet, demoSchedules, registerDemo } from '../../toolkit/demo.js';
 import {
   activityOf,
@@ -18,6 +16,7 @@ import { startLocalHost, type LocalHost } from '../../toolkit/local-host/host.js
 import { DEFAULT_LOCAL_PRINCIPAL } from '../../toolkit/local-host/principal.js';
 import { parseScenario } from '../../toolkit/simulate/scenario.js';
 import { simulate } from '../../toolkit/simulate/simulator.js';
+import { emulatorGateway } from '../support/emulator.js';
 import { freshStorage } from '../support/storage.js';
 
 const MINUTE_MS = 60_000;
@@ -31,12 +30,7 @@ describe('the demo pool on the local host', () => {
   beforeAll(async () => {
     emulator = await startArmEmulator({ transitionDurationsInMs: 0 });
     addDemoFleet(emulator);
-    const gateway = new ArmComputeGateway({
-      endpoint: emulator.url,
-      credential: emulatorCredential({ principalId: 'compute-scheduler-test' }),
-      agent: new https.Agent({ ca: emulator.certificatePem }),
-      pollIntervalInMs: 10,
-    });
+    const gateway = emulatorGateway(emulator);
     const { config } = await freshStorage();
     host = await startLocalHost({
       config,

@@ -1,15 +1,14 @@
 // What `npm start` shows a new user: the demo fleet in the ARM emulator, registered through the API with
 // schedules that act within the first five minutes, and a manual action carried out end to end.
 
-import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
-import { emulatorCredential, startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
 import { addDemoFleet, demoFleet, demoSchedules, registerDemo } from '../../toolkit/demo.js';
 import { nextOccurrence, validateSchedules } from '../../src/schedule/index.js';
 import { startLocalHost, type LocalHost } from '../../toolkit/local-host/host.js';
 import { DEFAULT_LOCAL_PRINCIPAL } from '../../toolkit/local-host/principal.js';
 import { queuePollers } from '../../toolkit/local-host/triggers.js';
+import { emulatorGateway } from '../support/emulator.js';
 import { freshStorage } from '../support/storage.js';
 
 let emulator: ArmEmulator;
@@ -18,12 +17,7 @@ let host: LocalHost;
 beforeAll(async () => {
   emulator = await startArmEmulator({ transitionDurationsInMs: 0 });
   addDemoFleet(emulator);
-  const gateway = new ArmComputeGateway({
-    endpoint: emulator.url,
-    credential: emulatorCredential({ principalId: 'compute-scheduler-test' }),
-    agent: new https.Agent({ ca: emulator.certificatePem }),
-    pollIntervalInMs: 10,
-  });
+  const gateway = emulatorGateway(emulator);
   const { config } = await freshStorage({ SCHEDULER_IDENTITY_IDS: 'compute-scheduler-test' });
   host = await startLocalHost({
     config,

@@ -9,8 +9,8 @@ import type { WebhookClient } from '../../src/engine/warn-before-stops.js';
 import { DEFAULT_LEAD_MINUTES } from '../../src/engine/warning-hook.js';
 import type { StoredRun } from '../../src/store/ports.js';
 import { seededRandom, type ArmEmulator } from '../arm-emulator/index.js';
-import type { CallApi } from './pool-driver.js';
-import { ScenarioError, type Scenario, type ScenarioManualStart } from './scenario.js';
+import { putSetting, type CallApi } from './pool-driver.js';
+import type { Scenario, ScenarioManualStart } from './scenario.js';
 
 const MINUTE_MS = 60_000;
 
@@ -135,21 +135,8 @@ export async function putControls(
       ['warning', 'putWarning', target.warning],
     ] as const;
     for (const [field, name, body] of controls) {
-      if (body === undefined) continue;
-      const put = await call(name, {
-        method: 'PUT',
-        url: `http://simulator/api/targets/${id}/${field}`,
-        params: { id },
-        body,
-      });
-      if (put.status >= 300) {
-        const problem = put.body as { errors?: { pointer?: string; reason: string }[]; detail?: string };
-        const first = problem.errors?.[0];
-        throw new ScenarioError(
-          `/targets/${i}/${field}${first?.pointer ?? ''}`,
-          first?.reason ?? problem.detail ?? `refused (${put.status})`,
-        );
-      }
+      if (body !== undefined)
+        await putSetting(call, name, { id, path: field, body, pointer: `/targets/${i}/${field}` });
     }
   }
 }

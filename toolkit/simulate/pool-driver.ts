@@ -18,6 +18,32 @@ export type CallApi = (
   init: { method: string; url: string; body?: unknown; params?: Record<string, string> },
 ) => Promise<{ status: number; body: unknown }>;
 
+/**
+ * PUTs a scenario target's setting (`/api/targets/{id}/{path}`) through the API.
+ * @throws ScenarioError at `pointer` (plus the API's own pointer) when the API refuses it
+ */
+export async function putSetting(
+  call: CallApi,
+  name: string,
+  { id, path, body, pointer }: { id: string; path: string; body: unknown; pointer: string },
+): Promise<{ status: number; body: unknown }> {
+  const put = await call(name, {
+    method: 'PUT',
+    url: `http://simulator/api/targets/${id}/${path}`,
+    params: { id },
+    body,
+  });
+  if (put.status >= 300) {
+    const problem = put.body as { errors?: { pointer?: string; reason: string }[]; detail?: string };
+    const first = problem.errors?.[0];
+    throw new ScenarioError(
+      `${pointer}${first?.pointer ?? ''}`,
+      first?.reason ?? problem.detail ?? `refused (${put.status})`,
+    );
+  }
+  return put;
+}
+
 export interface PoolReport {
   resourceId: string;
   nodeHours: number;
@@ -107,20 +133,12 @@ export class PoolDriver {
       if (body === undefined) continue;
       const kind = target.pool !== undefined ? 'pool' : 'idle';
       const id = targetIds.get(target.resourceId.toLowerCase())!;
-      const put = await this.call(kind === 'pool' ? 'putPool' : 'putIdle', {
-        method: 'PUT',
-        url: `http://simulator/api/targets/${id}/${kind}`,
-        params: { id },
+      const put = await putSetting(this.call, kind === 'pool' ? 'putPool' : 'putIdle', {
+        id,
+        path: kind,
         body,
+        pointer: `/targets/${i}/${kind}`,
       });
-      if (put.status >= 300) {
-        const problem = put.body as { errors?: { pointer?: string; reason: string }[]; detail?: string };
-        const first = problem.errors?.[0];
-        throw new ScenarioError(
-          `/targets/${i}/${kind}${first?.pointer ?? ''}`,
-          first?.reason ?? problem.detail ?? `refused (${put.status})`,
-        );
-      }
       const policy = policyOf(put.body ?? body);
       const { computeStartStop: entries } = validateSchedules(target.schedules, { now: this.scenario.from });
       const key = target.resourceId.toLowerCase();

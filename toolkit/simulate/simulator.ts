@@ -32,7 +32,7 @@ import { parseResourceId } from '../../src/targets/resource-id.js';
 import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
 import { countMissed, countRuns, forgotten, readHistories, untilDeleted } from './histories.js';
 import { hasPeople, People, putControls, warningMinutes, type PeopleReport } from './people.js';
-import { hasPools, PoolDriver, type PoolReport } from './pool-driver.js';
+import { hasPools, PoolDriver, putSetting, type PoolReport } from './pool-driver.js';
 import { ScenarioError, type Scenario } from './scenario.js';
 import { VirtualDelayQueue, VirtualPoolQueue } from './virtual-queue.js';
 
@@ -160,20 +160,12 @@ async function register(registry: FunctionDefinition[], scenario: Scenario): Pro
     if (created.status >= 300)
       throw new ScenarioError(`/targets/${i}/resourceId`, `registration refused (${created.status})`);
     const id = (created.body as { id: string }).id;
-    const put = await callHttp(registry, 'putSchedules', {
-      method: 'PUT',
-      url: `http://simulator/api/targets/${id}/schedules`,
-      params: { id },
+    await putSetting((name, init) => callHttp(registry, name, init), 'putSchedules', {
+      id,
+      path: 'schedules',
       body: target.schedules,
+      pointer: `/targets/${i}/schedules`,
     });
-    if (put.status >= 300) {
-      const problem = put.body as { errors?: { pointer?: string; reason: string }[]; detail?: string };
-      const first = problem.errors?.[0];
-      throw new ScenarioError(
-        `/targets/${i}/schedules${first?.pointer ?? ''}`,
-        first?.reason ?? problem.detail ?? `refused (${put.status})`,
-      );
-    }
     ids.set(target.resourceId.toLowerCase(), id);
   }
   return ids;
