@@ -118,6 +118,7 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
 function printBanner({ host, azurite, emulatorUrl, useDemo, principal }: Running, demoIds: string[]): void {
   console.log(`compute-scheduler is running locally.
 
+  Dashboard  ${new URL(host.baseUrl).origin}/
   API        ${host.baseUrl}
   OpenAPI    ${host.baseUrl}/openapi.json
   Storage    ${azurite ? `Azurite in memory (tables ${azurite.endpoints.table}, queues ${azurite.endpoints.queue})` : 'AzureWebJobsStorage'}

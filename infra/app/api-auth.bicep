@@ -46,9 +46,12 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
       enabled: true
     }
     globalValidation: {
-      // Every path (/api/* and the rest) needs a valid token, except excludedPaths; an API answers 401, not a redirect.
-      requireAuthentication: true
-      unauthenticatedClientAction: 'Return401'
+      // A request with a token must bring a valid one from an allowed principal (else 401/403 here). One without
+      // goes on to the app, which refuses it (401) on every route but those anonymous by design: activity
+      // reports with their token, the snooze link with its signature, openapi.json. The platform strips forged
+      // principal headers either way, and the Functions host still wants its function keys.
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
       excludedPaths: excludedPaths
     }
     identityProviders: {

@@ -11,11 +11,13 @@ import { ROOT } from './bicep.js';
 
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 
-/** The hook's command and the folder azd zips, as azure.yaml says them. */
+/** The prepackage hook's commands (one per shell) and the folder azd zips, as azure.yaml says them. */
 function azureYaml(): { hook: string[]; dist: string } {
   const text = read('azure.yaml');
   const dist = /^\s+dist:\s*(\S+)\s*$/m.exec(text)?.[1];
-  const hooks = [...text.matchAll(/^\s+run:\s*(.+?)\s*$/gm)].map((m) => m[1] ?? '');
+  // The prepackage block: its lines are indented deeper than the hook names (postdeploy is another hook).
+  const prepackage = /^(\s+)prepackage:\s*\n((?:\1\s+.*\n|\s*\n)+)/m.exec(text)?.[2] ?? '';
+  const hooks = [...prepackage.matchAll(/^\s+run:\s*(.+?)\s*$/gm)].map((m) => m[1] ?? '');
   if (!dist || hooks.length === 0) throw new Error('azure.yaml has no dist or no hook command');
   return { hook: hooks, dist };
 }

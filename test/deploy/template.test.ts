@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { operations } from '../../src/api-contract/operations.js';
 import { readResourceEvent } from '../../src/engine/resource-event.js';
 import { RESOURCE_EVENTS_FUNCTION } from '../../src/functions/resource-events.js';
 import { nodesOfType, parameters, parseBicep, propertiesUnder, stringValue, variable } from './bicep.js';
@@ -119,5 +120,15 @@ describe('resource events in Azure (infra/app/resource-events.bicep)', () => {
     expect(hooks).toMatch(
       /postdeploy:[\s\S]*azd env set SCHEDULER_SUBSCRIBE_RESOURCE_EVENTS true && azd provision/,
     );
+  });
+});
+
+describe('requests without a token (App Service Authentication lets them through to the app)', () => {
+  it('are let through only because the app itself wants a principal on every route not anonymous by design', async () => {
+    const auth = await parseBicep('infra/app/api-auth.bicep');
+    const validation = propertiesUnder(auth, 'globalValidation');
+    expect(stringValue(validation.get('unauthenticatedClientAction'))).toBe('AllowAnonymous');
+    const withoutPrincipal = operations.filter((o) => !o.requiresPrincipal).map((o) => o.operationId);
+    expect(withoutPrincipal.sort()).toEqual(['getOpenApi', 'reportActivity', 'snoozeStop']);
   });
 });
