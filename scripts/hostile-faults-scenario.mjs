@@ -7,12 +7,10 @@
 // target must end where its schedule wants it (`wrongFinal: 0`); it takes under a minute to run:
 //   npm run build && node scripts/hostile-faults-scenario.mjs [seed] > hostile.json
 //   node dist/toolkit/cli/main.js simulate --scenario hostile.json
-// Measured on 2026-11-27: it does NOT pass. Seed 11 ends wrongFinal 6 (five pools, one ML instance), seed 12
-// wrongFinal 9 (all pools), runs still pending at 03:00; the same on 564494a, so older than that. Why: a pool's
-// Start or Stop needs two unthrottled requests in one attempt (the scale set's GET, then the PATCH), about 1%
-// at nine in ten throttled, against a VM's 10% (its POST alone, when the read is throttled), and throttled
-// retries spread over up to five minutes, so a pool gets ~58 attempts in the window. The fix belongs in the
-// pool write (carry what an attempt read, with its ETag, so the next attempt only PATCHes, If-Match).
+// Measured on 2026-11-27 (a pool's write now goes again from what it read, If-Match; throttled retries spread
+// over at most 90 s): seeds 11 to 15 end wrongFinal 0 with no duplicates or stale actions; seed 16 leaves one
+// ML compute instance running (a crashed attempt's run must read before it acts again, one request in eleven
+// gets through, and its reads missed for two hours). Before, seed 11 left five pools wrong and seed 12 nine.
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-sim/providers`;
 const ZONES = [

@@ -16,6 +16,8 @@ import {
   ComputeError,
   isInDesiredState,
   OperationFailedError,
+  poolModelState,
+  TargetChangedError,
   TargetConflictError,
   TargetNotFoundError,
   ThrottledError,
@@ -112,6 +114,21 @@ interface StartedOperation {
 }
 
 /** One action on a pool, as performOnPool hands it on. */
+/** What a pool's Start or Stop is written from: its capacity and tags as read, and their ETag. */
+interface PoolModel {
+  capacity: number;
+  tags: Record<string, string>;
+  etag?: string;
+}
+
+function poolModel(pool: VirtualMachineScaleSet): PoolModel {
+  return {
+    capacity: pool.sku?.capacity ?? 0,
+    tags: { ...pool.tags },
+    ...(pool.etag ? { etag: pool.etag } : {}),
+  };
+}
+
 interface PoolCall {
   parsed: ParsedResourceId;
   target: Machine;
@@ -347,14 +364,20 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
       case 'pool': {
         const client = this.compute(parsed);
         const pool = await client.virtualMachineScaleSets.get(resourceGroup, name, { abortSignal });
-        const view = await client.virtualMachineScaleSets.getInstanceView(resourceGroup, name, {
-          abortSignal,
-        });
+        // When the instances cannot be read, the error says what the model read was: enough for a Start or
+        // Stop to write from (conditionally), so an attempt need not get three requests through, only two.
+        const view = await client.virtualMachineScaleSets
+          .getInstanceView(resourceGroup, name, { abortSignal })
+          .catch((error: unknown) => {
+            throw this.retryableWith(error, parsed.normalizedId, {
+              lastRead: poolModelState(poolModel(pool)),
+            });
+          });
         const instances = (view.virtualMachine?.statusesSummary ?? []).flatMap((summary) =>
           summary.code === undefined ? [] : [{ code: summary.code, count: summary.count ?? 0 }],
         );
         const state = poolState(pool.sku?.capacity ?? 0, instances, recordedWakeCapacity(pool.tags));
-        return { ...state, tags: { ...pool.tags } };
+        return { ...state, tags: { ...pool.tags }, ...(pool.etag ? { etag: pool.etag } : {}) };
       }
       case 'computeInstance': {
         const resource = await this.machineLearning(parsed).computeOperations.get(
@@ -429,24 +452,22 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
       };
     }
     const known = call.known;
-    const pool: Pick<VirtualMachineScaleSet, 'sku' | 'tags'> =
+    const pool: PoolModel =
       known?.capacity !== undefined && known.tags !== undefined
-        ? { sku: { capacity: known.capacity }, tags: known.tags }
-        : await this.beforeWrite(call.target.resourceId, () =>
-            scaleSets.get(resourceGroup, name, { abortSignal: context.signal }),
+        ? { capacity: known.capacity, tags: known.tags, ...(known.etag ? { etag: known.etag } : {}) }
+        : poolModel(
+            await this.beforeWrite(call.target.resourceId, () =>
+              scaleSets.get(resourceGroup, name, { abortSignal: context.signal }),
+            ),
           );
     return action === 'stop' ? this.sleepPool(call, pool) : this.wakePool(call, pool);
   }
 
   /** Scales the pool to zero, remembering its size in a tag for the next wake. */
-  private async sleepPool(
-    call: PoolCall,
-    pool: Pick<VirtualMachineScaleSet, 'sku' | 'tags'>,
-  ): Promise<ActResult> {
-    const { parsed, target, wait, context } = call;
-    const { resourceGroup, name } = parsed;
-    const capacity = pool.sku?.capacity ?? 0;
-    if (capacity === 0) {
+  private async sleepPool(call: PoolCall, pool: PoolModel): Promise<ActResult> {
+    const { parsed, target, context } = call;
+    const { name } = parsed;
+    if (pool.capacity === 0) {
       const state = await this.beforeWrite(call.target.resourceId, () => this.read(parsed, context));
       if (state.power === 'stopped') return { action: 'stop', outcome: 'alreadyInState' };
       throw new TargetConflictError(`compute: pool '${name}' is still scaling to zero`, {
@@ -455,43 +476,58 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         state,
       });
     }
-    const tags = { ...pool.tags, [WAKE_CAPACITY_TAG]: String(capacity) };
-    const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
-    const scaleSets = this.compute(parsed).virtualMachineScaleSets;
-    const update = () =>
-      submitted(scaleSets.update(resourceGroup, name, { sku: { capacity: 0 }, tags }, lro));
-    return {
-      action: 'stop',
-      operation: 'scale',
-      capacity: { from: capacity, to: 0 },
-      ...(await this.runOperation(update, wait, context)),
-    };
+    const tags = { ...pool.tags, [WAKE_CAPACITY_TAG]: String(pool.capacity) };
+    return this.scalePoolFrom(call, pool, { action: 'stop', capacity: 0, tags });
   }
 
   /** Scales an empty pool to its wake capacity, or starts the instances someone else deallocated. */
-  private async wakePool(
-    call: PoolCall,
-    pool: Pick<VirtualMachineScaleSet, 'sku' | 'tags'>,
-  ): Promise<ActResult> {
+  private async wakePool(call: PoolCall, pool: PoolModel): Promise<ActResult> {
     const { parsed, target, wait, context } = call;
     const { resourceGroup, name } = parsed;
+    if (pool.capacity === 0) {
+      const wake = validCapacity(target.wakeCapacity) ?? recordedWakeCapacity(pool.tags) ?? 1;
+      return this.scalePoolFrom(call, pool, { action: 'start', capacity: wake });
+    }
+    // A state read from the model alone says nothing of the instances' power: read them.
+    const known = call.known?.power === 'unknown' ? undefined : call.known;
+    const state = known ?? (await this.beforeWrite(target.resourceId, () => this.read(parsed, context)));
+    if (state.power === 'running') return { action: 'start', outcome: 'alreadyInState' };
     const lro = { abortSignal: context.signal, updateIntervalInMs: this.pollIntervalInMs };
     const scaleSets = this.compute(parsed).virtualMachineScaleSets;
-    if ((pool.sku?.capacity ?? 0) === 0) {
-      const wake = validCapacity(target.wakeCapacity) ?? recordedWakeCapacity(pool.tags) ?? 1;
-      const update = () => submitted(scaleSets.update(resourceGroup, name, { sku: { capacity: wake } }, lro));
-      return {
-        action: 'start',
-        operation: 'scale',
-        capacity: { from: 0, to: wake },
-        ...(await this.runOperation(update, wait, context)),
-      };
-    }
-    const state =
-      call.known ?? (await this.beforeWrite(call.target.resourceId, () => this.read(parsed, context)));
-    if (state.power === 'running') return { action: 'start', outcome: 'alreadyInState' };
     const start = () => submitted(scaleSets.start(resourceGroup, name, lro));
     return { action: 'start', operation: 'start', ...(await this.runOperation(start, wait, context)) };
+  }
+
+  /**
+   * PATCHes the pool's capacity (and tags), conditional on the ETag it was read with, so a pool someone
+   * changed since is refused (412) rather than overwritten. When the write is throttled or fails, the error
+   * carries what it was made from (`lastRead`): the next attempt can send it again without reading first.
+   */
+  private async scalePoolFrom(
+    call: PoolCall,
+    pool: PoolModel,
+    change: { action: 'start' | 'stop'; capacity: number; tags?: Record<string, string> },
+  ): Promise<ActResult> {
+    const { parsed, target, wait, context } = call;
+    const scaleSets = this.compute(parsed).virtualMachineScaleSets;
+    const options = {
+      abortSignal: context.signal,
+      updateIntervalInMs: this.pollIntervalInMs,
+      ...(pool.etag ? { ifMatch: pool.etag } : {}),
+    };
+    const body = { sku: { capacity: change.capacity }, ...(change.tags ? { tags: change.tags } : {}) };
+    const update = () => submitted(scaleSets.update(parsed.resourceGroup, parsed.name, body, options));
+    try {
+      return {
+        action: change.action,
+        operation: 'scale',
+        capacity: { from: pool.capacity, to: change.capacity },
+        ...(await this.runOperation(update, wait, context)),
+      };
+    } catch (error) {
+      const lastRead = poolModelState(pool);
+      throw this.retryableWith(error, target.resourceId, { lastRead });
+    }
   }
 
   /**
@@ -552,19 +588,31 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
     try {
       return await read();
     } catch (error) {
-      const mapped = this.toComputeError(error, resourceId);
-      if (!(mapped instanceof TransientError || mapped instanceof ThrottledError)) throw error;
-      const details = {
-        resourceId: mapped.resourceId,
-        statusCode: mapped.statusCode,
-        code: mapped.code,
-        cause: mapped.cause,
-        beforeWrite: true,
-      };
-      throw mapped instanceof ThrottledError
-        ? new ThrottledError(mapped.message, { ...details, retryAfterInMs: mapped.retryAfterInMs })
-        : new TransientError(mapped.message, { ...details, retryAfterInMs: mapped.retryAfterInMs });
+      throw this.retryableWith(error, resourceId, { beforeWrite: true });
     }
+  }
+
+  /**
+   * The error a call failed with, mapped; when it is throttling or a transient fault, with what the caller
+   * knows about it added (a read before the write, what a pool's write was made from). Others are as thrown.
+   */
+  private retryableWith(
+    error: unknown,
+    resourceId: string,
+    extra: { beforeWrite?: true; lastRead?: TargetState },
+  ): unknown {
+    const mapped = this.toComputeError(error, resourceId);
+    if (!(mapped instanceof TransientError || mapped instanceof ThrottledError)) return error;
+    const details = {
+      resourceId: mapped.resourceId,
+      statusCode: mapped.statusCode,
+      code: mapped.code,
+      cause: mapped.cause,
+      ...extra,
+    };
+    return mapped instanceof ThrottledError
+      ? new ThrottledError(mapped.message, { ...details, retryAfterInMs: mapped.retryAfterInMs })
+      : new TransientError(mapped.message, { ...details, retryAfterInMs: mapped.retryAfterInMs });
   }
 
   /** One mapping from what the SDKs throw to the gateway's errors; anything unrecognised is rethrown as is. */
@@ -594,6 +642,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
     }
     if (status === 404) return new TargetNotFoundError(message, details);
     if (status === 409) return new TargetConflictError(message, details);
+    if (status === 412) return new TargetChangedError(message, details);
     if (status === 401 || status === 403) return new AccessDeniedError(message, details);
     if (status === undefined && (isTransportErrorCode(error.code) || error.code === undefined)) {
       return new TransientError(`compute: connection failed: ${error.message}`, details);

@@ -17,6 +17,8 @@ interface ComputeErrorDetails {
   state?: TargetState;
   /** The call failed on a read, before any write reached Azure. */
   beforeWrite?: boolean;
+  /** A pool's write failed: what it was made from, ETag included, so the next attempt can send it again. */
+  lastRead?: TargetState;
   cause?: unknown;
 }
 
@@ -33,6 +35,12 @@ export abstract class ComputeError extends SchedulerError {
    * the run's budget of failed attempts (as with throttling, its age bounds it).
    */
   readonly beforeWrite: boolean;
+  /**
+   * A pool's write was throttled or failed: the pool as read for it (capacity, tags, ETag). The next attempt
+   * may send the same write without reading again, because the ETag makes it conditional (If-Match): if the
+   * pool changed meanwhile, Azure refuses it (TargetChangedError) and that attempt reads afresh.
+   */
+  readonly lastRead: TargetState | undefined;
   /** True when the same call may succeed later; the queue retries these with a delay. */
   abstract readonly retryable: boolean;
 
@@ -44,6 +52,7 @@ export abstract class ComputeError extends SchedulerError {
     this.retryAfterInMs = details.retryAfterInMs;
     this.state = details.state;
     this.beforeWrite = details.beforeWrite ?? false;
+    this.lastRead = details.lastRead;
   }
 }
 
@@ -70,6 +79,9 @@ export class ThrottledError extends computeFault(true) {
 
 /** 409: the machine is in a state that refuses the action now (usually mid-transition); try again later. */
 export class TargetConflictError extends computeFault(true) {}
+
+/** 412: a conditional write lost: the machine changed since it was read. Read it again and decide anew. */
+export class TargetChangedError extends computeFault(true) {}
 
 /** 404: the machine, its resource group or its workspace does not exist. Retrying will not help. */
 export class TargetNotFoundError extends computeFault(false, true) {}

@@ -43,6 +43,28 @@ export interface TargetState {
   recordedWakeCapacity?: number;
   /** Pools only: the scale set's tags as read (a Stop keeps them when it records the wake capacity). */
   tags?: Record<string, string>;
+  /** Pools only: the scale set's ETag as read; a write made from this state is conditional on it (If-Match). */
+  etag?: string;
+}
+
+/**
+ * A pool as its model alone (the scale set's GET) tells it, when its instances could not be read: at
+ * capacity 0 it is stopped or on its way there, which is all a Stop needs to know; above 0 the instances'
+ * power is unknown. The ETag lets a write made from it be conditional.
+ */
+export function poolModelState(model: {
+  capacity: number;
+  tags: Record<string, string>;
+  etag?: string | undefined;
+}): TargetState {
+  const { capacity, tags, etag } = model;
+  return {
+    power: capacity === 0 ? 'stopping' : 'unknown',
+    raw: capacity === 0 ? 'capacity 0' : `capacity ${capacity}, instances not read`,
+    capacity,
+    tags: { ...tags },
+    ...(etag ? { etag } : {}),
+  };
 }
 
 export interface ActResult {

@@ -31,8 +31,21 @@ export interface ActionMessage {
   throttled?: number;
   /** An earlier attempt may have called Azure before it died: read the machine before acting again. */
   resumed?: true;
+  /**
+   * A pool's Start or Stop whose write was throttled or failed: the pool as that write read it. The next
+   * attempt sends the same write without reading again, conditional on the ETag (If-Match), so a pool
+   * changed meanwhile refuses it and is read afresh. Without it, every attempt needs a read and a write to
+   * get through, which under heavy throttling is the square of the odds of one.
+   */
+  lastRead?: PoolRead;
   /** Not an action: the nth look at the machine of a run Azure accepted, to settle it (check-accepted.ts). */
   check?: number;
+}
+
+export interface PoolRead {
+  capacity: number;
+  tags: Record<string, string>;
+  etag: string;
 }
 
 /**
@@ -113,6 +126,18 @@ export function readQueueBody(body: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+function isPoolRead(value: unknown): value is PoolRead {
+  if (typeof value !== 'object' || value === null) return false;
+  const { capacity, tags, etag } = value as Record<string, unknown>;
+  return (
+    isInstant(capacity) &&
+    typeof etag === 'string' &&
+    typeof tags === 'object' &&
+    tags !== null &&
+    Object.values(tags).every((tag) => typeof tag === 'string')
+  );
+}
+
 /**
  * The queue trigger hands handlers the decoded body: a parsed object when it was JSON, or a string.
  * Accept both, and base64 too, so messages from other senders and the local host read the same.
@@ -138,6 +163,7 @@ export function decodeActionMessage(body: unknown): ActionMessage {
     !isCount(m.throttled) ||
     !isCount(m.check) ||
     (m.resumed !== undefined && m.resumed !== true) ||
+    (m.lastRead !== undefined && !isPoolRead(m.lastRead)) ||
     (superseded !== undefined &&
       !(
         Array.isArray(superseded) &&

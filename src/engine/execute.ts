@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import {
   isInDesiredState,
+  poolModelState,
   ThrottledError,
   TransientError,
   type ComputeGateway,
@@ -148,8 +149,13 @@ async function carryOut(
     if (done) return done;
   }
   const machine = { resourceId: target.resourceId, kind: target.kind };
-  const state = message.action === 'Restart' ? undefined : await readState(deps, machine, run.resumed);
-  if (state) run.doubt.inDoubt = false;
+  // An earlier attempt's write, refused by throttling, goes again as it was: it is conditional on the ETag
+  // read then, so a pool changed since (by anyone, that attempt included) refuses it and is read afresh.
+  const carried = carriedState(message);
+  const state =
+    carried ?? (message.action === 'Restart' ? undefined : await readState(deps, machine, run.resumed));
+  // Only a read made now settles the doubt; what an earlier attempt read may predate its own call.
+  if (state && !carried) run.doubt.inDoubt = false;
   const judged = judgeState(message.action, state, run.resumed);
   if (judged) return judged;
   // Reading the machine took time: a newer occurrence may have fallen due meanwhile.
@@ -210,9 +216,19 @@ async function readState(
   try {
     return await deps.gateway.readState(machine);
   } catch (error) {
-    if ((error instanceof ThrottledError || error instanceof TransientError) && !resumed) return undefined;
+    if (!(error instanceof ThrottledError || error instanceof TransientError)) throw error;
+    // A pool whose model was read but not its instances: that is enough to judge a Stop and to write from.
+    if (error.lastRead?.etag !== undefined) return error.lastRead;
+    if (!resumed) return undefined;
     throw error;
   }
+}
+
+/** The pool as an earlier attempt's refused write read it: its model, not its instances. */
+function carriedState(message: ActionMessage): TargetState | undefined {
+  const read = message.lastRead;
+  if (!read || message.kind !== 'pool' || message.action === 'Restart') return undefined;
+  return poolModelState(read);
 }
 
 /** Sources that are a person's word (a request, a wake, the override itself): an override does not hold them. */

@@ -4,12 +4,14 @@
 import {
   AccessDeniedError,
   ComputeError,
+  TargetChangedError,
   TargetConflictError,
   TargetNotFoundError,
   ThrottledError,
   TransientError,
 } from '../compute/gateway.js';
-import type { ActionMessage } from './action-message.js';
+import type { TargetState } from '../compute/gateway.js';
+import type { ActionMessage, PoolRead } from './action-message.js';
 
 export interface RetryPolicy {
   /** Attempts (ARM calls that failed in a retryable way) before the message goes to the poison queue. */
@@ -30,6 +32,10 @@ export interface RetryPolicy {
    * each throttled attempt, up to `maxThrottleSpreadInMs`.
    */
   throttleSpreadInMs: number;
+  /**
+   * ARM's buckets refill every minute, so a window much wider than that spreads nothing more and only
+   * spends tries: at five minutes, a run at nine in ten requests throttled got too few in two hours.
+   */
   maxThrottleSpreadInMs: number;
 }
 
@@ -40,7 +46,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   conflictDelayInMs: 30_000,
   transientDelayInMs: 15_000,
   throttleSpreadInMs: 1000,
-  maxThrottleSpreadInMs: 5 * 60_000,
+  maxThrottleSpreadInMs: 90_000,
 };
 
 export type AfterFailure =
@@ -71,17 +77,20 @@ export function afterFailure(
     return { kind: 'redeliver', lastDelivery, note: `gave up after ${delivery.dequeueCount} deliveries` };
   }
   const throttled = error instanceof ThrottledError;
-  // A failed read before the write changed nothing: like throttling, it waits without spending an attempt.
-  const attempt = (message.attempt ?? 0) + (throttled || error.beforeWrite ? 0 : 1);
+  // A failed read before the write changed nothing, and a conditional write refused because the machine
+  // changed did nothing either: like throttling, they wait without spending an attempt.
+  const changedNothing = throttled || error.beforeWrite || error instanceof TargetChangedError;
+  const attempt = (message.attempt ?? 0) + (changedNothing ? 0 : 1);
   const throttledCount = (message.throttled ?? 0) + (throttled ? 1 : 0);
-  const { superseded: _recorded, ...rest } = message;
+  const { superseded: _recorded, lastRead: _older, ...rest } = message;
+  const lastRead = carriedRead(error);
   const next: ActionMessage = {
     ...rest,
     ...(attempt > 0 ? { attempt } : {}),
     ...(throttledCount > 0 ? { throttled: throttledCount } : {}),
+    ...(lastRead ? { lastRead } : {}),
   };
-  const throttledTooLong =
-    (throttled || error.beforeWrite) && context.now - message.occurrenceAt >= policy.maxThrottledAgeInMs;
+  const throttledTooLong = changedNothing && context.now - message.occurrenceAt >= policy.maxThrottledAgeInMs;
   if (attempt >= policy.maxAttempts || throttledTooLong) {
     const why = throttled ? `${throttledCount} throttled attempts` : `${attempt} failed attempts`;
     return {
@@ -95,6 +104,20 @@ export function afterFailure(
     throttled: throttledCount,
   });
   return { kind: 'retry', message: next, delayInMs };
+}
+
+/** Tags beyond this stay behind: a queue message holds 64 KB, and reading the pool again is only slower. */
+const MAX_CARRIED_TAGS_CHARS = 16_384;
+
+/**
+ * What the failed write was made from, for the next attempt to write from again: only with an ETag, which
+ * makes that write conditional; a read without one could be stale by then.
+ */
+function carriedRead(error: ComputeError): PoolRead | undefined {
+  const read: TargetState | undefined = error.lastRead;
+  if (read?.etag === undefined || read.capacity === undefined || read.tags === undefined) return undefined;
+  if (JSON.stringify(read.tags).length > MAX_CARRIED_TAGS_CHARS) return undefined;
+  return { capacity: read.capacity, tags: read.tags, etag: read.etag };
 }
 
 /** What the run row records of an error. */
@@ -119,6 +142,8 @@ function retryDelay(
     );
     delay = error.retryAfterInMs + Math.floor(spread * unitInterval(`${run.key}/${run.throttled}`));
   } else if (error instanceof TargetConflictError) delay = policy.conflictDelayInMs;
+  // The machine changed under a conditional write: read it again at once (the floor below is a second).
+  else if (error instanceof TargetChangedError) delay = 0;
   else if (error instanceof TransientError && error.retryAfterInMs !== undefined)
     delay = error.retryAfterInMs;
   else delay = policy.transientDelayInMs * 2 ** (attempt - 1);

@@ -1,6 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WAKE_CAPACITY_TAG, type ArmComputeGateway } from '../../src/compute/arm-gateway.js';
-import { TargetConflictError, type Machine } from '../../src/compute/gateway.js';
+import {
+  TargetChangedError,
+  TargetConflictError,
+  ThrottledError,
+  TransientError,
+  type Machine,
+} from '../../src/compute/gateway.js';
 import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
 import { poolId } from '../toolkit/arm-emulator/fixture.js';
 import { callsTo, gatewayFor } from './gateway-fixture.js';
@@ -42,6 +48,7 @@ describe('pools through the gateway', () => {
       instances: [{ code: 'PowerState/running', count: 2 }],
       recordedWakeCapacity: undefined,
       tags: { team: 'vision' },
+      etag: expect.stringMatching(/^".+"$/) as unknown,
     });
   });
 
@@ -122,5 +129,59 @@ describe('pools through the gateway', () => {
       operation: 'restart',
     });
     expect(callsTo(emulator, pool.name)).toContain(`POST /${pool.name}/restart`);
+  });
+});
+
+describe("a pool's write is conditional on what it was made from", () => {
+  const SENT = { waitForCompletion: false };
+  afterEach(() => emulator.setFaults({}));
+
+  it('a pool changed between the read and the Stop refuses it (412) and keeps what the other writer set', async () => {
+    const pool = newPool(3);
+    const read = await gateway.readState(pool);
+    await gateway.act(pool, 'stop', WAIT);
+    await gateway.act({ ...pool, wakeCapacity: 2 }, 'start', WAIT);
+    await expect(gateway.act(pool, 'stop', { ...WAIT, knownState: read })).rejects.toBeInstanceOf(
+      TargetChangedError,
+    );
+    expect(emulator.stateOf(pool.resourceId)).toMatchObject({ capacity: 2 });
+  });
+
+  it('a throttled Stop says what it was made from, and the same write from it needs only the PATCH', async () => {
+    const pool = newPool(3);
+    emulator.setFaults({ throttleRate: 1, appliesTo: (r) => r.method === 'PATCH' });
+    const refused: unknown = await gateway.act(pool, 'stop', SENT).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ThrottledError);
+    const lastRead = (refused as ThrottledError).lastRead;
+    expect(lastRead).toMatchObject({
+      capacity: 3,
+      tags: { team: 'vision' },
+      etag: expect.any(String) as unknown,
+    });
+    emulator.setFaults({});
+    emulator.clearRequests();
+    expect(await gateway.act(pool, 'stop', { ...SENT, knownState: lastRead! })).toMatchObject({
+      outcome: 'accepted',
+      capacity: { from: 3, to: 0 },
+    });
+    expect(callsTo(emulator, pool.name)).toEqual([`PATCH /${pool.name}`]);
+    expect(emulator.stateOf(pool.resourceId)).toMatchObject({ tags: { [WAKE_CAPACITY_TAG]: '3' } });
+  });
+
+  it('a read that got the scale set but not its instances says what it got, enough to write from', async () => {
+    const pool = newPool(0, { tags: { [WAKE_CAPACITY_TAG]: '2' } });
+    emulator.setFaults({
+      serverErrorRate: 1,
+      appliesTo: (r) => r.path.toLowerCase().endsWith('/instanceview'),
+    });
+    const refused: unknown = await gateway.readState(pool).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TransientError);
+    const lastRead = (refused as TransientError).lastRead;
+    expect(lastRead).toMatchObject({ power: 'stopping', capacity: 0, etag: expect.any(String) as unknown });
+    emulator.clearRequests();
+    expect(await gateway.act(pool, 'start', { ...SENT, knownState: lastRead! })).toMatchObject({
+      capacity: { from: 0, to: 2 },
+    });
+    expect(callsTo(emulator, pool.name)).toEqual([`PATCH /${pool.name}`]);
   });
 });

@@ -3,8 +3,17 @@
 // (afterFailure) and what a tick does with its due rows (planTick). Instants are written out in full.
 
 import { describe, expect, it } from 'vitest';
-import { TargetNotFoundError, ThrottledError, TransientError } from '../../src/compute/gateway.js';
-import type { ActionMessage } from '../../src/engine/action-message.js';
+import {
+  TargetChangedError,
+  TargetNotFoundError,
+  ThrottledError,
+  TransientError,
+} from '../../src/compute/gateway.js';
+import {
+  decodeActionMessage,
+  encodeActionMessage,
+  type ActionMessage,
+} from '../../src/engine/action-message.js';
 import { judgeState } from '../../src/engine/execute.js';
 import { afterFailure, DEFAULT_RETRY_POLICY } from '../../src/engine/retry.js';
 import { planTick } from '../../src/engine/tick-plan.js';
@@ -157,6 +166,61 @@ describe('afterFailure', () => {
       kind: 'retry',
       message: { attempt: 7 },
     });
+  });
+
+  it("a pool's throttled write carries what it was made from, ETag and all; a newer failure replaces it", () => {
+    const lastRead = {
+      power: 'unknown' as const,
+      raw: 'capacity 3',
+      capacity: 3,
+      tags: { team: 'a' },
+      etag: '"e1"',
+    };
+    const throttled = new ThrottledError('busy', {
+      resourceId,
+      statusCode: 429,
+      retryAfterInMs: 1000,
+      lastRead,
+    });
+    const next = afterFailure(throttled, { ...message, kind: 'pool' }, context);
+    expect(next).toMatchObject({
+      kind: 'retry',
+      message: { lastRead: { capacity: 3, tags: { team: 'a' }, etag: '"e1"' } },
+    });
+    // A read without an ETag could be stale by the next attempt: it is not carried.
+    const { etag: _none, ...unversioned } = lastRead;
+    const bare = new ThrottledError('busy', {
+      resourceId,
+      statusCode: 429,
+      retryAfterInMs: 1000,
+      lastRead: unversioned,
+    });
+    const carrying = { ...message, lastRead: { capacity: 1, tags: {}, etag: '"old"' } };
+    expect(afterFailure(bare, carrying, context)).not.toHaveProperty('message.lastRead');
+  });
+
+  it('what a retry carries travels the queue, and a malformed one is refused', () => {
+    const carrying = { ...message, lastRead: { capacity: 3, tags: { team: 'a' }, etag: '"e1"' } };
+    expect(decodeActionMessage(encodeActionMessage(carrying))).toEqual(carrying);
+    for (const lastRead of [
+      { capacity: 3, tags: {} },
+      { capacity: -1, tags: {}, etag: 'e' },
+      { capacity: 1, tags: { a: 1 }, etag: 'e' },
+    ]) {
+      expect(() => decodeActionMessage(JSON.stringify({ ...message, lastRead }))).toThrow('malformed');
+    }
+  });
+
+  it('a conditional write refused because the machine changed drops what it carried, spends nothing, and reads again in a second', () => {
+    const changed = new TargetChangedError('412', {
+      resourceId,
+      statusCode: 412,
+      code: 'PreconditionFailed',
+    });
+    const carrying = { ...message, attempt: 7, lastRead: { capacity: 3, tags: {}, etag: '"e1"' } };
+    const next = afterFailure(changed, carrying, context);
+    expect(next).toMatchObject({ kind: 'retry', delayInMs: 1000, message: { attempt: 7 } });
+    expect(next).not.toHaveProperty('message.lastRead');
   });
 
   it('anything else goes back to the host, and poisons the run on its last delivery', () => {

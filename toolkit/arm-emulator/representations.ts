@@ -3,7 +3,12 @@
 
 import type { ComputeInstance } from './fleet/compute-instances.js';
 import type { Operation } from './fleet/operations.js';
-import { shownInstancePower, type ScaleSet, type ScaleSetInstance } from './fleet/scale-sets.js';
+import {
+  scaleSetEtag,
+  shownInstancePower,
+  type ScaleSet,
+  type ScaleSetInstance,
+} from './fleet/scale-sets.js';
 import { shownVmPower, type VirtualMachine } from './fleet/virtual-machines.js';
 import type { VmPowerState } from './power-states.js';
 
@@ -92,6 +97,7 @@ export function scaleSet(pool: ScaleSet): Record<string, unknown> {
     id: pool.id,
     name: pool.parsed.name,
     type: 'Microsoft.Compute/virtualMachineScaleSets',
+    etag: scaleSetEtag(pool),
     location: pool.location,
     tags: pool.tags,
     sku: { name: pool.vmSize, tier: 'Standard', capacity: pool.capacity },

@@ -6,7 +6,7 @@ import type { Caller } from './caller.js';
 import type { Fleet, FleetAction } from './fleet/fleet.js';
 import type { Operation } from './fleet/operations.js';
 import type { Resource } from './fleet/resource.js';
-import { instanceNotFound, protectInstance, type ScaleSet } from './fleet/scale-sets.js';
+import { checkIfMatch, instanceNotFound, protectInstance, type ScaleSet } from './fleet/scale-sets.js';
 import { answerMetrics, METRICS_PATH } from './metrics.js';
 import * as json from './representations.js';
 import type { RoleAssignments } from './role-assignments.js';
@@ -18,6 +18,8 @@ export interface ArmRequest {
   body: unknown;
   caller: Caller;
   correlationId: string;
+  /** The `If-Match` header: a write conditional on the resource's ETag. */
+  ifMatch?: string;
 }
 
 export interface ArmResponse {
@@ -238,6 +240,7 @@ export class ArmRoutes {
         handle: (request) => {
           const update = scaleSetUpdate(request.body);
           const pool = this.lookup(g, 'pool');
+          checkIfMatch(pool, request.ifMatch);
           const op = this.start(request, pool, { kind: 'pool', action: 'update', ...update });
           // Azure answers a scale-set PATCH with 200, the model as updated, and an operation to poll.
           return {

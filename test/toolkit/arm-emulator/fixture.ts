@@ -52,7 +52,7 @@ export function rawRequest(
   emulator: ArmEmulator,
   method: string,
   pathOrUrl: string,
-  options: { token?: string | null; body?: unknown } = {},
+  options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
   const url = new URL(pathOrUrl, emulator.url);
   if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', '2026-03-01');
@@ -69,6 +69,7 @@ export function rawRequest(
             ? {}
             : { authorization: `Bearer ${options.token ?? 'scheduler-identity'}` }),
           ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...options.headers,
         },
       },
       (response) => {

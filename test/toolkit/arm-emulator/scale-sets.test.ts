@@ -91,6 +91,46 @@ describe('scale-set capacity', () => {
   });
 });
 
+describe('scale-set ETags', () => {
+  it('the ETag changes with each PATCH, not with the instances; a PATCH If-Match an older one is 412 and changes nothing', async () => {
+    const name = newPool(2);
+    const first = (await client.virtualMachineScaleSets.get(GROUP, name)).etag;
+    expect(first).toMatch(/^".+"$/);
+    await client.virtualMachineScaleSets.deallocate(GROUP, name, { updateIntervalInMs: 1 }).submitted();
+    clock.advance(60_000);
+    expect((await client.virtualMachineScaleSets.get(GROUP, name)).etag).toBe(first);
+    await client.virtualMachineScaleSets
+      .update(GROUP, name, { sku: { capacity: 1 } }, { ifMatch: first!, updateIntervalInMs: 1 })
+      .submitted();
+    clock.advance(30_000);
+    const second = await client.virtualMachineScaleSets.get(GROUP, name);
+    expect(second.sku?.capacity).toBe(1);
+    expect(second.etag).not.toBe(first);
+    await expect(
+      client.virtualMachineScaleSets
+        .update(GROUP, name, { sku: { capacity: 0 } }, { ifMatch: first! })
+        .submitted(),
+    ).rejects.toMatchObject({ statusCode: 412, code: 'PreconditionFailed' });
+    expect((await client.virtualMachineScaleSets.get(GROUP, name)).sku?.capacity).toBe(1);
+  });
+
+  it("If-Match '*' or the current ETag goes ahead", async () => {
+    const name = newPool(1);
+    const star = await rawRequest(emulator, 'PATCH', poolId(name), {
+      body: { tags: { team: 'nlp' } },
+      headers: { 'if-match': '*' },
+    });
+    expect(star.status).toBe(200);
+    const current = (await client.virtualMachineScaleSets.get(GROUP, name)).etag!;
+    const matched = await rawRequest(emulator, 'PATCH', poolId(name), {
+      body: { tags: { team: 'vision' } },
+      headers: { 'if-match': current },
+    });
+    expect(matched.status).toBe(200);
+    expect((matched.body as { etag: string }).etag).not.toBe(current);
+  });
+});
+
 describe('scale-set power actions', () => {
   it('deallocate and start act on every instance and the summary counts them', async () => {
     const name = newPool(2);

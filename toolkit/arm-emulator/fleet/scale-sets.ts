@@ -1,7 +1,7 @@
 // Emulated scale sets (the scheduler's pools): what one is, how it is added, and what start, deallocate,
 // power off, restart and capacity changes do to its instances, each instance on its own time.
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ArmError, operationNotAllowed } from '../arm-error.js';
 import { planVmAction, type VmAction, type VmPowerState } from '../power-states.js';
 import { defaultFailure, failureFor, type ActionContext, type Operation } from './operations.js';
@@ -33,6 +33,8 @@ export interface ScaleSet extends ResourceBase {
   /** Capacity before a scale that is in progress, restored when it fails. */
   capacityBefore?: number;
   failedWith?: string;
+  /** Model writes (PATCHes) so far: with the capacity and tags, what the ETag changes with. */
+  writes: number;
 }
 
 export interface ScaleSetOptions extends ResourceOptions {
@@ -78,7 +80,33 @@ export function newScaleSet(base: ResourceBase, options: ScaleSetOptions): Scale
       newInstance(String(index), base.createdAt, power),
     ),
     nextInstanceId: options.capacity,
+    writes: 0,
   };
+}
+
+/**
+ * The scale set's ETag: it changes with every write of the model and every change of capacity or tags,
+ * however made (a PATCH, a delete of instances, a failed scale rolled back), as Azure's does. Instances
+ * changing power state leave it as it is.
+ */
+export function scaleSetEtag(pool: ScaleSet): string {
+  const model = JSON.stringify([pool.uniqueId, pool.writes, pool.capacity, pool.tags]);
+  return `"${createHash('sha256').update(model).digest('hex').slice(0, 16)}"`;
+}
+
+/**
+ * A conditional write (`If-Match`) goes ahead only on the model it was made from: `*` matches any, an
+ * absent header matches always; anything else is Azure's 412.
+ */
+export function checkIfMatch(pool: ScaleSet, ifMatch: string | undefined): void {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return;
+  const current = scaleSetEtag(pool);
+  if (ifMatch.split(',').some((tag) => tag.trim() === current)) return;
+  throw new ArmError(
+    412,
+    'PreconditionFailed',
+    `The precondition 'If-Match: ${ifMatch}' failed: scale set '${pool.parsed.name}' is now at ETag ${current}.`,
+  );
 }
 
 /** Start, deallocate, power off or restart every instance; a restart with none running is a 409. */
@@ -139,6 +167,7 @@ export function beginScale(pool: ScaleSet, update: ScaleSetUpdate, context: Acti
     failure,
   });
   if (update.tags) pool.tags = { ...update.tags };
+  pool.writes++;
   pool.capacityBefore = pool.capacity;
   // Protected instances stay: a decrease below them leaves the capacity at what is left.
   const kept = live.filter((i) => i.protectFromScaleIn).length;

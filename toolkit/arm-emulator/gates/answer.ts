@@ -14,6 +14,7 @@ export function answer(exchange: Exchange): Promise<Answer> {
       body,
       caller: learnt(exchange.caller, 'authenticate'),
       correlationId: exchange.correlationId,
+      ...ifMatchOf(exchange),
     }),
   );
 }
@@ -25,4 +26,9 @@ function parseBody(text: string): unknown {
   } catch {
     throw new ArmError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
   }
+}
+
+function ifMatchOf(exchange: Exchange): { ifMatch?: string } {
+  const value = exchange.headers['if-match'];
+  return typeof value === 'string' ? { ifMatch: value } : {};
 }
