@@ -7,10 +7,11 @@
 // target must end where its schedule wants it (`wrongFinal: 0`); it takes under a minute to run:
 //   npm run build && node scripts/hostile-faults-scenario.mjs [seed] > hostile.json
 //   node dist/toolkit/cli/main.js simulate --scenario hostile.json
-// Measured on 2026-11-27 (a pool's write now goes again from what it read, If-Match; throttled retries spread
-// over at most 90 s): seeds 11 to 15 end wrongFinal 0 with no duplicates or stale actions; seed 16 leaves one
-// ML compute instance running (a crashed attempt's run must read before it acts again, one request in eleven
-// gets through, and its reads missed for two hours). Before, seed 11 left five pools wrong and seed 12 nine.
+// Measured on 2026-11-27: seeds 11 to 16 end wrongFinal 0, with no duplicates, stale actions, failed or poisoned
+// runs. What it took: a pool's write goes again from what it read, If-Match (before, seed 11 left five pools
+// wrong and seed 12 nine); throttled retries spread over at most 90 s (was 5 min); and the executor reads the
+// machine before it claims the target, so a host that dies while reading leaves no run in doubt (before, one
+// ML compute instance of seed 16 stayed in doubt, unable to read, for two hours).
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-sim/providers`;
 const ZONES = [

@@ -93,7 +93,9 @@ export async function execute(
     return { outcome: 'overridden', duplicate: false };
   }
 
-  const claim = await claimTurn(deps, history, schedule, message, delivery);
+  const machine = { resourceId: target.resourceId, kind: target.kind };
+  const look = needsLook(message) ? (resumed: boolean) => lookAt(deps, machine, resumed) : undefined;
+  const claim = await claimTurn(deps, history, schedule, message, delivery, look);
   if (claim.kind !== 'claimed') return claim.report;
 
   const run = await startRun(deps, history, message);
@@ -110,7 +112,8 @@ export async function execute(
   // it, no attempt may act without reading first.
   const doubt = { inDoubt: claim.resumed };
   try {
-    const done = await carryOut(deps, { target, schedule, message, resumed: claim.resumed, doubt });
+    const { resumed, looked } = claim;
+    const done = await carryOut(deps, { target, schedule, message, resumed, doubt, looked });
     const { outcome, ...extra } = done;
     await finish(deps, run, outcome, extra);
     await letGo(deps, claim.latest);
@@ -141,6 +144,8 @@ async function carryOut(
     message: ActionMessage;
     resumed: boolean;
     doubt: { inDoubt: boolean };
+    /** What was read of the machine just before the claim (`lookAt`), when the action needs it. */
+    looked: Look | undefined;
   },
 ): Promise<Done> {
   const { target, schedule, message } = run;
@@ -149,11 +154,11 @@ async function carryOut(
     if (done) return done;
   }
   const machine = { resourceId: target.resourceId, kind: target.kind };
+  if (run.looked && 'unreadable' in run.looked) throw run.looked.unreadable;
   // An earlier attempt's write, refused by throttling, goes again as it was: it is conditional on the ETag
   // read then, so a pool changed since (by anyone, that attempt included) refuses it and is read afresh.
   const carried = carriedState(message);
-  const state =
-    carried ?? (message.action === 'Restart' ? undefined : await readState(deps, machine, run.resumed));
+  const state = carried ?? run.looked?.state;
   // Only a read made now settles the doubt; what an earlier attempt read may predate its own call.
   if (state && !carried) run.doubt.inDoubt = false;
   const judged = judgeState(message.action, state, run.resumed);
@@ -203,24 +208,32 @@ export function judgeState(
 }
 
 /**
- * The machine's state before acting, or undefined when Azure throttled the read or answered it with a
- * transient fault. Reads and writes have budgets of their own in ARM, and starting a running machine or
- * deallocating a deallocated one changes nothing, so the latest desired state goes ahead without the read
- * rather than waiting for it. A resumed run must read: an earlier attempt may already have made the call.
+ * What was read of the machine before acting: its state; nothing, when Azure throttled the read or answered
+ * it with a transient fault; or, for a resumed run, the error (`unreadable`) that keeps it from acting.
+ * Reads and writes have budgets of their own in ARM, and starting a running machine or deallocating a
+ * deallocated one changes nothing, so the latest desired state goes ahead without the read rather than
+ * waiting for it. A resumed run must read: an earlier attempt may already have made the call. Any other
+ * failure is the attempt's: it is thrown after the claim, so that the run records it.
  */
-async function readState(
+type Look = { state?: TargetState } | { unreadable: unknown };
+
+/** Whether the action reads the machine first: a Start or Stop does, unless it carries an earlier read. */
+function needsLook(message: ActionMessage): boolean {
+  return message.action !== 'Restart' && carriedState(message) === undefined;
+}
+
+async function lookAt(
   deps: ExecuteDependencies,
   machine: { resourceId: string; kind: StoredTarget['kind'] },
   resumed: boolean,
-): Promise<TargetState | undefined> {
+): Promise<Look> {
   try {
-    return await deps.gateway.readState(machine);
+    return { state: await deps.gateway.readState(machine) };
   } catch (error) {
-    if (!(error instanceof ThrottledError || error instanceof TransientError)) throw error;
+    if (!(error instanceof ThrottledError || error instanceof TransientError)) return { unreadable: error };
     // A pool whose model was read but not its instances: that is enough to judge a Stop and to write from.
-    if (error.lastRead?.etag !== undefined) return error.lastRead;
-    if (!resumed) return undefined;
-    throw error;
+    if (error.lastRead?.etag !== undefined) return { state: error.lastRead };
+    return resumed ? { unreadable: error } : {};
   }
 }
 

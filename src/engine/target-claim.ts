@@ -34,21 +34,25 @@ export interface ClaimReport {
   retryInMs?: number;
 }
 
-export type Claim =
-  { kind: 'claimed'; latest: StoredLatestAction; resumed: boolean } | { kind: 'done'; report: ClaimReport };
+export type Claim<Look = undefined> =
+  | { kind: 'claimed'; latest: StoredLatestAction; resumed: boolean; looked: Look | undefined }
+  | { kind: 'done'; report: ClaimReport };
 
 /**
  * Takes the target for this run, if it is the latest desired state and no older run holds it. The claim
  * is one conditional write of the `latest` row: a request or claim that got there first makes it fail,
  * and the decision is taken again on what that writer left.
+ * @param look what to read of the machine once the run may act: read before the claim is written and
+ *   answered with it (`looked`), so that what was read is what the claim acts on
  */
-export async function claimTurn(
+export async function claimTurn<Look = undefined>(
   deps: ClaimDependencies,
   history: HistoryRef,
   schedule: TargetSchedule,
   message: ActionMessage,
   delivery: { messageId: string },
-): Promise<Claim> {
+  look?: (resumed: boolean) => Promise<Look>,
+): Promise<Claim<Look>> {
   for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
     const now = deps.clock.now();
     const latest = await deps.store.runs.getLatest(history);
@@ -70,6 +74,11 @@ export async function claimTurn(
       await deps.actions.send(message, { visibilityDelayInMs: delay });
       return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
     }
+    const resumed = turn.resumed || message.resumed === true;
+    // The machine is read before the claim, under the ETag of the `latest` row read above: anyone who acted
+    // since claimed that row and let go of it, so the claim fails and the machine is read again. A host that
+    // dies while reading leaves no claim behind, and so no doubt about a call it never made.
+    const looked = look ? await look(resumed) : undefined;
     try {
       const claimed = await deps.store.runs.putLatest(
         {
@@ -84,7 +93,7 @@ export async function claimTurn(
         },
         latest ? { etag: latest.etag } : {},
       );
-      return { kind: 'claimed', latest: claimed, resumed: turn.resumed || message.resumed === true };
+      return { kind: 'claimed', latest: claimed, resumed, looked };
     } catch (error) {
       if (!isWriteRace(error)) throw error;
     }

@@ -103,6 +103,40 @@ describe('execute', () => {
     });
   });
 
+  it('a host that dies while reading the machine leaves no claim: the redelivery is not in doubt', async () => {
+    const real = gateway.readState.bind(gateway);
+    let reads = 0;
+    // The first read never answers: the host died in it.
+    gateway.readState = (target) => (++reads === 1 ? new Promise(() => undefined) : real(target));
+    void execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(reads).toBe(1);
+    expect((await runs.getLatest({ targetId: 't1' }))?.actor).toBeUndefined();
+    // Someone else stopped it meanwhile: that is "already there", not this run's earlier call succeeding.
+    gateway.states.set(VM, 'stopped');
+    const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 2 });
+    expect(report.outcome).toBe('skipped-already-there');
+    expect(gateway.calls).toEqual([]);
+  });
+
+  it('what was read is what the claim acts on: a run that acted in between makes the claim fail and the machine is read again', async () => {
+    const real = gateway.readState.bind(gateway);
+    let reads = 0;
+    gateway.readState = async (target) => {
+      const state = await real(target);
+      if (++reads === 1) {
+        // While this read was under way, an older run claimed the target, stopped the VM and let go.
+        await runs.putLatest({ targetId: 't1', latestAt: stop.occurrenceAt - 60_000, latestAction: 'Stop' });
+        gateway.states.set(VM, 'stopped');
+      }
+      return state;
+    };
+    const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    expect(reads).toBe(2);
+    expect(report.outcome).toBe('skipped-already-there');
+    expect(gateway.calls).toEqual([]);
+  });
+
   it('a 429 re-enqueues the action after its Retry-After, within a spread window, capped', async () => {
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 120_000 }),
