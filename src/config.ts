@@ -4,6 +4,7 @@
 import { ConfigurationError } from './errors.js';
 import { ARM_WRITES, type CallBudget } from './engine/pacing.js';
 import type { TargetKind } from './targets/resource-id.js';
+import { MOST_ENTRIES_CONFIGURABLE } from './schedule/index.js';
 
 /** How we reach Table and Queue storage: a connection string, or an identity (Flex Consumption). */
 export type StorageConfig =
@@ -72,8 +73,8 @@ export function readConfig(env: Environment = process.env): Config {
     waitForCompletion: readBoolean(env, 'SCHEDULER_WAIT_FOR_COMPLETION', false, problems),
     armWriteBudget: readWriteBudget(env, problems),
     maxScheduleEntries: {
-      vm: readInteger(env, 'SCHEDULER_MAX_ENTRIES_VM', 4, 1, 20, problems),
-      pool: readInteger(env, 'SCHEDULER_MAX_ENTRIES_POOL', 4, 1, 20, problems),
+      vm: readInteger(env, 'SCHEDULER_MAX_ENTRIES_VM', 4, 1, MOST_ENTRIES_CONFIGURABLE, problems),
+      pool: readInteger(env, 'SCHEDULER_MAX_ENTRIES_POOL', 4, 1, MOST_ENTRIES_CONFIGURABLE, problems),
       // Azure ML itself refuses a fifth schedule on a compute instance, so we never allow more.
       computeInstance: readInteger(env, 'SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE', 4, 1, 4, problems),
     },

@@ -2,6 +2,7 @@
 // published under `components.schemas` in openapi.json. Schedules are Azure ML's `computeStartStop`.
 
 import { MAX_PRINCIPAL_ID_LENGTH } from '../auth/principal.js';
+import { MOST_ENTRIES_CONFIGURABLE } from '../schedule/index.js';
 import { policySchemas } from './policy-schemas.js';
 import { ref, type JsonSchema, type SchemaRegistry } from './schema.js';
 import { connectUrl, scalingSchemas } from './scaling-schemas.js';
@@ -172,8 +173,13 @@ export const schemas: SchemaRegistry = {
     type: 'object',
     description:
       'Azure ML’s compute-instance schedules, pasted unchanged. Validated by the schedule engine: time zones, ' +
-      'cron and recurrence rules, at most four entries, and no Start and Stop at the same instant.',
-    properties: { computeStartStop: { type: 'array', items: ref('ScheduleEntry'), maxItems: 4 } },
+      'cron and recurrence rules, at most four entries (a deployment may allow VMs and pools up to ' +
+      `${MOST_ENTRIES_CONFIGURABLE}; compute instances never more than four, as Azure ML), and no Start and ` +
+      'Stop at the same instant.',
+    // The deployment's own limit per kind is the engine's to check: the schema holds only the widest.
+    properties: {
+      computeStartStop: { type: 'array', items: ref('ScheduleEntry'), maxItems: MOST_ENTRIES_CONFIGURABLE },
+    },
     required: ['computeStartStop'],
     additionalProperties: false,
     examples: [

@@ -12,6 +12,7 @@ export {
   validateSchedules,
   INTERVAL_LIMITS,
   DEFAULT_MAX_ENTRIES,
+  MOST_ENTRIES_CONFIGURABLE,
   type ValidateOptions,
 } from './validate.js';
 export { timeline, desiredStateAt, lastOccurrence } from './desired-state.js';

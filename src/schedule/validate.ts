@@ -9,6 +9,8 @@ import type { RecurrenceFrequency, ScheduleDocument, ScheduleEntry } from './typ
 
 /** Entries a document may hold when `ValidateOptions.maxEntries` is not given: Azure ML's four per compute instance. */
 export const DEFAULT_MAX_ENTRIES = 4;
+/** The most a deployment may allow a VM or a pool (`SCHEDULER_MAX_ENTRIES_VM`, `…_POOL`). */
+export const MOST_ENTRIES_CONFIGURABLE = 20;
 
 /** The largest `interval` per frequency: Logic Apps' limits (an interval is at least 1). */
 export const INTERVAL_LIMITS: Record<RecurrenceFrequency, number> = {

@@ -269,6 +269,27 @@ describe('PUT /api/targets/{id}/schedules', () => {
   });
 });
 
+describe('a deployment that allows more entries', () => {
+  it('takes six on a VM with SCHEDULER_MAX_ENTRIES_VM=6, refuses a seventh at the field, and keeps compute instances at four', async () => {
+    const own = await testApi({ SCHEDULER_MAX_ENTRIES_VM: '6' });
+    const id = await register('vm-six', own);
+    const entries = (n: number) => ({
+      computeStartStop: Array.from({ length: n }, (_, h) => stop(`0 ${h} * * *`)),
+    });
+    const six = await own.call('PUT', `/api/targets/${id}/schedules`, { body: entries(6) });
+    expect(six.status).toBe(200);
+    expect(six.json.computeStartStop).toHaveLength(6);
+    const seven = await own.call('PUT', `/api/targets/${id}/schedules`, { body: entries(7) });
+    expect(seven.status).toBe(400);
+    expect(seven.json.errors.map((e: { pointer: string }) => e.pointer)).toContain('/computeStartStop');
+    const instance = await own.call('POST', '/api/targets', {
+      body: { resourceId: computeInstanceId('ci-six') },
+    });
+    const five = await own.call('PUT', `/api/targets/${instance.json.id}/schedules`, { body: entries(5) });
+    expect(five.status).toBe(400);
+  });
+});
+
 describe('GET /api/targets/{id}/timeline', () => {
   it('merges the entries’ occurrences in the window with the desired state after each', async () => {
     const id = await register('vm-timeline');
