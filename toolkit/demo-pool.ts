@@ -4,6 +4,7 @@
 // real pool. The pool then visibly scales to zero once idle and wakes when someone is waiting.
 
 import type { ArmEmulator } from './arm-emulator/index.js';
+import { reporterView } from './arm-emulator/reporter-view.js';
 import { demoFleet } from './demo.js';
 
 const MINUTE_MS = 60_000;
@@ -77,7 +78,7 @@ export async function startDemoPool(
     { seatsPerInstance: DEMO_POOL_POLICY.sessionsPerInstance },
   );
   const report = async () => {
-    const body = activityOf(emulator);
+    const body = reporterView(emulator, demoFleet.pool)?.report;
     if (!body) return;
     await call(`${target}/activity`, {
       method: 'POST',
@@ -92,18 +93,4 @@ export async function startDemoPool(
   }, REPORT_EVERY_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
-}
-
-/** What a reporter on the pool would say now: sessions on each running instance, and who is waiting. */
-export function activityOf(
-  emulator: ArmEmulator,
-): { instances: { instanceId: string; sessions: number }[]; waiting: number } | undefined {
-  const state = emulator.stateOf(demoFleet.pool);
-  const workload = emulator.workloadOf(demoFleet.pool);
-  if (!state || state.kind !== 'pool' || !workload) return undefined;
-  const serving = state.members.filter((m) => !m.deleting && m.power === 'running').map((m) => m.instanceId);
-  return {
-    instances: serving.map((instanceId) => ({ instanceId, sessions: workload.sessions[instanceId] ?? 0 })),
-    waiting: workload.waiting,
-  };
 }

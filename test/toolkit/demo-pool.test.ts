@@ -4,14 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetIdFor } from '../../src/store/keys.js';
 import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
+import { reporterView } from '../../toolkit/arm-emulator/reporter-view.js';
 import { addDemoFleet, demoFleet, demoSchedules, registerDemo } from '../../toolkit/demo.js';
-import {
-  activityOf,
-  DEMO_POOL_POLICY,
-  demoPoolPeople,
-  startDemoPool,
-  type DemoPool,
-} from '../../toolkit/demo-pool.js';
+import { DEMO_POOL_POLICY, demoPoolPeople, startDemoPool, type DemoPool } from '../../toolkit/demo-pool.js';
 import { startLocalHost, type LocalHost } from '../../toolkit/local-host/host.js';
 import { DEFAULT_LOCAL_PRINCIPAL } from '../../toolkit/local-host/principal.js';
 import { parseScenario } from '../../toolkit/simulate/scenario.js';
@@ -55,9 +50,10 @@ describe('the demo pool on the local host', () => {
     const policy = await (await fetch(`${host.baseUrl}/targets/${id}/pool`)).json();
     expect(policy).toMatchObject(DEMO_POOL_POLICY);
     // Three people on two instances of two seats: all placed, nobody waiting.
-    const report = activityOf(emulator);
-    expect(report?.waiting).toBe(0);
-    expect(report?.instances.reduce((n, i) => n + i.sessions, 0)).toBe(3);
+    const report = reporterView(emulator, demoFleet.pool)?.report;
+    expect(report).toMatchObject({ waiting: 0 });
+    const instances = report && 'instances' in report ? report.instances : [];
+    expect(instances.reduce((n, i) => n + i.sessions, 0)).toBe(3);
     const stored = await host.deps.store.scaling.readActivity(id);
     expect(stored.instances.reduce((n, i) => n + i.sessions, 0)).toBe(3);
   });

@@ -73,8 +73,8 @@ export function countMissed(planned: Planned[], histories: Map<string, StoredRun
   return missed;
 }
 
-/** The plan of a machine deleted at `deletedAt`: nothing is due after it, and its history is gone. */
-export function untilDeleted(planned: Planned, deletedAt: number | undefined): Planned {
+/** A plan marked `deleted` when its machine was deleted (at `deletedAt`): its runs and final state no longer count. */
+export function markDeleted(planned: Planned, deletedAt: number | undefined): Planned {
   return deletedAt === undefined ? planned : { ...planned, deleted: true };
 }
 

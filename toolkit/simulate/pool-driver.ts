@@ -7,6 +7,7 @@
 import { validateSchedules } from '../../src/schedule/index.js';
 import type { PoolPolicy } from '../../src/store/pool-ports.js';
 import type { ArmEmulator } from '../arm-emulator/index.js';
+import { reporterView, servingOf } from '../arm-emulator/reporter-view.js';
 import { floors, oracle, percentile, sessionsAt } from './pool-oracle.js';
 import { ScenarioError, type Scenario, type ScenarioActivity, type ScenarioConnect } from './scenario.js';
 
@@ -178,18 +179,10 @@ export class PoolDriver {
     for (const w of this.watched) {
       const people = this.workload(w);
       if (people.demand > 0) w.lastActiveAt = t;
-      const serving = this.serving(w);
-      const body =
-        w.kind === 'pool'
-          ? {
-              instances: serving.map((instanceId) => ({
-                instanceId,
-                sessions: people.sessions[instanceId] ?? 0,
-              })),
-              waiting: people.waiting,
-            }
-          : { sessions: people.sessions[''] ?? 0 };
-      if (serving.length > 0 || people.waiting > 0) await this.post('reportActivity', w, 'activity', body);
+      const view = reporterView(this.emulator, w.resourceId);
+      if (view && (view.serving.length > 0 || view.waiting > 0)) {
+        await this.post('reportActivity', w, 'activity', view.report);
+      }
     }
     while (this.nextConnect < this.connects.length && this.connects[this.nextConnect]!.at <= t) {
       const connect = this.connects[this.nextConnect++]!;
@@ -317,13 +310,7 @@ export class PoolDriver {
 
   /** Instances (pool) or the machine ('') that serve sessions now: running, not being deleted. */
   private serving(w: Watched): string[] {
-    const state = this.emulator.stateOf(w.resourceId);
-    if (!state) return [];
-    if (state.kind === 'pool') {
-      return state.members.filter((m) => !m.deleting && m.power === 'running').map((m) => m.instanceId);
-    }
-    const running = state.kind === 'vm' ? state.powerState === 'running' : state.state === 'Running';
-    return running ? [''] : [];
+    return servingOf(this.emulator.stateOf(w.resourceId));
   }
 
   private async post(name: string, w: Watched, path: string, body: unknown): Promise<void> {

@@ -30,7 +30,7 @@ import { StorageActionQueue, StoragePoolQueue } from '../../src/queue/storage-ac
 import { provisionStorage } from '../../src/store/index.js';
 import { parseResourceId } from '../../src/targets/resource-id.js';
 import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
-import { countMissed, countRuns, forgotten, readHistories, untilDeleted } from './histories.js';
+import { countMissed, countRuns, forgotten, readHistories, markDeleted } from './histories.js';
 import { hasPeople, People, putControls, warningMinutes, type PeopleReport } from './people.js';
 import { hasPools, PoolDriver, putSetting, type PoolReport } from './pool-driver.js';
 import { ScenarioError, type Scenario } from './scenario.js';
@@ -220,7 +220,7 @@ export async function simulate(
     collectCalls(pipeline);
     const histories = await readHistories(deps, targetIds);
     // A deleted machine has nothing left to do after its delete.
-    const alive = planned.map((p) => untilDeleted(p, pipeline.people.deletedAt(p.resourceId)));
+    const alive = planned.map((p) => markDeleted(p, pipeline.people.deletedAt(p.resourceId)));
     return {
       calls: sortCalls(pipeline.calls),
       final,
