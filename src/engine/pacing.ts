@@ -28,14 +28,35 @@ const PROVIDER_BUDGETS: Partial<Record<TargetKind, CallBudget>> = {
 };
 
 /**
+ * What a tick leaves of each bucket for the next one: per bucket (`arm/{subscription}`, `vm/{subscription}`,
+ * …), the instant up to which the calls it planned have used the budget (a generic cell rate algorithm's
+ * theoretical arrival time, UTC ms). A bucket whose instant has passed is full again and is left out.
+ */
+export type PacingState = Record<string, number>;
+
+/**
  * Hands out, call by call, how long each one should wait so that none is early for its subscription's
- * buckets, as if they were full when the tick began. One pacer per tick: the tick runs on one instance.
+ * buckets: full when the tick began, unless the ticks before it left them partly used (`carried`), so that
+ * two heavy minutes in a row do not overlap in the bucket. One pacer per tick: the tick runs on one instance.
  */
 export class SubscriptionPacer {
-  private readonly planned = new Map<string, number>();
+  /** Per bucket, the instant its planned calls have used the budget up to. */
+  private readonly usedUntil = new Map<string, number>();
 
-  /** `false` turns pacing off: every delay is 0. */
-  constructor(private readonly armWrites: CallBudget | false) {}
+  /**
+   * @param armWrites ARM's write bucket; `false` turns pacing off: every delay is 0
+   * @param now the instant delays count from (the tick's start)
+   * @param carried what the previous tick left (`state()`), if any
+   */
+  constructor(
+    private readonly armWrites: CallBudget | false,
+    private readonly now = 0,
+    carried: PacingState = {},
+  ) {
+    for (const [bucket, at] of Object.entries(carried)) {
+      if (Number.isFinite(at) && at > now) this.usedUntil.set(bucket, at);
+    }
+  }
 
   /** The wait, in ms, before the next call on this resource may go. */
   delayFor(resourceId: string, kind: TargetKind): number {
@@ -47,11 +68,19 @@ export class SubscriptionPacer {
     return delay;
   }
 
+  /** The buckets still partly used after the calls planned so far, for the next tick. */
+  state(): PacingState {
+    return Object.fromEntries([...this.usedUntil].filter(([, at]) => at > this.now));
+  }
+
   private take(bucket: string, budget: CallBudget): number {
-    const n = (this.planned.get(bucket) ?? 0) + 1;
-    this.planned.set(bucket, n);
-    // The n-th call finds a token once (n − burst) tokens have refilled.
-    return n <= budget.burst ? 0 : Math.ceil(((n - budget.burst) / budget.perSecond) * 1000);
+    // Each call uses one token's worth of time; `burst` of them may be ahead of the clock at once.
+    const perCall = 1000 / budget.perSecond;
+    const usedUntil = Math.max(this.usedUntil.get(bucket) ?? this.now, this.now);
+    const sendAt = Math.max(this.now, usedUntil - (budget.burst - 1) * perCall);
+    this.usedUntil.set(bucket, usedUntil + perCall);
+    // Rounded to the ms so that floating error never makes a call early.
+    return Math.max(0, Math.ceil(sendAt - this.now - 1e-6));
   }
 }
 

@@ -5,7 +5,7 @@
 import { nextOccurrence } from '../schedule/index.js';
 import type { DueEntry, DueMove } from '../store/ports.js';
 import type { ActionMessage } from './action-message.js';
-import { SubscriptionPacer, type CallBudget } from './pacing.js';
+import { SubscriptionPacer, type CallBudget, type PacingState } from './pacing.js';
 
 /** A tick keeps at most this many coalesced occurrences per target in its message (queue messages are ≤ 64 KiB). */
 export const MAX_SUPERSEDED = 1000;
@@ -34,6 +34,14 @@ export interface TickPlan {
   targets: TargetPlan[];
   superseded: number;
   spreadOverInMs: number;
+  /** What this tick's calls leave of the write buckets, for the next tick (kept with the checkpoint). */
+  pacing: PacingState;
+}
+
+/** Where the write buckets stand when the tick starts: its start, and what earlier ticks left of them. */
+export interface PacingStart {
+  now: number;
+  carried?: PacingState;
 }
 
 interface Due {
@@ -52,9 +60,10 @@ export function planTick(
   current: ReadonlySet<DueEntry>,
   window: TickWindow,
   budget: CallBudget | false,
+  start: PacingStart = { now: 0 },
 ): TickPlan {
-  const pacer = new SubscriptionPacer(budget);
-  const plan: TickPlan = { targets: [], superseded: 0, spreadOverInMs: 0 };
+  const pacer = new SubscriptionPacer(budget, start.now, start.carried);
+  const plan: TickPlan = { targets: [], superseded: 0, spreadOverInMs: 0, pacing: {} };
   for (const [targetId, targetRows] of byTarget(rows)) {
     const due = targetRows.filter((row) => current.has(row)).flatMap((row) => occurrencesIn(row, window));
     const target: TargetPlan = {
@@ -75,6 +84,7 @@ export function planTick(
     }
     plan.targets.push(target);
   }
+  plan.pacing = pacer.state();
   return plan;
 }
 

@@ -7,6 +7,7 @@ import { isWriteRace } from '../errors.js';
 import type { Checkpoint, DueEntry, Store } from '../store/ports.js';
 import type { TickOptions } from './options.js';
 import { forEachLimited, type ActionQueue } from './ports.js';
+import type { PacingState } from './pacing.js';
 import { planTick, type TickWindow } from './tick-plan.js';
 
 export const TICK_CHECKPOINT = 'tick';
@@ -68,7 +69,9 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   // late rows are found there, and a run row stops anything being done twice.
   const window = { readFrom: from - LATE_WRITE_GRACE_MS, windowStart, until };
   const rows = await readDue(deps, window);
-  const plan = planTick(rows, await currentRows(deps, rows), window, deps.options.pacing);
+  const carried = checkpoint?.pacing;
+  const pacingStart = { now: startedAt, ...(carried ? { carried } : {}) };
+  const plan = planTick(rows, await currentRows(deps, rows), window, deps.options.pacing, pacingStart);
   report.dueRows = rows.length;
   report.superseded = plan.superseded;
   report.spreadOverInMs = plan.spreadOverInMs;
@@ -83,7 +86,9 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   // where the other order could lose them. The moves go in batches, one partition each; a crash between
   // two batches leaves rows the next tick reads and moves again.
   await deps.store.due.rescheduleAll(plan.targets.flatMap((target) => target.moves));
-  report.advanced = await advanceCheckpoint(deps, checkpoint, until);
+  // What the calls left of each subscription's budget goes with the checkpoint: the next heavy minute starts
+  // where this one's calls will have left the bucket, not full.
+  report.advanced = await advanceCheckpoint(deps, checkpoint, until, plan.pacing);
   if (report.advanced) {
     // Housekeeping: past, empty hour tables of the due index go. A failure here harms nothing (the next
     // hour tries again), so it must not fail a tick whose work is done.
@@ -112,10 +117,13 @@ async function advanceCheckpoint(
   deps: TickDependencies,
   checkpoint: Checkpoint | undefined,
   until: number,
+  pacing: PacingState,
 ): Promise<boolean> {
   try {
-    if (checkpoint) await deps.store.checkpoints.set(TICK_CHECKPOINT, until, { etag: checkpoint.etag });
-    else await deps.store.checkpoints.set(TICK_CHECKPOINT, until);
+    const options = Object.keys(pacing).length > 0 ? { pacing } : {};
+    if (checkpoint) {
+      await deps.store.checkpoints.set(TICK_CHECKPOINT, until, { ...options, etag: checkpoint.etag });
+    } else await deps.store.checkpoints.set(TICK_CHECKPOINT, until, options);
     return true;
   } catch (error) {
     // Its work and ours are the same, so losing the race is fine.

@@ -21,16 +21,17 @@ export class TableCheckpointRepository implements CheckpointRepository {
   async set(
     name: string,
     value: number,
-    options: OperationOptions & { etag?: string } = {},
+    options: OperationOptions & { etag?: string; pacing?: Record<string, number> } = {},
   ): Promise<Checkpoint> {
-    const { etag, ...rest } = options;
+    const { etag, pacing, ...rest } = options;
+    const entity = checkpointEntity(name, value, pacing);
     try {
       const response =
         etag === undefined
-          ? await this.checkpoints.createEntity(checkpointEntity(name, value), rest)
-          : await this.checkpoints.updateEntity(checkpointEntity(name, value), 'Replace', { ...rest, etag });
+          ? await this.checkpoints.createEntity(entity, rest)
+          : await this.checkpoints.updateEntity(entity, 'Replace', { ...rest, etag });
       if (!response.etag) throw new Error('no ETag in the response');
-      return { name, value, etag: response.etag };
+      return { name, value, ...(pacing ? { pacing } : {}), etag: response.etag };
     } catch (error) {
       const status = statusOf(error);
       if (status === 409) throw new ConflictError(`checkpoint ${name} exists already; read it and update it`);

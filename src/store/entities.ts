@@ -308,10 +308,52 @@ export function toLatestAction(entity: EntityResult): StoredLatestAction {
   };
 }
 
-export function checkpointEntity(name: string, value: number): Entity {
-  return { partitionKey: CHECKPOINT_PARTITION, rowKey: name, value: instant(value) };
+export function checkpointEntity(name: string, value: number, pacing?: Record<string, number>): Entity {
+  return {
+    partitionKey: CHECKPOINT_PARTITION,
+    rowKey: name,
+    value: instant(value),
+    ...(pacing ? { pacing: storedPacing(pacing) } : {}),
+  };
+}
+
+/** A string property holds 64 KiB: past that, the buckets closest to full are left out (they refill first). */
+const MAX_PACING_CHARS = 32_000;
+
+function storedPacing(pacing: Record<string, number>): string {
+  const text = JSON.stringify(pacing);
+  if (text.length <= MAX_PACING_CHARS) return text;
+  const kept: Record<string, number> = {};
+  let size = 2;
+  for (const [bucket, at] of Object.entries(pacing).sort(([, a], [, b]) => b - a)) {
+    size += JSON.stringify(bucket).length + String(at).length + 2;
+    if (size > MAX_PACING_CHARS) break;
+    kept[bucket] = at;
+  }
+  return JSON.stringify(kept);
 }
 
 export function toCheckpoint(entity: EntityResult): Checkpoint {
-  return { name: entity.rowKey, value: number(entity, 'value'), etag: etagOf(entity) };
+  const pacing = pacingOf(entity['pacing']);
+  return {
+    name: entity.rowKey,
+    value: number(entity, 'value'),
+    ...(pacing ? { pacing } : {}),
+    etag: etagOf(entity),
+  };
+}
+
+/** The pacing a checkpoint carries; anything unreadable is dropped (pacing then starts from full buckets). */
+function pacingOf(stored: unknown): Record<string, number> | undefined {
+  if (typeof stored !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(stored) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const entries = Object.entries(parsed).filter(
+      (entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1]),
+    );
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  } catch {
+    return undefined;
+  }
 }

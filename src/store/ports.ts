@@ -187,6 +187,11 @@ export interface Checkpoint {
   name: string;
   /** The last instant (a whole UTC minute) the tick evaluated. */
   value: number;
+  /**
+   * What the tick's calls left of each ARM write bucket (bucket → the instant its planned calls use the budget
+   * up to, UTC ms), so the next tick paces from there. Absent when every bucket was full again.
+   */
+  pacing?: Record<string, number>;
   etag: string;
 }
 
@@ -358,7 +363,11 @@ export interface CheckpointRepository {
    * @throws ConflictError without `etag`, when the checkpoint exists
    * @throws PreconditionFailedError with `etag`, when the checkpoint moved since it was read
    */
-  set(name: string, value: number, options?: OperationOptions & { etag?: string }): Promise<Checkpoint>;
+  set(
+    name: string,
+    value: number,
+    options?: OperationOptions & { etag?: string; pacing?: Record<string, number> },
+  ): Promise<Checkpoint>;
 }
 
 /** Where a policy calls before a stop: a webhook and how many minutes ahead. */

@@ -161,13 +161,17 @@ export class MemoryCheckpoints implements CheckpointRepository {
     return Promise.resolve(this.rows.get(name));
   }
 
-  set(name: string, value: number, options: { etag?: string } = {}): Promise<Checkpoint> {
+  set(
+    name: string,
+    value: number,
+    options: { etag?: string; pacing?: Record<string, number> } = {},
+  ): Promise<Checkpoint> {
     const existing = this.rows.get(name);
     if (options.etag === undefined && existing) return Promise.reject(new ConflictError('checkpoint exists'));
     if (options.etag !== undefined && existing?.etag !== options.etag) {
       return Promise.reject(new PreconditionFailedError('checkpoint changed'));
     }
-    const stored = { name, value, etag: nextEtag() };
+    const stored = { name, value, ...(options.pacing ? { pacing: options.pacing } : {}), etag: nextEtag() };
     this.rows.set(name, stored);
     return Promise.resolve(stored);
   }

@@ -293,6 +293,48 @@ describe('tick spreading a large minute over the subscriptions’ write budgets'
     expect(a[5000]).toBe(480_100);
   });
 
+  it('two heavy minutes in a row do not overlap in the bucket: the second starts where the first left it', async () => {
+    const due = new MemoryDueIndex();
+    const checkpoints = new MemoryCheckpoints();
+    const actions = new MemoryActionQueue();
+    await checkpoints.set('tick', Date.parse('2026-11-25T01:59:00Z'));
+    const stopAt1801 = validateEntry({
+      triggerType: 'Cron',
+      action: 'Stop',
+      cron: { expression: '1 18 * * *', timeZone: 'Pacific Standard Time' },
+    });
+    const vm = (n: number) =>
+      `/subscriptions/${SUBSCRIPTION_A}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/m${n}`;
+    for (let n = 0; n < 2000; n++) {
+      const row =
+        n < 1000
+          ? dueRow(stopAt18, 0, minute, `t${n}`)
+          : dueRow(stopAt1801, 0, '2026-11-25T02:01:00Z', `t${n}`);
+      due.put({ ...row, resourceId: vm(n) });
+    }
+    const tickAt = async (at: string) => {
+      const sentBefore = actions.sent.length;
+      const clock = new ManualClock(at);
+      await tick({ store: { due, checkpoints }, actions, clock, options: resolveTickOptions() });
+      return actions.sent
+        .slice(sentBefore)
+        .map((s) => s.visibilityDelayInMs ?? 0)
+        .sort((a, b) => a - b);
+    };
+    const first = await tickAt('2026-11-25T02:00:01Z');
+    // 200 at once, then ten a second: the 1,000th goes 80 s in, and the bucket is used up to 100 s in.
+    expect(first[999]).toBe(80_000);
+    expect((await checkpoints.get('tick'))?.pacing).toEqual({
+      [`arm/${SUBSCRIPTION_A}`]: Date.parse('2026-11-25T02:01:41Z'),
+      [`vm/${SUBSCRIPTION_A}`]: Date.parse('2026-11-25T02:02:01Z'),
+    });
+    const second = await tickAt('2026-11-25T02:01:01Z');
+    // A minute later the bucket has no burst left to give: the next call goes when the first minute's last
+    // has (20 s into this tick, 81 s after the first), then ten a second, never faster than the budget.
+    expect(second[0]).toBe(20_100);
+    expect(second[999]).toBe(120_000);
+  });
+
   it('counts the spread from the start of the tick, however long the tick takes to send', async () => {
     const due = new MemoryDueIndex();
     const checkpoints = new MemoryCheckpoints();

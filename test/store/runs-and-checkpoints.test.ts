@@ -118,4 +118,16 @@ describe('checkpoint repository', () => {
     );
     expect((await store.checkpoints.get('tick'))?.value).toBe(Date.parse('2026-11-25T21:01:00Z'));
   });
+
+  it('keeps what the tick left of the write buckets with the checkpoint, and drops it when none is left', async () => {
+    const { store } = await freshStorage();
+    const pacing = { 'arm/sub-a': Date.parse('2026-11-25T21:01:41Z'), 'vm/sub-a': 1.5e12 };
+    const created = await store.checkpoints.set('tick', Date.parse('2026-11-25T21:00:00Z'), { pacing });
+    expect(await store.checkpoints.get('tick')).toEqual({ ...created, pacing });
+    const moved = await store.checkpoints.set('tick', Date.parse('2026-11-25T21:01:00Z'), {
+      etag: created.etag,
+    });
+    expect(await store.checkpoints.get('tick')).toEqual(moved);
+    expect(moved.pacing).toBeUndefined();
+  });
 });
