@@ -23,16 +23,28 @@ export interface PoolPlanInput {
   waiting?: { count: number; reportedAt: number };
   /** The newest wake or connect request (UTC ms). */
   lastWake?: number;
+  /**
+   * An enforced Stop whose grace has run out: only the floor stays, sessions or not. Its people were told
+   * (the Stop's warning) and given the grace; this is what "enforced" asks for.
+   */
+  sessionsEnded?: boolean;
   now: number;
 }
 
 /** Why the plan changes the pool, for the run it records. */
-export type PlanReason = 'floor' | 'demand' | 'wake' | 'idle';
+export type PlanReason = 'floor' | 'demand' | 'wake' | 'idle' | 'enforced';
 
 export type PoolPlan =
   | { change: 'none'; wanted: number; serving: number; sessions: number }
   | { change: 'scaleOut'; capacity: number; from: number; reason: PlanReason; sessions: number }
-  | { change: 'remove'; instanceIds: string[]; from: number; to: number; reason: 'idle'; sessions: number };
+  | {
+      change: 'remove';
+      instanceIds: string[];
+      from: number;
+      to: number;
+      reason: 'idle' | 'enforced';
+      sessions: number;
+    };
 
 const serves = (i: PoolInstance) => i.power === 'running' || i.power === 'starting';
 
@@ -48,6 +60,7 @@ export function planPool(input: PoolPlanInput): PoolPlan {
   const { policy, now } = input;
   const live = input.instances.filter((i) => !i.deleting);
   const sessions = sessionsNow(input);
+  if (input.sessionsEnded) return endSessions(input, live, sessions);
   const idleMs = policy.idleMinutes * 60_000;
   const wokenRecently = input.lastWake !== undefined && now - input.lastWake < idleMs;
   const demand = Math.max(Math.ceil(sessions.total / policy.sessionsPerInstance), wokenRecently ? 1 : 0);
@@ -74,6 +87,45 @@ export function planPool(input: PoolPlanInput): PoolPlan {
     };
   }
   return { change: 'none', wanted, serving: serving.length, sessions: sessions.total };
+}
+
+/**
+ * After an enforced Stop's grace: down to the floor whatever the sessions, stopped instances first, then
+ * those without a fresh session, then the idlest. Instances protected from scale-in still stay: someone
+ * protected them on purpose, and that is theirs to undo.
+ */
+function endSessions(
+  input: PoolPlanInput,
+  live: PoolInstance[],
+  sessions: { total: number; byInstance: Map<string, InstanceActivity> },
+): PoolPlan {
+  const seen = (i: PoolInstance) => sessions.byInstance.get(i.instanceId);
+  const busy = (i: PoolInstance) => (seen(i)?.sessions ?? 0) > 0;
+  const serving = live.filter(serves);
+  const wanted = Math.min(input.floor, input.policy.maxCapacity);
+  const present = Math.max(input.capacity, live.length);
+  const spare = Math.max(0, serving.length - wanted);
+  const removable = live
+    .filter((i) => !i.protectedFromScaleIn)
+    .sort(
+      (a, b) =>
+        Number(serves(a)) - Number(serves(b)) ||
+        Number(busy(a)) - Number(busy(b)) ||
+        (seen(a)?.lastSessionAt ?? 0) - (seen(b)?.lastSessionAt ?? 0) ||
+        a.instanceId.localeCompare(b.instanceId),
+    );
+  const chosen = [...removable.filter((i) => !serves(i)), ...removable.filter(serves).slice(0, spare)];
+  if (chosen.length === 0) {
+    return { change: 'none', wanted, serving: serving.length, sessions: sessions.total };
+  }
+  return {
+    change: 'remove',
+    instanceIds: chosen.map((i) => i.instanceId),
+    from: present,
+    to: present - chosen.length,
+    reason: 'enforced',
+    sessions: sessions.total,
+  };
 }
 
 /** Sessions now: believed per instance when freshly reported, plus those waiting for a place. */

@@ -12,13 +12,14 @@ import {
   type TargetState,
 } from '../compute/gateway.js';
 import type { PoolGateway, ScaleResult } from '../compute/pool-gateway.js';
-import { desiredStateAt } from '../schedule/index.js';
+import { desiredStateAt, lastOccurrence } from '../schedule/index.js';
 import type { IdlePolicy, PoolPolicy, ScalingRepository, StoredPolicy } from '../store/pool-ports.js';
 import type {
   HistoryRef,
   RunRepository,
   RunOutcome,
   StoredTarget,
+  TargetControlRepository,
   TargetRepository,
   TargetSchedule,
 } from '../store/ports.js';
@@ -30,7 +31,13 @@ import { historyOf } from './run-history.js';
 import { describeError } from './retry.js';
 
 export interface ReconcileDependencies {
-  store: { targets: TargetRepository; runs: RunRepository; scaling: ScalingRepository };
+  store: {
+    targets: TargetRepository;
+    runs: RunRepository;
+    scaling: ScalingRepository;
+    /** Read only when sessions keep a pool above its floor after a Stop: is that Stop enforced? */
+    controls?: Pick<TargetControlRepository, 'getEnforcement'>;
+  };
   gateway: ComputeGateway & PoolGateway;
   /** Where an idle machine's stop is queued, as a request of its own. */
   actions: ActionQueue;
@@ -110,7 +117,7 @@ export async function planFor(
   }
   const now = deps.clock.now();
   const desired = desiredStateAt(schedule.entries, now, schedule.registeredAt);
-  const plan = planPool({
+  const input = {
     policy,
     floor: desired === 'Running' ? policy.wakeCapacity : policy.minCapacity,
     capacity: view.capacity,
@@ -119,8 +126,31 @@ export async function planFor(
     ...(activity.waiting ? { waiting: activity.waiting } : {}),
     ...(lastWake !== undefined ? { lastWake } : {}),
     now,
-  });
+  };
+  const plan = planPool(input);
+  // Only when sessions keep the pool above its floor after a Stop does it matter whether that Stop is
+  // enforced: the controls are read then, not every round.
+  const serving = view.instances.filter(
+    (i) => !i.deleting && (i.power === 'running' || i.power === 'starting'),
+  );
+  const keptUp = serving.length > input.floor;
+  if (desired === 'Stopped' && keptUp && (await enforcedStopIsDue(deps, target, schedule, now))) {
+    return { plan: planPool({ ...input, sessionsEnded: true }), armReads };
+  }
   return { plan, armReads };
+}
+
+/** Whether the target's last Stop is enforced and its grace has run out. */
+async function enforcedStopIsDue(
+  deps: Pick<ReconcileDependencies, 'store'>,
+  target: StoredTarget,
+  schedule: TargetSchedule,
+  now: number,
+): Promise<boolean> {
+  const enforcement = await deps.store.controls?.getEnforcement(target);
+  if (!enforcement?.value.enforce) return false;
+  const stop = lastOccurrence(schedule.entries, now, schedule.registeredAt);
+  return stop?.action === 'Stop' && now - stop.at >= enforcement.value.graceMinutes * 60_000;
 }
 
 /** Carries out a plan that changes the pool. */
@@ -142,6 +172,7 @@ export function describePlan(plan: PoolPlan, result?: ScaleResult): string {
     demand: 'sessions need it',
     wake: 'someone asked to wake it',
     idle: 'idle for the policy’s idleMinutes',
+    enforced: 'an enforced Stop, its grace over: sessions ended',
   } as const;
   switch (plan.change) {
     case 'none':
@@ -151,7 +182,7 @@ export function describePlan(plan: PoolPlan, result?: ScaleResult): string {
     case 'remove':
       return (
         `removed ${plan.instanceIds.length === 1 ? 'instance' : 'instances'} ${plan.instanceIds.join(', ')}, ` +
-        `capacity ${plan.from} → ${plan.to} (${why.idle})` +
+        `capacity ${plan.from} → ${plan.to} (${why[plan.reason]})` +
         completion(result)
       );
   }
@@ -323,7 +354,14 @@ async function openRun(
   message: PoolMessage,
   plan: Exclude<PoolPlan, { change: 'none' }>,
 ): Promise<number> {
-  const source = plan.reason === 'idle' ? 'idle' : plan.reason === 'floor' ? 'schedule' : 'wake';
+  const sources = {
+    idle: 'idle',
+    enforced: 'enforce',
+    floor: 'schedule',
+    demand: 'wake',
+    wake: 'wake',
+  } as const;
+  const source = sources[plan.reason];
   let at = message.runAt ?? Math.floor(message.at / MINUTE_MS) * MINUTE_MS + ROUND_RUN_OFFSET_MS;
   for (let step = 0; step < 100; step++, at++) {
     const now = deps.clock.now();

@@ -44,6 +44,26 @@ describe('planPool', () => {
     expect(planPool(input({}))).toMatchObject({ change: 'none', wanted: 0 });
   });
 
+  it('after an enforced Stop’s grace, goes down to the floor whatever the sessions: the quietest first, protected ones stay', () => {
+    const instances = [
+      running('1'),
+      running('2'),
+      running('3'),
+      { ...running('4'), protectedFromScaleIn: true },
+    ];
+    const activity = [seen('1', 3), seen('2', 0, 40), seen('3', 1), seen('4', 2)];
+    const ended = planPool(input({ floor: 1, capacity: 4, instances, activity, sessionsEnded: true }));
+    // Down to a floor of one: the protected fourth is that one, and the three others go, the idle one first.
+    expect(ended).toMatchObject({ change: 'remove', reason: 'enforced', from: 4, to: 1, sessions: 6 });
+    expect(ended.change === 'remove' && ended.instanceIds).toEqual(['2', '1', '3']);
+    // Without it, sessions keep theirs: only the idle one goes.
+    expect(planPool(input({ floor: 1, capacity: 4, instances, activity }))).toMatchObject({
+      change: 'remove',
+      reason: 'idle',
+      instanceIds: ['2'],
+    });
+  });
+
   it('raises an empty pool to one instance on a wake', () => {
     expect(planPool(input({ lastWake: NOW - 10_000 }))).toMatchObject({
       change: 'scaleOut',

@@ -203,6 +203,46 @@ describe('reconcile a pool', () => {
     });
   });
 
+  it('an enforced Stop ends the sessions once its grace is over; without enforcement they keep the pool up', async () => {
+    const at = new Date(clock.now());
+    const stopNow = [
+      {
+        triggerType: 'Cron',
+        action: 'Stop',
+        cron: { expression: `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`, timeZone: 'UTC' },
+      },
+    ];
+    const enforced = await newPool(2, stopNow);
+    const relaxed = await newPool(2, stopNow);
+    await storage.store.controls.putEnforcement(enforced, {
+      enforce: true,
+      graceMinutes: 15,
+      updatedAt: clock.now(),
+    });
+    const busy = async () => {
+      for (const pool of [enforced, relaxed]) {
+        await storage.store.scaling.recordActivity(pool.id, {
+          at: clock.now(),
+          instances: members(pool.resourceId).map((instanceId) => ({ instanceId, sessions: 1 })),
+        });
+      }
+    };
+    later(5);
+    await busy();
+    expect((await reconcile(deps, message(enforced))).outcome).toBe('unchanged');
+    later(11);
+    await busy();
+    const report = await reconcile(deps, message(enforced));
+    expect(report.plan).toMatchObject({ change: 'remove', reason: 'enforced', from: 2, to: 0 });
+    expect((await reconcile(deps, message(relaxed))).outcome).toBe('unchanged');
+    later(1);
+    expect(members(enforced.resourceId)).toEqual([]);
+    expect(members(relaxed.resourceId)).toHaveLength(2);
+    const [run] = await runsOf(enforced);
+    expect(run).toMatchObject({ source: 'enforce', requestedAction: 'Stop', outcome: 'succeeded' });
+    expect(run!.note).toContain('an enforced Stop, its grace over');
+  });
+
   it('a pool without a policy, or a target no longer registered, is left alone', async () => {
     const pool = await newPool(2);
     await storage.store.scaling.deletePool(pool.id);
