@@ -14,6 +14,7 @@ const USAGE = `usage:
   compute-scheduler preview --input FILE        (each line: {"schedule": <entry>, "from": ISO, "count": N})
   compute-scheduler validate --file schedules.json
   compute-scheduler simulate --scenario FILE
+  compute-scheduler cost [--targets N | --scenario FILE] [--memory-mb 512|2048|4096] [--json]
 
   N is 1 to ${MAX_PREVIEW_COUNT.toLocaleString('en-US')} (default 10); instants run to 9999-12-31T23:59:59Z;
   JSON nests at most ${MAX_JSON_DEPTH} levels.
@@ -35,6 +36,11 @@ async function main(argv: string[]): Promise<number> {
       // Loaded on demand: it pulls in Azurite, the emulator and the Azure SDKs.
       const { runSimulate } = await import('./simulate.js');
       await runSimulate(args, write);
+      return 0;
+    }
+    case 'cost': {
+      const { runCost } = await import('./cost.js');
+      await runCost(args, write);
       return 0;
     }
     case undefined:

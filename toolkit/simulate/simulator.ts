@@ -33,6 +33,7 @@ import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
 import { countMissed, countRuns, forgotten, readHistories, markDeleted } from './histories.js';
 import { hasPeople, People, putControls, warningMinutes, type PeopleReport } from './people.js';
 import { hasPools, PoolDriver, putSetting, type PoolReport } from './pool-driver.js';
+import { CostMeter, type SimulationCost } from './cost-meter.js';
 import { ScenarioError, type Scenario } from './scenario.js';
 import { VirtualDelayQueue, VirtualPoolQueue } from './virtual-queue.js';
 
@@ -76,6 +77,8 @@ export interface SimulationResult {
   pools?: PoolReport[];
   /** With people's starts, deletes or warnings in the scenario: what they did and what came of it. */
   people?: PeopleReport;
+  /** What the window would be billed for: storage transactions, executions, ARM requests ([cost.md](../../docs/cost.md)). */
+  cost: SimulationCost;
 }
 
 export interface SimulationOptions {
@@ -91,6 +94,11 @@ export interface SimulationOptions {
    * whole minutes.
    */
   retryResolutionInMs?: number;
+  /**
+   * Tick every minute, as Azure does, instead of skipping minutes in which nothing is due or waiting (which
+   * changes no outcome, only what the run costs): for counting what a day costs. Default: skip them.
+   */
+  tickEveryMinute?: boolean;
 }
 
 const ADMIN_PRINCIPAL = Buffer.from(
@@ -191,10 +199,13 @@ interface Pipeline {
   targetIds: Map<string, string>;
   /** The pools' side, when the scenario has pool or idle policies. */
   pools?: { queue: VirtualPoolQueue; round: DefinitionOf<'timer'>; poller: QueuePoller; driver: PoolDriver };
+  /** The pool round, which Azure runs every minute even with no pools to scale (`tickEveryMinute` runs it). */
+  poolRound?: DefinitionOf<'timer'>;
   /** Action calls seen so far (the emulator's request log is emptied every minute). */
   calls: SimulationCall[];
   people: People;
   warn: DefinitionOf<'timer'>;
+  meter: CostMeter;
 }
 
 /**
@@ -209,6 +220,7 @@ export async function simulate(
   try {
     const pipeline = await startPipeline(scenario, stops);
     const planned = planScenario(scenario);
+    pipeline.meter.start(pipeline.emulator.requests.length);
     await runMinutes(pipeline, scenario, planned, options);
     const { clock, emulator, gateway, deps, targetIds } = pipeline;
     clock.set(scenario.to);
@@ -233,6 +245,7 @@ export async function simulate(
       ...(hasPeople(scenario)
         ? { people: pipeline.people.report(histories, forgotten(scenario, targetIds, histories)) }
         : {}),
+      cost: pipeline.meter.report(),
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -301,7 +314,8 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     warnOptions: { sleep: () => Promise.resolve() },
   });
   await provisionStorage(deps.storage);
-  const registry = createFunctionRegistry(deps);
+  const meter = new CostMeter(() => clock.now());
+  const registry = createFunctionRegistry(deps).map((definition) => meter.meter(definition));
   const targetIds = await register(registry, scenario);
   await putControls((name, init) => callHttp(registry, name, init), scenario, targetIds);
   const pools = hasPools(scenario)
@@ -328,6 +342,9 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     visibilityTimeoutInSeconds: 600,
   });
   const eventsDelivered = { count: 0 };
+  const poolRound = registry.find(
+    (d): d is DefinitionOf<'timer'> => hasTrigger(d, 'timer') && d.name === 'poolRound',
+  );
   return {
     clock,
     emulator,
@@ -342,7 +359,9 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     calls: [],
     people,
     warn,
+    meter,
     ...(pools ? { pools } : {}),
+    ...(poolRound ? { poolRound } : {}),
   };
 }
 
@@ -376,6 +395,7 @@ async function poolSide(
 
 /** Moves the action calls out of the emulator's request log (the pool driver has counted its reads). */
 function collectCalls(pipeline: Pipeline): void {
+  pipeline.meter.countArm(pipeline.emulator.requests);
   pipeline.calls.push(...actionCalls(pipeline.emulator));
   pipeline.emulator.clearRequests();
 }
@@ -435,6 +455,8 @@ async function runMinutes(
       await invokeTimer(tick, () => undefined, t, t);
       await invokeTimer(warn, () => undefined, t, t);
       if (pools) await invokeTimer(pools.round, () => undefined, t, t);
+      else if (options.tickEveryMinute && pipeline.poolRound)
+        await invokeTimer(pipeline.poolRound, () => undefined, t, t);
       await release();
       await drain();
       if (pools) await poolSteps(pipeline, t, { inOutage, release, drain });
@@ -444,7 +466,8 @@ async function runMinutes(
     const nextDue = Math.min(actions.nextDueAt ?? Infinity, pools?.queue.nextDueAt ?? Infinity);
     const waiting = nextDue === Infinity ? Infinity : Math.ceil(nextDue / MINUTE_MS) * MINUTE_MS;
     const quiet = pools ? pools.driver.quietUntil(t) : Infinity;
-    t = Math.max(t + MINUTE_MS, Math.min(busy.after(t), waiting, quiet, scenario.to + MINUTE_MS));
+    const next = Math.min(busy.after(t), waiting, quiet, scenario.to + MINUTE_MS);
+    t = options.tickEveryMinute ? t + MINUTE_MS : Math.max(t + MINUTE_MS, next);
   }
 }
 

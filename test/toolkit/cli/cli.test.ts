@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { CostReport } from '../../../toolkit/cli/cost.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', join(import.meta.dirname, '../../../toolkit/cli/main.ts')];
@@ -359,7 +360,13 @@ describe('compute-scheduler simulate', () => {
     );
     const { code, stdout } = await cli('simulate', '--scenario', file);
     expect(code).toBe(0);
-    const result = JSON.parse(stdout) as Record<string, unknown>;
+    const { cost, ...result } = JSON.parse(stdout) as Record<string, unknown>;
+    // What the window would be billed for; its wall times vary from run to run, its shape does not.
+    expect(cost).toMatchObject({
+      storage: { table: expect.any(Object) as unknown, queue: expect.any(Object) as unknown },
+      executions: { tick: { trigger: 'timer' }, execute: { trigger: 'queue' } },
+      arm: { writes: 1 },
+    });
     expect(result).toEqual({
       calls: [{ at: '2026-03-02T18:00:00.000Z', resourceId: vmId, operation: 'deallocate', status: 202 }],
       final: [{ resourceId: vmId, state: 'deallocated' }],
@@ -420,5 +427,64 @@ describe('compute-scheduler simulate', () => {
     const { code, stderr } = await cli('simulate', '--scenario', file);
     expect(code).toBe(2);
     expect(stderr).toContain('/to');
+  });
+});
+
+describe('compute-scheduler cost', () => {
+  const vmId =
+    '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1';
+  const scenarioFile = (doc: unknown): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+  // Two hours with one stop: every minute ticks, so a month has 30 × 1,440 runs of each of the three timers.
+  const twoHours = {
+    from: '2026-03-02T17:00:00Z',
+    to: '2026-03-02T19:00:00Z',
+    fleet: [{ resourceId: vmId, state: 'running' }],
+    targets: [
+      {
+        resourceId: vmId,
+        schedules: {
+          computeStartStop: [
+            { triggerType: 'Cron', action: 'Stop', cron: { expression: '0 18 * * *', timeZone: 'UTC' } },
+          ],
+        },
+      },
+    ],
+  };
+
+  it('prints a month per 1,000 targets from what a scenario counted', async () => {
+    const { code, stdout } = await cli('cost', '--scenario', scenarioFile(twoHours), '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as CostReport;
+    expect(report.scenario).toEqual({
+      targets: 1,
+      days: 2 / 24,
+      from: '2026-03-02T17:00:00.000Z',
+      to: '2026-03-02T19:00:00.000Z',
+    });
+    expect(report.counted.executions.tick?.count).toBe(120);
+    const month = report.perThousandTargets.withFreeGrant;
+    expect(month.host.timerStatusWrites).toBe(129_600);
+    expect(month.storage.tableTransactions).toBeGreaterThan(0);
+    expect(report.perThousandTargets.withoutFreeGrant.totalUsd).toBeGreaterThan(month.totalUsd);
+  }, 60_000);
+
+  it('says it in words without --json', async () => {
+    const { code, stdout } = await cli('cost', '--scenario', scenarioFile(twoHours));
+    expect(code).toBe(0);
+    expect(stdout).toContain('Per 1,000 targets, 30 days, Flex Consumption on demand at 512 MB');
+    expect(stdout).toMatch(/with the free grant: +USD \d+\.\d\d a month/);
+  }, 60_000);
+
+  it('exits 2 for an instance size Flex does not have, and for --targets with --scenario', async () => {
+    const size = await cli('cost', '--memory-mb', '1024');
+    expect(size.code).toBe(2);
+    expect(size.stderr).toContain('--memory-mb: 1024 is not one of 512, 2048, 4096');
+    const both = await cli('cost', '--targets', '10', '--scenario', 'x.json');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--targets N');
   });
 });
