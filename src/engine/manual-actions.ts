@@ -8,6 +8,7 @@ import type {
   HistoryRef,
   RunRepository,
   StoredLatestAction,
+  StoredRun,
   StoredTarget,
   TargetRepository,
 } from '../store/ports.js';
@@ -107,26 +108,49 @@ async function recordAtFreeInstant(
   origin: RequestOrigin,
   latestAt: number | undefined,
 ): Promise<number> {
-  let at = Math.max(deps.clock.now(), (latestAt ?? -1) + 1) + Math.floor(Math.random() * SAME_TIME_SPREAD_MS);
+  const from =
+    Math.max(deps.clock.now(), (latestAt ?? -1) + 1) + Math.floor(Math.random() * SAME_TIME_SPREAD_MS);
+  return createPendingRun(deps, history, from, {
+    requestedAction: action,
+    source: origin.source,
+    requestedBy: origin.requestedBy,
+    ...(origin.note ? { note: origin.note } : {}),
+  });
+}
+
+/** What a request's pending run records besides where and when. */
+export type PendingRequest = Pick<StoredRun, 'requestedAction' | 'source' | 'requestedBy' | 'note'>;
+
+/**
+ * Creates a pending run at the first free instant from `from` on that is not a whole minute (whole minutes
+ * are the schedules'): the row is created only if absent, so two requests never share an instant.
+ * @returns the run's instant
+ * @throws ConflictError when the target is flooded with concurrent requests.
+ */
+export async function createPendingRun(
+  deps: Pick<ManualActionDependencies, 'runs' | 'clock'>,
+  history: HistoryRef,
+  from: number,
+  request: PendingRequest,
+): Promise<number> {
+  let at = from;
   for (let attempt = 1; attempt <= MAX_REQUEST_ATTEMPTS; attempt++, at++) {
     if (at % MINUTE_MS === 0) at += 1;
     const { created } = await deps.runs.createIfAbsent({
       ...history,
       occurrenceAt: at,
-      requestedAction: action,
-      source: origin.source,
+      ...request,
       outcome: 'pending',
       attempts: 0,
       createdAt: deps.clock.now(),
-      requestedBy: origin.requestedBy,
-      ...(origin.note ? { note: origin.note } : {}),
     });
     if (created) return at;
   }
-  throw new ConflictError(
-    `target ${history.targetId} is taking too many requests at once; try again shortly`,
-  );
+  throw floodedBy(history);
 }
+
+const floodedBy = (history: HistoryRef) =>
+  new ConflictError(`target ${history.targetId} is taking too many requests at once; try again shortly`);
 
 /**
  * Moves the history's `latest` row on to this request, unless a later one got there first: from then on,
@@ -152,7 +176,5 @@ async function advanceLatest(
       latest = await deps.runs.getLatest(history);
     }
   }
-  throw new ConflictError(
-    `target ${history.targetId} is taking too many requests at once; try again shortly`,
-  );
+  throw floodedBy(history);
 }

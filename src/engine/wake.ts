@@ -4,10 +4,9 @@
 
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
-import { ConflictError } from '../errors.js';
 import type { ScalingRepository } from '../store/pool-ports.js';
 import type { HistoryRef, RunRepository, StoredRun, StoredTarget, TargetRepository } from '../store/ports.js';
-import { queueRequest } from './manual-actions.js';
+import { createPendingRun, queueRequest } from './manual-actions.js';
 import type { ActionQueue, PoolQueue } from './ports.js';
 import { getTarget } from './register-targets.js';
 import { historyOf } from './run-history.js';
@@ -28,9 +27,6 @@ export interface Wake {
   /** False when a wake already in progress was found and answered. */
   created: boolean;
 }
-
-const MINUTE_MS = 60_000;
-const MAX_ATTEMPTS = 100;
 
 /**
  * The target, if the principal may use it.
@@ -97,26 +93,13 @@ async function wakeInProgress(
   return run?.source === 'wake' && run.outcome === 'pending' ? run : undefined;
 }
 
-/** A pending wake run at an instant of its own (never a whole minute: those are the schedules'). */
-async function createPoolWakeRun(deps: WakeDependencies, history: HistoryRef, requestedBy: string) {
-  let at = deps.clock.now();
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++, at++) {
-    if (at % MINUTE_MS === 0) at += 1;
-    const { created } = await deps.runs.createIfAbsent({
-      ...history,
-      occurrenceAt: at,
-      requestedAction: 'Start',
-      source: 'wake',
-      outcome: 'pending',
-      attempts: 0,
-      createdAt: deps.clock.now(),
-      requestedBy,
-    });
-    if (created) return at;
-  }
-  throw new ConflictError(
-    `target ${history.targetId} is taking too many requests at once; try again shortly`,
-  );
+/** A pending wake run at an instant of its own, from now on. */
+function createPoolWakeRun(deps: WakeDependencies, history: HistoryRef, requestedBy: string) {
+  return createPendingRun(deps, history, deps.clock.now(), {
+    requestedAction: 'Start',
+    source: 'wake',
+    requestedBy,
+  });
 }
 
 async function closeUnqueued(deps: WakeDependencies, history: HistoryRef, at: number): Promise<void> {

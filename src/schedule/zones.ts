@@ -118,36 +118,12 @@ export class TimeZone {
   /** The offset Intl reports at an instant: the zone's wall clock minus UTC, in ms. */
   private intlOffset(instant: number): number {
     const parts = this.format!.formatToParts(instant);
-    let year = 0;
-    let month = 1;
-    let day = 1;
-    let hour = 0;
-    let minute = 0;
-    let second = 0;
-    for (const p of parts) {
-      switch (p.type) {
-        case 'year':
-          year = Number(p.value);
-          break;
-        case 'month':
-          month = Number(p.value);
-          break;
-        case 'day':
-          day = Number(p.value);
-          break;
-        case 'hour':
-          hour = Number(p.value);
-          break;
-        case 'minute':
-          minute = Number(p.value);
-          break;
-        case 'second':
-          second = Number(p.value);
-          break;
-        default:
-          break;
-      }
-    }
+    const field = (type: Intl.DateTimeFormatPartTypes, missing: number) => {
+      const part = parts.find((p) => p.type === type);
+      return part ? Number(part.value) : missing;
+    };
+    const [year, month, day] = [field('year', 0), field('month', 1), field('day', 1)];
+    const [hour, minute, second] = [field('hour', 0), field('minute', 0), field('second', 0)];
     const wall =
       daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * MINUTE_MS + second * 1000;
     const flooredInstant = Math.floor(instant / 1000) * 1000;

@@ -4,10 +4,8 @@ import type { HttpHandler } from '@azure/functions';
 import type { RequestedAction } from '../../engine/action-message.js';
 import { requestAction } from '../../engine/manual-actions.js';
 import { InvalidRequestError } from '../../errors.js';
-import { targetPath } from '../../api-contract/representations.js';
-import { formatInstant } from '../../schedule/index.js';
 import type { Dependencies } from '../dependencies.js';
-import { apiHandler, jsonResponse } from './pipeline.js';
+import { apiHandler, queuedRunResponse } from './pipeline.js';
 
 // A Map, not an object literal: `constructor` or `__proto__` in the URL must not find Object.prototype's.
 const ACTIONS = new Map<string, RequestedAction>([
@@ -46,19 +44,11 @@ export function actionHandlers(deps: Dependencies) {
         ]);
       }
       const accepted = await requestAction(useCaseDeps, principal, targetId, action);
-      const runs = `${targetPath(accepted.target.id)}/runs`;
-      return jsonResponse(
-        202,
-        {
-          targetId: accepted.target.id,
-          runId: String(accepted.occurrenceAt),
-          action: accepted.action,
-          occurrence: formatInstant(accepted.occurrenceAt),
-          outcome: 'pending',
-          links: { runs },
-        },
-        { Location: new URL(runs, request.url).href },
-      );
+      return queuedRunResponse(request, {
+        targetId: accepted.target.id,
+        occurrenceAt: accepted.occurrenceAt,
+        action: accepted.action,
+      });
     }),
   } satisfies Record<string, HttpHandler>;
 }

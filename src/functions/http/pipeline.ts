@@ -13,6 +13,8 @@ import {
   type ParameterValues,
 } from '../../api-contract/request.js';
 import { schemas } from '../../api-contract/schemas.js';
+import { targetPath } from '../../api-contract/representations.js';
+import { formatInstant } from '../../schedule/index.js';
 import { withStorageBudget } from '../../store/storage-budget.js';
 import { storageOutage } from '../../store/tables.js';
 import type { Dependencies } from '../dependencies.js';
@@ -109,4 +111,24 @@ export function jsonResponse(
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
+}
+
+/**
+ * 202 for a run queued on a target (a person's action, a wake): the run's id and instant, pending, with a
+ * link to the target's runs, where `Location` points too. `action` and `links` add to what is said.
+ */
+export function queuedRunResponse(
+  request: HttpRequest,
+  run: { targetId: string; occurrenceAt: number; action?: string; links?: Record<string, string> },
+): HttpResponseInit {
+  const runs = `${targetPath(run.targetId)}/runs`;
+  const body = {
+    targetId: run.targetId,
+    runId: String(run.occurrenceAt),
+    ...(run.action !== undefined ? { action: run.action } : {}),
+    occurrence: formatInstant(run.occurrenceAt),
+    outcome: 'pending',
+    links: { runs, ...run.links },
+  };
+  return jsonResponse(202, body, { Location: new URL(runs, request.url).href });
 }

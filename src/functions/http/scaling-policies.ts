@@ -25,32 +25,39 @@ function ifMatchOf({ request }: ApiCall) {
   return ifMatch ? { ifMatch } : {};
 }
 
-export function scalingPolicyHandlers(deps: Dependencies) {
+/** The operations of each kind of policy, and the use case that sets one. */
+const POLICY_KINDS = {
+  pool: { put: 'putPool', get: 'getPool', remove: 'deletePool', write: putPoolPolicy },
+  idle: { put: 'putIdle', get: 'getIdle', remove: 'deleteIdle', write: putIdlePolicy },
+} as const;
+
+/** Set, read and remove one kind of policy: the pool and idle handlers differ only in these names. */
+function policyHandlers(deps: Dependencies, kind: keyof typeof POLICY_KINDS) {
   const useCaseDeps = { targets: deps.store.targets, scaling: deps.store.scaling, clock: deps.clock };
+  const { put, get, remove, write } = POLICY_KINDS[kind];
   return {
-    putPool: apiHandler(deps, 'putPool', async (call) =>
-      policyResponse(
-        await putPoolPolicy(useCaseDeps, call.principal, call.targetId, call.body, ifMatchOf(call)),
-      ),
+    put: apiHandler(deps, put, async (call) =>
+      policyResponse(await write(useCaseDeps, call.principal, call.targetId, call.body, ifMatchOf(call))),
     ),
-    getPool: apiHandler(deps, 'getPool', async ({ principal, targetId }) =>
-      policyResponse(await getPolicy(useCaseDeps, principal, targetId, 'pool')),
+    get: apiHandler(deps, get, async ({ principal, targetId }) =>
+      policyResponse(await getPolicy(useCaseDeps, principal, targetId, kind)),
     ),
-    deletePool: apiHandler(deps, 'deletePool', async (call) => {
-      await deletePolicy(useCaseDeps, call.principal, call.targetId, 'pool', ifMatchOf(call));
+    remove: apiHandler(deps, remove, async (call) => {
+      await deletePolicy(useCaseDeps, call.principal, call.targetId, kind, ifMatchOf(call));
       return { status: 204 };
     }),
-    putIdle: apiHandler(deps, 'putIdle', async (call) =>
-      policyResponse(
-        await putIdlePolicy(useCaseDeps, call.principal, call.targetId, call.body, ifMatchOf(call)),
-      ),
-    ),
-    getIdle: apiHandler(deps, 'getIdle', async ({ principal, targetId }) =>
-      policyResponse(await getPolicy(useCaseDeps, principal, targetId, 'idle')),
-    ),
-    deleteIdle: apiHandler(deps, 'deleteIdle', async (call) => {
-      await deletePolicy(useCaseDeps, call.principal, call.targetId, 'idle', ifMatchOf(call));
-      return { status: 204 };
-    }),
+  };
+}
+
+export function scalingPolicyHandlers(deps: Dependencies) {
+  const pool = policyHandlers(deps, 'pool');
+  const idle = policyHandlers(deps, 'idle');
+  return {
+    putPool: pool.put,
+    getPool: pool.get,
+    deletePool: pool.remove,
+    putIdle: idle.put,
+    getIdle: idle.get,
+    deleteIdle: idle.remove,
   } satisfies Record<string, HttpHandler>;
 }

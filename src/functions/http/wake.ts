@@ -6,14 +6,13 @@ import { targetPath } from '../../api-contract/representations.js';
 import { problemResponse } from '../../api-contract/problem.js';
 import type { PowerState } from '../../compute/gateway.js';
 import { targetToWake, wakeTarget, type Wake } from '../../engine/wake.js';
-import { formatInstant } from '../../schedule/index.js';
 import { withStorageBudget } from '../../store/storage-budget.js';
 import { storageOutage } from '../../store/tables.js';
 import type { StoredTarget } from '../../store/ports.js';
 import type { Dependencies } from '../dependencies.js';
 import type { HttpFunctionDefinition } from '../registry.js';
 import { renderConnectPage } from './connect-page.js';
-import { apiHandler, jsonResponse, signedIn, STORAGE_BUDGET_PER_CALL_IN_MS } from './pipeline.js';
+import { apiHandler, queuedRunResponse, signedIn, STORAGE_BUDGET_PER_CALL_IN_MS } from './pipeline.js';
 
 function wakeDependencies(deps: Dependencies) {
   return {
@@ -35,21 +34,13 @@ export function wakeHandlers(deps: Dependencies) {
   return {
     wakeTarget: apiHandler(deps, 'wakeTarget', async ({ principal, targetId, request }) => {
       const wake = await wakeTarget(useCaseDeps, principal, targetId);
-      const runs = `${targetPath(wake.target.id)}/runs`;
-      return jsonResponse(202, wakeJson(wake), { Location: new URL(runs, request.url).href });
+      return queuedRunResponse(request, {
+        targetId: wake.target.id,
+        occurrenceAt: wake.occurrenceAt,
+        links: { connect: `${targetPath(wake.target.id)}/connect` },
+      });
     }),
   } satisfies Record<string, HttpHandler>;
-}
-
-function wakeJson(wake: Wake): Record<string, unknown> {
-  const self = targetPath(wake.target.id);
-  return {
-    targetId: wake.target.id,
-    runId: String(wake.occurrenceAt),
-    occurrence: formatInstant(wake.occurrenceAt),
-    outcome: 'pending',
-    links: { runs: `${self}/runs`, connect: `${self}/connect` },
-  };
 }
 
 /**
