@@ -3,7 +3,7 @@
 
 import type { HttpMethod } from '@azure/functions';
 import type { JsonSchema } from './schema.js';
-import { scalingOperations, type ScalingOperationId } from './scaling-operations.js';
+import { poolHistoryOperation, scalingOperations, type ScalingOperationId } from './scaling-operations.js';
 import { policyOperations, type PolicyOperationId } from './policy-operations.js';
 
 /** The methods the API answers: each route serves some of them and answers the others with 405. */
@@ -327,6 +327,7 @@ export const operations: ApiOperation[] = [
   ...enforcementOperations(),
   ...overrideOperations(),
   ...policyOperations,
+  poolHistoryOperation,
 ];
 
 /**

@@ -15,7 +15,8 @@ export type ScalingOperationId =
   | 'createActivityToken'
   | 'listActivityTokens'
   | 'revokeActivityToken'
-  | 'wakeTarget';
+  | 'wakeTarget'
+  | 'getPoolHistory';
 
 const targetId: ApiParameter = {
   name: 'id',
@@ -198,3 +199,34 @@ export const scalingOperations: ApiOperation[] = [
     },
   },
 ];
+
+/** A pool's capacity and sessions over a window; listed last in operations.ts (the fuzz test seeds by place). */
+export const poolHistoryOperation: ApiOperation = {
+  ...common,
+  operationId: 'getPoolHistory',
+  method: 'GET',
+  route: 'targets/{id}/pool/history',
+  summary:
+    'What a pool had over a window: its capacity, serving instances and sessions at each change the ' +
+    'reconciler saw (kept five weeks), led by the point in force at `from`.',
+  tag: 'Scaling',
+  parameters: [
+    targetId,
+    {
+      name: 'from',
+      in: 'query',
+      description: 'Start of the window (inclusive). Default: seven days before `to`.',
+      schema: { type: 'string', format: 'date-time' },
+    },
+    {
+      name: 'to',
+      in: 'query',
+      description:
+        'End of the window (inclusive). Default: now, or seven days after `from`; at most 31 days after it.',
+      schema: { type: 'string', format: 'date-time' },
+    },
+  ],
+  responses: {
+    200: { description: 'The points, oldest first.', schema: 'PoolHistory' },
+  },
+};

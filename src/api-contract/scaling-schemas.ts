@@ -207,6 +207,31 @@ export const scalingSchemas: SchemaRegistry = {
     },
     required: ['targetId', 'runId', 'occurrence', 'outcome'],
   },
+  PoolPoint: {
+    type: 'object',
+    properties: {
+      at: { ...instant, description: 'When the reconciler read this; it holds until the next point.' },
+      capacity: { type: 'integer', minimum: 0, description: 'The scale set’s capacity.' },
+      serving: { type: 'integer', minimum: 0, description: 'Instances running or starting.' },
+      sessions: { type: 'integer', minimum: 0, description: 'Sessions on the instances and waiting.' },
+    },
+    required: ['at', 'capacity', 'serving', 'sessions'],
+  },
+  PoolHistory: {
+    type: 'object',
+    properties: {
+      targetId: { type: 'string' },
+      from: instant,
+      to: instant,
+      points: {
+        type: 'array',
+        items: ref('PoolPoint'),
+        description:
+          'Oldest first. The first may be before `from`: the point in force then. Recorded only on change.',
+      },
+    },
+    required: ['targetId', 'from', 'to', 'points'],
+  },
   TargetUpdate: {
     type: 'object',
     description: 'Changes a target’s settings; fields left out stay as they are.',

@@ -4,6 +4,7 @@
 // every change is a run in the target's history. The rule and its promises: docs/pools.md.
 
 import type { Clock } from '../clock.js';
+import { StorageError, StorageUnavailableError } from '../errors.js';
 import {
   ComputeError,
   ThrottledError,
@@ -13,7 +14,14 @@ import {
 } from '../compute/gateway.js';
 import type { PoolGateway, ScaleResult } from '../compute/pool-gateway.js';
 import { desiredStateAt, lastOccurrence } from '../schedule/index.js';
-import type { IdlePolicy, PoolPolicy, ScalingRepository, StoredPolicy } from '../store/pool-ports.js';
+import type {
+  IdlePolicy,
+  PoolHistoryRepository,
+  PoolPolicy,
+  PoolReading,
+  ScalingRepository,
+  StoredPolicy,
+} from '../store/pool-ports.js';
 import type {
   HistoryRef,
   RunRepository,
@@ -25,6 +33,7 @@ import type {
 } from '../store/ports.js';
 import { queueRequest } from './manual-actions.js';
 import type { PoolMessage } from './pool-message.js';
+import { recordPoolReading } from './pool-history.js';
 import { planIdleMachine, planPool, type PoolPlan } from './pool-plan.js';
 import type { ActionQueue, PoolQueue } from './ports.js';
 import { historyOf } from './run-history.js';
@@ -37,6 +46,8 @@ export interface ReconcileDependencies {
     scaling: ScalingRepository;
     /** Read only when sessions keep a pool above its floor after a Stop: is that Stop enforced? */
     controls?: Pick<TargetControlRepository, 'getEnforcement'>;
+    /** Where a pool's capacity and sessions are recorded when they change; absent: not recorded. */
+    poolHistory?: PoolHistoryRepository;
   };
   gateway: ComputeGateway & PoolGateway;
   /** Where an idle machine's stop is queued, as a request of its own. */
@@ -69,6 +80,8 @@ export interface ReconcileReport {
   runAt?: number;
   retryInMs?: number;
   note?: string;
+  /** Whether this round wrote a point of the pool's history (only when what it read changed). */
+  recorded?: boolean;
 }
 
 /** Tick rounds record their runs half a minute in: never a schedule's whole minute. */
@@ -95,7 +108,7 @@ export async function planFor(
   target: StoredTarget,
   schedule: TargetSchedule,
   stored: StoredPolicy<PoolPolicy>,
-): Promise<{ plan: PoolPlan; armReads: number }> {
+): Promise<{ plan: PoolPlan; armReads: number; reading: PoolReading }> {
   const { policy } = stored;
   const machine = machineOf(target);
   const view = await deps.gateway.readPool(machine);
@@ -128,16 +141,17 @@ export async function planFor(
     now,
   };
   const plan = planPool(input);
-  // Only when sessions keep the pool above its floor after a Stop does it matter whether that Stop is
-  // enforced: the controls are read then, not every round.
   const serving = view.instances.filter(
     (i) => !i.deleting && (i.power === 'running' || i.power === 'starting'),
   );
+  const reading = { at: now, capacity: view.capacity, serving: serving.length, sessions: plan.sessions };
+  // Only when sessions keep the pool above its floor after a Stop does it matter whether that Stop is
+  // enforced: the controls are read then, not every round.
   const keptUp = serving.length > input.floor;
   if (desired === 'Stopped' && keptUp && (await enforcedStopIsDue(deps, target, schedule, now))) {
-    return { plan: planPool({ ...input, sessionsEnded: true }), armReads };
+    return { plan: planPool({ ...input, sessionsEnded: true }), armReads, reading };
   }
-  return { plan, armReads };
+  return { plan, armReads, reading };
 }
 
 /** Whether the target's last Stop is enforced and its grace has run out. */
@@ -209,9 +223,10 @@ async function reconcilePool(
     const planned = await planFor(deps, target, schedule, stored);
     armReads = planned.armReads;
     const { plan } = planned;
+    const recorded = await recordReading(deps, history, planned.reading);
     if (plan.change === 'none') {
       await settleWakeRun(deps, history, message, 'skipped-already-there', describePlan(plan));
-      return { outcome: 'unchanged', armReads, armWrites: 0, plan };
+      return { outcome: 'unchanged', armReads, armWrites: 0, plan, recorded };
     }
     runAt = await openRun(deps, history, message, plan);
     const result = await carryOutPlan(deps, target, plan);
@@ -220,9 +235,27 @@ async function reconcilePool(
       operation: result.operation,
     });
     const outcome = plan.change === 'scaleOut' ? 'scaled' : 'removed';
-    return { outcome, armReads, armWrites: 1, plan, runAt };
+    return { outcome, armReads, armWrites: 1, plan, runAt, recorded };
   } catch (error) {
     return afterPoolFailure(deps, { history, message, runAt: runAt ?? message.runAt, armReads }, error);
+  }
+}
+
+/**
+ * Records what was read when it changed. A history that storage could not take must not hold the pool back:
+ * the next round compares with the newest point again and records then.
+ */
+async function recordReading(
+  deps: ReconcileDependencies,
+  history: HistoryRef,
+  reading: PoolReading,
+): Promise<boolean> {
+  if (!deps.store.poolHistory) return false;
+  try {
+    return await recordPoolReading(deps.store.poolHistory, history, reading);
+  } catch (error) {
+    if (error instanceof StorageError || error instanceof StorageUnavailableError) return false;
+    throw error;
   }
 }
 

@@ -20,6 +20,7 @@ import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
 import { scheduleHandlers } from './http/schedules.js';
 import { scalingPolicyHandlers } from './http/scaling-policies.js';
+import { poolHistoryHandlers } from './http/pool-history.js';
 import { activityHandlers } from './http/activity.js';
 import { connectFunction, wakeHandlers } from './http/wake.js';
 import { targetHandlers } from './http/targets.js';
@@ -94,6 +95,7 @@ export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
     ...actionHandlers(deps),
     ...runHistoryHandlers(deps),
     ...scalingPolicyHandlers(deps),
+    ...poolHistoryHandlers(deps),
     ...activityHandlers(deps),
     ...wakeHandlers(deps),
     ...enforcementHandlers(deps),

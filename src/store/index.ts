@@ -14,6 +14,7 @@ import { TableTargetControls } from './target-controls.js';
 import { TableTargetRepository } from './target-repository.js';
 import { TableScalingRepository } from './scaling-repository.js';
 import { TableActivityTokenRepository } from './activity-token-repository.js';
+import { TablePoolHistoryRepository } from './pool-history-repository.js';
 
 export type { StorageClients };
 export { createStorageClients, provisionStorage };
@@ -32,6 +33,7 @@ export function createTableStore(clients: StorageClients): Store {
     checkpoints: new TableCheckpointRepository(clients.table(names.checkpoints)),
     scaling: new TableScalingRepository({ targets, scaled }),
     activityTokens: new TableActivityTokenRepository(targets),
+    poolHistory: new TablePoolHistoryRepository(clients),
     policies: new TablePolicyRepository(clients.table(names.policies)),
     warnings: new TableWarningRepository(clients.table(names.warnings)),
     controls: new TableTargetControls(targets),

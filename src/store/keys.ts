@@ -26,6 +26,11 @@ export interface StorageNames {
   warnings: string;
   /** Resource events handled, per resource: each event id once. */
   events: string;
+  /**
+   * What pools had over time (capacity, serving instances, sessions): one table per UTC week named
+   * `{tablePrefix}{yyyyMMdd}` of its Monday (see `poolHistoryTableName`). Writes create the week tables.
+   */
+  poolHistory: { tablePrefix: string };
   queues: { actions: string; pools: string };
 }
 
@@ -40,6 +45,7 @@ export function storageNames(prefix = ''): StorageNames {
     policies: `${prefix}policies`,
     warnings: `${prefix}warnings`,
     events: `${prefix}resourceevents`,
+    poolHistory: { tablePrefix: `${prefix}poolhistory` },
     queues: { actions: `${prefix}actions`, pools: `${prefix}pools` },
   };
 }
@@ -237,4 +243,41 @@ export function isContinuationToken(token: string): boolean {
 
 function isContinuationKey(value: unknown): boolean {
   return typeof value === 'string' && /^[A-Za-z0-9!*+/=_-]{1,1024}$/.test(value);
+}
+
+const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
+
+/** Monday 00:00 UTC of the week that holds `at` (1970-01-01 was a Thursday). */
+export function startOfUtcWeek(at: number): number {
+  const day = Math.floor(at / DAY_MS);
+  return (day - ((day + 3) % 7)) * DAY_MS;
+}
+
+/**
+ * The pool history's table for the UTC week that holds `at`: `{prefix}poolhistory{yyyyMMdd}` of its Monday,
+ * e.g. `poolhistory20261123`. The due index's "table per period" again: a week gone out of retention is
+ * dropped as a whole table, one call for the whole fleet.
+ */
+export function poolHistoryTableName(names: Pick<StorageNames, 'poolHistory'>, at: number): string {
+  return names.poolHistory.tablePrefix + minuteBucket(startOfUtcWeek(at)).slice(0, 8);
+}
+
+/** The Monday a pool history table holds, or undefined when the name is not one of ours. */
+export function poolHistoryTableWeek(
+  names: Pick<StorageNames, 'poolHistory'>,
+  tableName: string,
+): number | undefined {
+  const { tablePrefix } = names.poolHistory;
+  if (!tableName.startsWith(tablePrefix)) return undefined;
+  const match = /^(\d{4})(\d{2})(\d{2})$/.exec(tableName.slice(tablePrefix.length));
+  if (!match) return undefined;
+  const [, year, month, day] = match.map(Number) as [number, number, number, number];
+  const at = Date.UTC(year, month - 1, day);
+  return poolHistoryTableName(names, at) === tableName && startOfUtcWeek(at) === at ? at : undefined;
+}
+
+/** A pool history row: the reading's instant, counting down so the newest comes first. */
+export function poolPointRowKey(at: number): string {
+  return runRowKey(at);
 }

@@ -2,7 +2,7 @@
 // requests, and the tokens reporters authenticate with. The reconciler (src/engine/reconcile-pool.ts) reads
 // them every minute; the HTTP API writes them. Table Storage implements them beside the other ports.
 
-import type { OperationOptions, Page, PageOptions } from './ports.js';
+import type { HistoryRef, OperationOptions, Page, PageOptions } from './ports.js';
 
 /** How activity is judged: sessions reported by a reporter on the machines, or Azure Monitor's CPU. */
 export type ActivitySource = 'sessions' | 'cpu';
@@ -149,4 +149,36 @@ export interface ActivityTokenRepository {
   list(targetId: string, options?: OperationOptions): Promise<ActivityToken[]>;
   /** @returns false when there was no such token */
   revoke(targetId: string, tokenId: string, options?: OperationOptions): Promise<boolean>;
+}
+
+/** What the reconciler read of a pool at one instant: one point of its history. */
+export interface PoolReading {
+  /** When it was read (UTC ms). */
+  at: number;
+  /** `sku.capacity`. */
+  capacity: number;
+  /** Instances running or starting, not being deleted. */
+  serving: number;
+  /** Sessions on the instances and waiting for a place, as the plan counted them. */
+  sessions: number;
+}
+
+/**
+ * What pools had over time, written only when it changes (docs/pools.md): one point per change, read a week
+ * at a time. Points are kept per registration of the target (like runs) for five whole UTC weeks besides the
+ * current one; older weeks are dropped as whole tables.
+ */
+export interface PoolHistoryRepository {
+  /**
+   * The newest point of the UTC week that holds `at`, or undefined when that week has none yet (so each week
+   * starts with a point of its own, and a week's points are enough to draw it).
+   */
+  latest(history: HistoryRef, at: number, options?: OperationOptions): Promise<PoolReading | undefined>;
+  /** Writes a point (the same instant again replaces it). Drops the weeks out of retention. */
+  record(history: HistoryRef, point: PoolReading, options?: OperationOptions): Promise<void>;
+  /**
+   * The points in `[from, to]` in time order, led by the newest point before `from` of `from`'s week when
+   * there is one (the state at `from`).
+   */
+  list(history: HistoryRef, from: number, to: number, options?: OperationOptions): Promise<PoolReading[]>;
 }

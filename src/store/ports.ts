@@ -8,7 +8,7 @@
 
 import type { ScheduleAction, ScheduleEntry } from '../schedule/types.js';
 import type { TargetKind } from '../targets/resource-id.js';
-import type { ActivityTokenRepository, ScalingRepository } from './pool-ports.js';
+import type { ActivityTokenRepository, PoolHistoryRepository, ScalingRepository } from './pool-ports.js';
 
 /** Every repository method takes an options bag; all accept an abort signal. */
 export interface OperationOptions {
@@ -523,6 +523,8 @@ export interface Store {
   scaling: ScalingRepository;
   /** The tokens reporters of activity authenticate with. */
   activityTokens: ActivityTokenRepository;
+  /** What each pool had over time: capacity, serving instances, sessions (pool-ports.ts). */
+  poolHistory: PoolHistoryRepository;
   policies: PolicyRepository;
   warnings: WarningRepository;
 }

@@ -53,6 +53,7 @@ describe('the function registry', () => {
         'PUT /api/targets/{id}/idle',
         'GET /api/targets/{id}/idle',
         'DELETE /api/targets/{id}/idle',
+        'GET /api/targets/{id}/pool/history',
         'PATCH /api/targets/{id}',
         'POST /api/targets/{id}/activity',
         'POST /api/targets/{id}/activity-tokens',
