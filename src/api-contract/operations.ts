@@ -5,6 +5,7 @@ import type { HttpMethod } from '@azure/functions';
 import type { JsonSchema } from './schema.js';
 import { poolHistoryOperation, scalingOperations, type ScalingOperationId } from './scaling-operations.js';
 import { policyOperations, type PolicyOperationId } from './policy-operations.js';
+import { ifNoneMatch, notModified, staleEtag, targetId } from './parameters.js';
 
 /** The methods the API answers: each route serves some of them and answers the others with 405. */
 export const ANSWERED_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -96,14 +97,6 @@ export interface ApiOperation {
   responses: Record<number, ApiResponse>;
 }
 
-const targetId: ApiParameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'The target id returned at registration.',
-  schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
-};
-
 const window = (defaults: string): ApiParameter[] => [
   {
     name: 'from',
@@ -193,7 +186,7 @@ export const operations: ApiOperation[] = [
         schema: 'Schedules',
         headers: etag,
       },
-      412: { description: 'If-Match does not match the current ETag.', schema: 'Problem' },
+      412: staleEtag,
     },
   },
   {
@@ -204,18 +197,10 @@ export const operations: ApiOperation[] = [
     tag: 'Schedules',
     authLevel: 'function',
     requiresPrincipal: true,
-    parameters: [
-      targetId,
-      {
-        name: 'If-None-Match',
-        in: 'header',
-        description: 'An ETag you hold; 304 if it is still current.',
-        schema: { type: 'string' },
-      },
-    ],
+    parameters: [targetId, ifNoneMatch],
     responses: {
       200: { description: 'The schedule.', schema: 'Schedules', headers: etag },
-      304: { description: 'Unchanged since the ETag in If-None-Match.' },
+      304: notModified,
     },
   },
   {
@@ -360,7 +345,7 @@ function enforcementOperations(): ApiOperation[] {
       requestBody: { schema: 'EnforcementRequest', validatedBy: 'schema' },
       responses: {
         200: { description: 'Stored.', schema: 'Enforcement', headers: tag },
-        412: { description: 'If-Match does not match the current ETag.', schema: 'Problem' },
+        412: staleEtag,
       },
     },
     {
@@ -368,18 +353,10 @@ function enforcementOperations(): ApiOperation[] {
       operationId: 'getEnforcement',
       method: 'GET',
       summary: 'Read a target’s enforcement (not enforced, 30 minutes’ grace, until set).',
-      parameters: [
-        targetId,
-        {
-          name: 'If-None-Match',
-          in: 'header',
-          description: 'An ETag you hold; 304 if it is still current.',
-          schema: { type: 'string' },
-        },
-      ],
+      parameters: [targetId, ifNoneMatch],
       responses: {
         200: { description: 'The enforcement.', schema: 'Enforcement', headers: tag },
-        304: { description: 'Unchanged since the ETag in If-None-Match.' },
+        304: notModified,
       },
     },
     {
@@ -390,7 +367,7 @@ function enforcementOperations(): ApiOperation[] {
       parameters: [targetId, ifMatch],
       responses: {
         204: { description: 'Not enforced any more.' },
-        412: { description: 'If-Match does not match the current ETag.', schema: 'Problem' },
+        412: staleEtag,
       },
     },
   ];

@@ -2,6 +2,7 @@
 // beside the main table in operations.ts, which lists them with the rest.
 
 import type { ApiOperation, ApiParameter } from './operations.js';
+import { targetId } from './parameters.js';
 
 export type PolicyOperationId =
   | 'listPolicies'
@@ -20,14 +21,6 @@ const policyName: ApiParameter = {
   required: true,
   description: 'The policy’s name: 1–63 lowercase letters, digits and "-".',
   schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' },
-};
-
-const targetId: ApiParameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'The target id returned at registration.',
-  schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
 };
 
 const admins = { tag: 'Policies', authLevel: 'function', requiresPrincipal: true } as const;

@@ -2,6 +2,7 @@
 // target's settings. operations.ts lists them with the others; `/targets/{id}/connect` is a page, not here.
 
 import type { ApiOperation, ApiParameter } from './operations.js';
+import { staleEtag, targetId } from './parameters.js';
 
 export type ScalingOperationId =
   | 'updateTarget'
@@ -18,14 +19,6 @@ export type ScalingOperationId =
   | 'wakeTarget'
   | 'getPoolHistory';
 
-const targetId: ApiParameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'The target id returned at registration.',
-  schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
-};
-
 const ifMatch: ApiParameter = {
   name: 'If-Match',
   in: 'header',
@@ -34,7 +27,6 @@ const ifMatch: ApiParameter = {
 };
 
 const etag = { ETag: 'The policy’s revision; send it back in If-Match to change it safely.' };
-const stale = { description: 'If-Match does not match the current ETag.', schema: 'Problem' };
 
 const common = { authLevel: 'function', requiresPrincipal: true } as const;
 
@@ -60,7 +52,7 @@ function policyOperations(
       requestBody: { schema, validatedBy: 'schema' },
       responses: {
         200: { description: 'Stored, with every default filled in.', schema: `${schema}View`, headers: etag },
-        412: stale,
+        412: staleEtag,
       },
     },
     {
@@ -87,7 +79,7 @@ function policyOperations(
       responses: {
         204: { description: 'Removed.' },
         404: { description: 'The target has none.', schema: 'Problem' },
-        412: stale,
+        412: staleEtag,
       },
     },
   ];

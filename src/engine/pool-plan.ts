@@ -73,20 +73,24 @@ export function planPool(input: PoolPlanInput): PoolPlan {
     return { change: 'scaleOut', capacity: wanted, from: present, reason, sessions: sessions.total };
   }
   const removable = removableInstances(input, live, sessions.byInstance, idleMs);
-  // Stopped instances serve no one and all go; serving ones go only down to what is wanted.
+  return removeDownTo(wanted, { removable, serving, present, sessions: sessions.total }, 'idle');
+}
+
+/**
+ * Removes, of the removable instances (in the order they should go), the stopped ones, which serve no one,
+ * and serving ones only down to `wanted`; no change when none of them goes.
+ */
+function removeDownTo(
+  wanted: number,
+  pool: { removable: PoolInstance[]; serving: PoolInstance[]; present: number; sessions: number },
+  reason: 'idle' | 'enforced',
+): PoolPlan {
+  const { removable, serving, present, sessions } = pool;
   const spare = Math.max(0, serving.length - wanted);
   const chosen = [...removable.filter((i) => !serves(i)), ...removable.filter(serves).slice(0, spare)];
-  if (chosen.length > 0) {
-    return {
-      change: 'remove',
-      instanceIds: chosen.map((i) => i.instanceId),
-      from: present,
-      to: present - chosen.length,
-      reason: 'idle',
-      sessions: sessions.total,
-    };
-  }
-  return { change: 'none', wanted, serving: serving.length, sessions: sessions.total };
+  if (chosen.length === 0) return { change: 'none', wanted, serving: serving.length, sessions };
+  const instanceIds = chosen.map((i) => i.instanceId);
+  return { change: 'remove', instanceIds, from: present, to: present - chosen.length, reason, sessions };
 }
 
 /**
@@ -104,7 +108,6 @@ function endSessions(
   const serving = live.filter(serves);
   const wanted = Math.min(input.floor, input.policy.maxCapacity);
   const present = Math.max(input.capacity, live.length);
-  const spare = Math.max(0, serving.length - wanted);
   const removable = live
     .filter((i) => !i.protectedFromScaleIn)
     .sort(
@@ -114,18 +117,7 @@ function endSessions(
         (seen(a)?.lastSessionAt ?? 0) - (seen(b)?.lastSessionAt ?? 0) ||
         a.instanceId.localeCompare(b.instanceId),
     );
-  const chosen = [...removable.filter((i) => !serves(i)), ...removable.filter(serves).slice(0, spare)];
-  if (chosen.length === 0) {
-    return { change: 'none', wanted, serving: serving.length, sessions: sessions.total };
-  }
-  return {
-    change: 'remove',
-    instanceIds: chosen.map((i) => i.instanceId),
-    from: present,
-    to: present - chosen.length,
-    reason: 'enforced',
-    sessions: sessions.total,
-  };
+  return removeDownTo(wanted, { removable, serving, present, sessions: sessions.total }, 'enforced');
 }
 
 /** Sessions now: believed per instance when freshly reported, plus those waiting for a place. */

@@ -79,6 +79,9 @@ export function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/** Whether the request sets a field: JSON `null` counts as leaving it out. */
+const given = (value: unknown) => value !== undefined && value !== null;
+
 function enumValue<T extends string>(
   value: unknown,
   allowed: readonly T[],
@@ -86,7 +89,7 @@ function enumValue<T extends string>(
   problems: Problems,
   required = true,
 ): T | undefined {
-  if (value === undefined || value === null) {
+  if (!given(value)) {
     if (required) problems.add(pointer, `required; one of ${allowed.join(', ')}`);
     return undefined;
   }
@@ -100,7 +103,7 @@ function enumValue<T extends string>(
 }
 
 function optionalString(value: unknown, pointer: string, problems: Problems): string | undefined {
-  if (value === undefined || value === null) return undefined;
+  if (!given(value)) return undefined;
   if (typeof value !== 'string') {
     problems.add(pointer, `must be a string; got ${typeName(value)}`);
     return undefined;
@@ -171,8 +174,7 @@ function parseEntry(raw: unknown, pointer: string, problems: Problems): Schedule
     const cron = parseCronField(raw, pointer, problems);
     if (cron) entry.cron = cron;
   } else if (triggerType === 'Recurrence') {
-    if (raw.cron !== undefined && raw.cron !== null)
-      problems.add(`${pointer}/cron`, 'a Recurrence entry takes "recurrence", not "cron"');
+    if (given(raw.cron)) problems.add(`${pointer}/cron`, 'a Recurrence entry takes "recurrence", not "cron"');
     const rec = raw.recurrence;
     if (!isObject(rec)) {
       problems.add(
@@ -200,7 +202,7 @@ function compiles(entry: ScheduleEntry, pointer: string, problems: Problems): bo
 }
 
 function parseCronField(raw: Json, pointer: string, problems: Problems): ScheduleEntry['cron'] {
-  if (raw.recurrence !== undefined && raw.recurrence !== null) {
+  if (given(raw.recurrence)) {
     problems.add(`${pointer}/recurrence`, 'a Cron entry takes "cron", not "recurrence"');
   }
   const cron = raw.cron;
@@ -247,7 +249,7 @@ function parseRecurrence(rec: Json, pointer: string, problems: Problems): Schedu
   const startTime = optionalString(rec.startTime, `${pointer}/startTime`, problems);
   if (timeZone !== undefined) out.timeZone = timeZone;
   if (startTime !== undefined) out.startTime = startTime;
-  if (rec.schedule !== undefined && rec.schedule !== null) {
+  if (given(rec.schedule)) {
     const schedule = parsePattern(rec.schedule, frequency, `${pointer}/schedule`, problems);
     if (schedule) out.schedule = schedule;
   }
@@ -260,7 +262,7 @@ function parseInterval(
   pointer: string,
   problems: Problems,
 ): number {
-  if (value === undefined || value === null) {
+  if (!given(value)) {
     problems.add(pointer, 'required; a whole number of periods, such as 1');
     return 1;
   }
@@ -308,11 +310,11 @@ function parsePattern(
     hours: required('hours', 23, 'hours') ?? [],
     minutes: required('minutes', 59, 'minutes') ?? [],
   };
-  if (schedule.weekDays !== undefined && schedule.weekDays !== null) {
+  if (given(schedule.weekDays)) {
     const weekDays = parseWeekDays(schedule.weekDays, frequency, `${sp}/weekDays`, problems);
     if (weekDays) out.weekDays = weekDays;
   }
-  if (schedule.monthDays !== undefined && schedule.monthDays !== null) {
+  if (given(schedule.monthDays)) {
     if (frequency !== undefined && frequency !== 'Month') {
       problems.add(
         `${sp}/monthDays`,
