@@ -7,7 +7,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
-import { addDemoFleet, registerDemo } from '../../toolkit/demo.js';
+import { addDemoFleet, demoFleet, registerDemo } from '../../toolkit/demo.js';
+import { startDemoPool } from '../../toolkit/demo-pool.js';
+import { reporterView } from '../../toolkit/arm-emulator/reporter-view.js';
+import { targetIdFor } from '../../src/store/keys.js';
 import { RESOURCE_EVENTS_FUNCTION } from '../../src/functions/resource-events.js';
 import { startLocalHost, type LocalHost } from '../../toolkit/local-host/host.js';
 import { DEFAULT_LOCAL_PRINCIPAL } from '../../toolkit/local-host/principal.js';
@@ -86,6 +89,20 @@ async function showFleet(page: Page): Promise<void> {
 async function choose(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name, exact: true }).click();
   await page.locator('#target-title', { hasText: name }).waitFor(WAIT);
+}
+
+/** Wakes the pool and waits for the reconciler to settle the wake's run: it has read the pool by then. */
+async function wakeAndSettle(targetId: string): Promise<void> {
+  const wake = await fetch(`${host.baseUrl}/targets/${targetId}/wake`, { method: 'POST' });
+  expect(wake.status).toBe(202);
+  const { runId } = (await wake.json()) as { runId: string };
+  for (;;) {
+    const runs = (await (await fetch(`${host.baseUrl}/targets/${targetId}/runs`)).json()) as {
+      value: { id: string; outcome: string }[];
+    };
+    if (runs.value.some((r) => r.id === runId && r.outcome !== 'pending')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 describe('the dashboard on the local host with the demo fleet', { timeout: 90_000 }, () => {
@@ -221,6 +238,51 @@ describe('the dashboard on the local host with the demo fleet', { timeout: 90_00
     expect(await error.innerText()).toContain('61 is out of range 0–59');
     expect(await expression.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByRole('button', { name: 'Save schedule' }).isDisabled()).toBe(true);
+    await context.close();
+  });
+
+  it('draws the demo pool’s capacity and sessions in the week once it has scaled, in both zones', async () => {
+    const id = targetIdFor(demoFleet.pool);
+    const demo = await startDemoPool(host.baseUrl, emulator, id, Date.now());
+    try {
+      await wakeAndSettle(id); // three people on two instances: enough
+      // Three more arrive: two find no seat, and the pool grows to its maximum of three.
+      emulator.setSessionDemand(demoFleet.pool, 6, { seatsPerInstance: 2 });
+      const report = await fetch(`${host.baseUrl}/targets/${id}/activity`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(reporterView(emulator, demoFleet.pool)!.report),
+      });
+      expect(report.status).toBe(204);
+      await wakeAndSettle(id);
+      await wakeAndSettle(id);
+    } finally {
+      demo.stop();
+    }
+    const { context, page, problems } = await open();
+    await showFleet(page);
+    await choose(page, 'vmss-team-pool');
+    const week = page.locator('section[aria-labelledby="week-title"] figure.week');
+    const grown = week.locator('path.capacity[data-values*="=3"]');
+    await grown.first().waitFor(WAIT);
+    expect(await grown.first().getAttribute('data-values')).toMatch(/=2 .*=3$/);
+    expect(await week.locator('path.sessions').first().getAttribute('data-values')).toMatch(/=3 .*=6$/);
+    expect(await week.locator('svg desc').textContent()).toContain('capacity in instances');
+    expect(await week.locator('figcaption').innerText()).toContain('capacity (instances)');
+    const text = await week.locator('ul.pool-text li').allTextContents();
+    expect(
+      text.filter((line) => /capacity 2 from \d\d:\d\d, 3 at \d\d:\d\d; sessions 3 from/.test(line)),
+    ).toHaveLength(1);
+    await page
+      .locator('section[aria-labelledby="week-title"]')
+      .screenshot({ path: `${ARTIFACTS}/week-pool.png` });
+    const scheduleZone = await week.getAttribute('data-zone');
+    await page.getByLabel(/your zone/).check();
+    await page
+      .locator(`section[aria-labelledby="week-title"] figure.week:not([data-zone="${scheduleZone}"])`)
+      .waitFor(WAIT);
+    await week.locator('path.capacity[data-values*="=3"]').first().waitFor(WAIT);
+    expect(problems).toEqual([]);
     await context.close();
   });
 

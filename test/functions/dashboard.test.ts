@@ -22,6 +22,7 @@ const MODULES = [
   'fields.js',
   'fleet.js',
   'pool.js',
+  'pool-week.js',
   'runs.js',
   'time.js',
   'week.js',

@@ -109,11 +109,18 @@ function TargetDetail({ target, windowsZones, viewer, onChanged }) {
   const pending = (detail.runs ?? []).some((r) => r.outcome === 'pending' || r.outcome === 'accepted');
   const refresh = async () => {
     const window = `from=${new Date(weekStart).toISOString()}&to=${new Date(weekStart + WEEK_IN_MS).toISOString()}`;
-    const [timeline, runs] = await Promise.all([
+    const [timeline, runs, poolHistory] = await Promise.all([
       api(`/targets/${target.id}/timeline?${window}`),
       api(`/targets/${target.id}/runs?maxPageSize=100`),
+      // A pool's capacity and sessions over the week; the week still shows without them.
+      target.kind === 'pool'
+        ? api(`/targets/${target.id}/pool/history?${window}`).then(
+            (r) => r.data,
+            () => undefined,
+          )
+        : undefined,
     ]);
-    setDetail((d) => ({ ...d, timeline: timeline.data, runs: runs.data.value }));
+    setDetail((d) => ({ ...d, timeline: timeline.data, runs: runs.data.value, poolHistory }));
   };
   usePolling(refresh, pending ? WHILE_PENDING_IN_MS : TARGET_REFRESH_IN_MS, [target.id, weekStart, loads]);
   const [notice, setNotice] = useState('');
@@ -160,6 +167,7 @@ function TargetDetail({ target, windowsZones, viewer, onChanged }) {
               weekStart=${weekStart}
               now=${Date.now()}
               label=${`${target.name}: planned and run`}
+              poolHistory=${detail.poolHistory}
             />`
           : html`<p class="note">Loading the week…</p>`
       }

@@ -2,6 +2,7 @@
 // windows from the timeline, and the runs (what really happened) drawn over them as marks.
 
 import { html } from 'htm/preact';
+import { poolLegend, poolSeries, poolStrip, poolText, STRIP } from './pool-week.js';
 import { formatClock, formatWhen, weekDays, zoneAbbreviation } from './time.js';
 
 const WIDTH = 1000;
@@ -47,8 +48,8 @@ function mark(run, day, y) {
   </path>`;
 }
 
-function dayRow(day, index, windows, runs, now, cssClass) {
-  const y = TOP + index * ROW;
+function dayRow(day, index, windows, runs, now, cssClass, pool) {
+  const y = TOP + index * rowHeight(pool);
   const bars = windows
     .map(([a, b]) => [Math.max(a, day.start), Math.min(b, day.end)])
     .filter(([a, b]) => b > a)
@@ -75,6 +76,7 @@ function dayRow(day, index, windows, runs, now, cssClass) {
         ? html`<line class="now" x1=${x(now, day)} x2=${x(now, day)} y1=${y - 3} y2=${y + BAR + 3} />`
         : null
     }
+    ${pool ? poolStrip({ series: pool, day, x: (t) => x(t, day), top: y + BAR + 3, now }) : null}
   </g>`;
 }
 
@@ -83,11 +85,14 @@ function within(run, day) {
   return at >= day.start && at < day.end;
 }
 
-function hourAxis() {
+/** A pool's rows hold its capacity strip under the bar. */
+const rowHeight = (pool) => (pool ? ROW + STRIP + 6 : ROW);
+
+function hourAxis(row, pool) {
   return [0, 3, 6, 9, 12, 15, 18, 21, 24].map((h) => {
     const hx = LABEL + (h / 24) * (WIDTH - LABEL - 8);
     return html`<g>
-      <line class="grid" x1=${hx} x2=${hx} y1=${TOP - 4} y2=${TOP + 7 * ROW - ROW + BAR} />
+      <line class="grid" x1=${hx} x2=${hx} y1=${TOP - 4} y2=${TOP + 6 * row + BAR + (pool ? STRIP + 3 : 0)} />
       <text x=${hx} y=${TOP - 8} text-anchor="middle">${String(h).padStart(2, '0')}</text>
     </g>`;
   });
@@ -106,24 +111,36 @@ function windowsText(days, windows, zone) {
 
 /**
  * The week from `weekStart` in `zone`: planned windows (`timeline`), runs over them, now as a line.
- * `draft` draws a schedule being edited instead, in another colour.
+ * `draft` draws a schedule being edited instead, in another colour. `poolHistory` (a pool's
+ * GET …/pool/history) adds its capacity and sessions under each day.
  */
-export function WeekView({ timeline, runs = [], zone, weekStart, now, draft = false, label }) {
+export function WeekView({ timeline, runs = [], zone, weekStart, now, draft = false, label, poolHistory }) {
   const days = weekDays(weekStart, zone);
   const windows = timeline ? onWindows(timeline) : [];
   const cssClass = draft ? 'draft' : 'on';
-  const height = TOP + 7 * ROW;
+  const pool = poolHistory && !draft ? poolSeries(poolHistory) : undefined;
+  const row = rowHeight(pool);
+  const height = TOP + 7 * row;
   const title = `${label}: ${formatWhen(days[0].start, zone)} to ${formatWhen(days[6].end - 1, zone)}, ${zone} (${zoneAbbreviation(weekStart, zone)})`;
   return html`<figure class="week" data-zone=${zone}>
     <div class="scroll">
       <svg viewBox=${`0 0 ${WIDTH} ${height}`} role="img" aria-label=${title}>
         <title>${title}</title>
-        ${hourAxis()} ${days.map((day, i) => dayRow(day, i, windows, runs, now, cssClass))}
+        ${
+          pool
+            ? html`<desc>
+                Under each day's bar, the pool's capacity in instances (filled steps) and its sessions (dashed
+                steps), on one scale from 0 to ${pool.top}, as the scheduler saw them change.
+              </desc>`
+            : null
+        }
+        ${hourAxis(row, pool)} ${days.map((day, i) => dayRow(day, i, windows, runs, now, cssClass, pool))}
       </svg>
     </div>
     <figcaption class="legend">
       <span><span class=${`swatch ${cssClass}`}></span>${draft ? 'draft: on' : 'planned: on'}</span>
       ${draft ? null : html`<span>▲ start ▼ stop ● restart: white = done, red = failed, amber = pending or accepted</span>`}
+      ${pool ? poolLegend(pool) : null}
       <span>times in ${zone}</span>
     </figcaption>
     <details>
@@ -131,6 +148,14 @@ export function WeekView({ timeline, runs = [], zone, weekStart, now, draft = fa
       <ul>
         ${windowsText(days, windows, zone)}
       </ul>
+      ${
+        pool
+          ? html`<p class="note">The pool's capacity and sessions, as they changed:</p>
+              <ul class="pool-text">
+                ${poolText(days, pool, zone, now)}
+              </ul>`
+          : null
+      }
     </details>
   </figure>`;
 }
