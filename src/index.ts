@@ -14,10 +14,14 @@ function register(definition: FunctionDefinition): void {
     const { methods, route, authLevel } = definition.trigger;
     app.http(name, { methods, route, authLevel, handler: definition.handler });
   } else if (hasTrigger(definition, 'timer')) {
-    // runOnStartup stays off: in production it would fire on every scale-out and restart.
+    // runOnStartup stays off: in production it would fire on every scale-out and restart. The schedule
+    // monitor is off too: every timer of ours catches up from its own checkpoint (the tick, the warnings) or
+    // is a fresh look each minute (pool rounds), and the monitor's status blob written after each run of
+    // each every-minute timer was the largest line of the monthly cost (docs/cost.md).
     app.timer(name, {
       schedule: definition.trigger.schedule,
       runOnStartup: false,
+      useMonitor: false,
       handler: definition.handler,
     });
   } else if (hasTrigger(definition, 'queue')) {

@@ -22,6 +22,11 @@ export interface EstimateOptions {
   freeGrant?: boolean;
   /** Queue polls the host makes that the run did not count (a trigger queue the run never polled). @default 0 */
   uncountedQueuePollsPerDay?: number;
+  /**
+   * Whether the timers keep the host's schedule monitor, which writes a status blob after each run. The app
+   * registers its timers with `useMonitor: false` (src/index.ts). @default false
+   */
+  timerScheduleMonitor?: boolean;
 }
 
 /** One month's estimate, with the counts it multiplied. */
@@ -134,12 +139,12 @@ export function billedSeconds(wallMs: number): number {
   return Math.max(FLEX_ON_DEMAND.minimumBilledSeconds, measured);
 }
 
-/** Each timer invocation makes the Functions host write the timer's status blob (its schedule monitor). */
+/** With the schedule monitor on, each timer invocation makes the host write the timer's status blob. */
 function hostMonth(perDay: DailyUsage, options: EstimateOptions, days: number): MonthlyEstimate['host'] {
   const timerRuns = Object.values(perDay.executions)
     .filter((e) => e.trigger === 'timer')
     .reduce((total, e) => total + e.count, 0);
-  const timerStatusWrites = timerRuns * days;
+  const timerStatusWrites = options.timerScheduleMonitor ? timerRuns * days : 0;
   const queuePolls = (options.uncountedQueuePollsPerDay ?? 0) * days;
   return {
     timerStatusWrites,

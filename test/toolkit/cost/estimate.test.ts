@@ -19,7 +19,7 @@ const day: DailyUsage = {
 
 describe('a month on Flex Consumption and Standard LRS storage', () => {
   it('prices a day of counts over 30 days at 512 MB, inside the free grant', () => {
-    const month = monthlyEstimate(day, { uncountedQueuePollsPerDay: 1440 });
+    const month = monthlyEstimate(day, { uncountedQueuePollsPerDay: 1440, timerScheduleMonitor: true });
     expect(month.functions.executions).toBe(52_800);
     // 1,460 periods of one second a day (1,440 ticks, 320 executions 16 to an instance) at 0.5 GB.
     expect(month.functions.gbSeconds).toBeCloseTo(21_900, 6);
@@ -39,8 +39,19 @@ describe('a month on Flex Consumption and Standard LRS storage', () => {
     expect(month.dominant).toBe("the Functions host's timer status blobs");
   });
 
+  it('writes no timer status blobs with the schedule monitor off, as the app registers its timers', () => {
+    const month = monthlyEstimate(day, { uncountedQueuePollsPerDay: 1440 });
+    expect(month.host.timerStatusWrites).toBe(0);
+    expect(month.host.usd).toBeCloseTo(0.01728, 9);
+    expect(month.totalUsd).toBeCloseTo(0.39888 - 0.2376, 9);
+  });
+
   it('charges every execution and GB-second without the free grant', () => {
-    const month = monthlyEstimate(day, { freeGrant: false, uncountedQueuePollsPerDay: 1440 });
+    const month = monthlyEstimate(day, {
+      freeGrant: false,
+      uncountedQueuePollsPerDay: 1440,
+      timerScheduleMonitor: true,
+    });
     expect(month.functions.executionsUsd).toBeCloseTo(0.02112, 9);
     expect(month.functions.executionTimeUsd).toBeCloseTo(0.5694, 9);
     expect(month.functions.upperBound.executionTimeUsd).toBeCloseTo(0.6864, 9);
