@@ -8,6 +8,7 @@ import type { PoolHistoryRepository, PoolReading } from '../store/pool-ports.js'
 import type { HistoryRef, StoredTarget, TargetRepository } from '../store/ports.js';
 import { getTarget } from './register-targets.js';
 import { historyOf } from './run-history.js';
+import { windowOf } from './timeline.js';
 
 const DAY_MS = 86_400_000;
 /** The window read when none is given: the seven days up to now. */
@@ -68,16 +69,5 @@ export async function getPoolHistory(
 
 function checkWindow(window: { from?: number; to?: number }, now: number): { from: number; to: number } {
   const to = window.to ?? (window.from !== undefined ? window.from + DEFAULT_POOL_HISTORY_MS : now);
-  const from = window.from ?? to - DEFAULT_POOL_HISTORY_MS;
-  if (to < from) {
-    throw new InvalidRequestError('The window ends before it starts.', [
-      { parameter: 'to', reason: 'must not be before from' },
-    ]);
-  }
-  if (to - from > MAX_POOL_HISTORY_MS) {
-    throw new InvalidRequestError('The window is too long.', [
-      { parameter: 'to', reason: 'must be at most 31 days after from' },
-    ]);
-  }
-  return { from, to };
+  return windowOf(window.from ?? to - DEFAULT_POOL_HISTORY_MS, to, MAX_POOL_HISTORY_MS);
 }

@@ -73,15 +73,23 @@ function timelineOf(entries: ScheduleEntry[], from: number, to: number, register
 
 function checkWindow(window: { from?: number; to?: number }, now: number): { from: number; to: number } {
   const from = window.from ?? now;
-  const to = window.to ?? from + DEFAULT_TIMELINE_MS;
+  return windowOf(from, window.to ?? from + DEFAULT_TIMELINE_MS, MAX_TIMELINE_MS);
+}
+
+/**
+ * A window someone asked for, once its defaults are filled in: it must not end before it starts, nor last
+ * longer than `maxMs` (31 days, for the timeline and a pool's history).
+ * @throws InvalidRequestError naming `to`
+ */
+export function windowOf(from: number, to: number, maxMs: number): { from: number; to: number } {
   if (to < from) {
     throw new InvalidRequestError('The window ends before it starts.', [
       { parameter: 'to', reason: 'must not be before from' },
     ]);
   }
-  if (to - from > MAX_TIMELINE_MS) {
+  if (to - from > maxMs) {
     throw new InvalidRequestError('The window is too long.', [
-      { parameter: 'to', reason: 'must be at most 31 days after from' },
+      { parameter: 'to', reason: `must be at most ${maxMs / 86_400_000} days after from` },
     ]);
   }
   return { from, to };
