@@ -315,10 +315,7 @@ export const operations: ApiOperation[] = [
   poolHistoryOperation,
 ];
 
-/**
- * `targets/{id}/enforcement`: whether a target's schedule holds against people's starts. Over 60 lines
- * because it is a table: one declaration per route, read top to bottom.
- */
+/** `targets/{id}/enforcement`: whether a target's schedule holds against people's starts. */
 function enforcementOperations(): ApiOperation[] {
   const common = {
     route: 'targets/{id}/enforcement',
