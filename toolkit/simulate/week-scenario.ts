@@ -7,7 +7,8 @@ const SUBSCRIPTIONS = [
   '22222222-2222-2222-2222-222222222222',
   '33333333-3333-3333-3333-333333333333',
 ];
-const ZONES = ['Pacific Standard Time', 'W. Europe Standard Time', 'India Standard Time'];
+/** The three zones scenario fleets are spread over, one target in three each. */
+export const ZONES = ['Pacific Standard Time', 'W. Europe Standard Time', 'India Standard Time'];
 
 export function weekScenario(count = 1000): Record<string, unknown> {
   const fleet: Record<string, unknown>[] = [];
@@ -32,8 +33,11 @@ export function weekScenario(count = 1000): Record<string, unknown> {
   };
 }
 
-/** Every tenth a pool, every tenth an ML compute instance, the rest VMs, half of them running. */
-function machineOf(i: number): Record<string, unknown> & { resourceId: string } {
+/**
+ * The i-th machine of a scenario fleet in three subscriptions: every tenth a pool, every tenth an ML compute
+ * instance, the rest VMs, half of them running. The week and the cost's day share it.
+ */
+export function machineOf(i: number): Record<string, unknown> & { resourceId: string } {
   const group = `/subscriptions/${SUBSCRIPTIONS[i % SUBSCRIPTIONS.length]}/resourceGroups/rg-team-${i % 7}/providers`;
   if (i % 10 === 8)
     return {
