@@ -263,15 +263,17 @@ describe('the dashboard on the local host with the demo fleet', { timeout: 90_00
     await showFleet(page);
     await choose(page, 'vmss-team-pool');
     const week = page.locator('section[aria-labelledby="week-title"] figure.week');
+    // Attached, not visible: when the rounds in real time recorded only the grown pool, the line is flat and a
+    // flat SVG path has no area. Whether the round before the growth recorded 2 depends on when it ran.
     const grown = week.locator('path.capacity[data-values*="=3"]');
-    await grown.first().waitFor(WAIT);
-    expect(await grown.first().getAttribute('data-values')).toMatch(/=2 .*=3$/);
-    expect(await week.locator('path.sessions').first().getAttribute('data-values')).toMatch(/=3 .*=6$/);
+    await grown.first().waitFor({ ...WAIT, state: 'attached' });
+    expect(await grown.first().getAttribute('data-values')).toMatch(/(^|=2 .*)[^ ]*=3$/);
+    expect(await week.locator('path.sessions').first().getAttribute('data-values')).toMatch(/=6$/);
     expect(await week.locator('svg desc').textContent()).toContain('capacity in instances');
     expect(await week.locator('figcaption').innerText()).toContain('capacity (instances)');
     const text = await week.locator('ul.pool-text li').allTextContents();
     expect(
-      text.filter((line) => /capacity 2 from \d\d:\d\d, 3 at \d\d:\d\d; sessions 3 from/.test(line)),
+      text.filter((line) => /capacity (2 from \d\d:\d\d, 3 at|3 from) \d\d:\d\d; sessions \d/.test(line)),
     ).toHaveLength(1);
     await page
       .locator('section[aria-labelledby="week-title"]')
@@ -281,7 +283,10 @@ describe('the dashboard on the local host with the demo fleet', { timeout: 90_00
     await page
       .locator(`section[aria-labelledby="week-title"] figure.week:not([data-zone="${scheduleZone}"])`)
       .waitFor(WAIT);
-    await week.locator('path.capacity[data-values*="=3"]').first().waitFor(WAIT);
+    await week
+      .locator('path.capacity[data-values*="=3"]')
+      .first()
+      .waitFor({ ...WAIT, state: 'attached' });
     expect(problems).toEqual([]);
     await context.close();
   });
