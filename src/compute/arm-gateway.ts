@@ -16,7 +16,6 @@ import {
   ComputeError,
   isInDesiredState,
   OperationFailedError,
-  poolModelState,
   TargetChangedError,
   TargetConflictError,
   TargetNotFoundError,
@@ -28,6 +27,7 @@ import {
   type ReadStateOptions,
   type Machine,
   type TargetAction,
+  type PoolModel,
   type TargetState,
 } from './gateway.js';
 import {
@@ -113,14 +113,6 @@ interface StartedOperation {
   pollUntilDone(options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
-/** One action on a pool, as performOnPool hands it on. */
-/** What a pool's Start or Stop is written from: its capacity and tags as read, and their ETag. */
-interface PoolModel {
-  capacity: number;
-  tags: Record<string, string>;
-  etag?: string;
-}
-
 function poolModel(pool: VirtualMachineScaleSet): PoolModel {
   return {
     capacity: pool.sku?.capacity ?? 0,
@@ -129,6 +121,7 @@ function poolModel(pool: VirtualMachineScaleSet): PoolModel {
   };
 }
 
+/** One action on a pool, as performOnPool hands it on. */
 interface PoolCall {
   parsed: ParsedResourceId;
   target: Machine;
@@ -369,9 +362,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         const view = await client.virtualMachineScaleSets
           .getInstanceView(resourceGroup, name, { abortSignal })
           .catch((error: unknown) => {
-            throw this.retryableWith(error, parsed.normalizedId, {
-              lastRead: poolModelState(poolModel(pool)),
-            });
+            throw this.retryableWith(error, parsed.normalizedId, { lastRead: poolModel(pool) });
           });
         const instances = (view.virtualMachine?.statusesSummary ?? []).flatMap((summary) =>
           summary.code === undefined ? [] : [{ code: summary.code, count: summary.count ?? 0 }],
@@ -525,8 +516,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         ...(await this.runOperation(update, wait, context)),
       };
     } catch (error) {
-      const lastRead = poolModelState(pool);
-      throw this.retryableWith(error, target.resourceId, { lastRead });
+      throw this.retryableWith(error, target.resourceId, { lastRead: pool });
     }
   }
 
@@ -599,7 +589,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
   private retryableWith(
     error: unknown,
     resourceId: string,
-    extra: { beforeWrite?: true; lastRead?: TargetState },
+    extra: { beforeWrite?: true; lastRead?: PoolModel },
   ): unknown {
     const mapped = this.toComputeError(error, resourceId);
     if (!(mapped instanceof TransientError || mapped instanceof ThrottledError)) return error;

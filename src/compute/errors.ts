@@ -3,7 +3,7 @@
 // the queue, never in a request: the HTTP status is the root's default, and runs record the code.
 
 import { SchedulerError } from '../errors.js';
-import type { TargetState } from './gateway.js';
+import type { PoolModel, TargetState } from './gateway.js';
 
 interface ComputeErrorDetails {
   resourceId: string;
@@ -18,7 +18,7 @@ interface ComputeErrorDetails {
   /** The call failed on a read, before any write reached Azure. */
   beforeWrite?: boolean;
   /** A pool's write failed: what it was made from, ETag included, so the next attempt can send it again. */
-  lastRead?: TargetState;
+  lastRead?: PoolModel;
   cause?: unknown;
 }
 
@@ -40,7 +40,7 @@ export abstract class ComputeError extends SchedulerError {
    * may send the same write without reading again, because the ETag makes it conditional (If-Match): if the
    * pool changed meanwhile, Azure refuses it (TargetChangedError) and that attempt reads afresh.
    */
-  readonly lastRead: TargetState | undefined;
+  readonly lastRead: PoolModel | undefined;
   /** True when the same call may succeed later; the queue retries these with a delay. */
   abstract readonly retryable: boolean;
 

@@ -48,15 +48,20 @@ export interface TargetState {
 }
 
 /**
- * A pool as its model alone (the scale set's GET) tells it, when its instances could not be read: at
- * capacity 0 it is stopped or on its way there, which is all a Stop needs to know; above 0 the instances'
- * power is unknown. The ETag lets a write made from it be conditional.
+ * A pool's model as the scale set's GET gives it: what a Start or Stop is written from, and the ETag that
+ * makes that write conditional (If-Match).
  */
-export function poolModelState(model: {
+export interface PoolModel {
   capacity: number;
   tags: Record<string, string>;
-  etag?: string | undefined;
-}): TargetState {
+  etag?: string;
+}
+
+/**
+ * A pool as its model alone tells it, when its instances could not be read: at capacity 0 it is stopped or
+ * on its way there, which is all a Stop needs to know; above 0 the instances' power is unknown.
+ */
+export function poolModelState(model: PoolModel): TargetState {
   const { capacity, tags, etag } = model;
   return {
     power: capacity === 0 ? 'stopping' : 'unknown',

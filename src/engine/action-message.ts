@@ -2,6 +2,7 @@
 // desired state, plus the occurrences coalesced away so that each still gets its run row.
 
 import { SchedulerError } from '../errors.js';
+import type { PoolModel } from '../compute/gateway.js';
 import type { Target } from '../store/ports.js';
 import type { TargetKind } from '../targets/resource-id.js';
 
@@ -42,11 +43,8 @@ export interface ActionMessage {
   check?: number;
 }
 
-export interface PoolRead {
-  capacity: number;
-  tags: Record<string, string>;
-  etag: string;
-}
+/** What a retry carries of a pool: its model, always with the ETag that keeps the write conditional. */
+export type PoolRead = PoolModel & { etag: string };
 
 /**
  * The message asking for `action` on `target` at `occurrenceAt`, outside the tick's plan: a person's

@@ -94,7 +94,11 @@ export async function execute(
   }
 
   const machine = { resourceId: target.resourceId, kind: target.kind };
-  const look = needsLook(message) ? (resumed: boolean) => lookAt(deps, machine, resumed) : undefined;
+  // An earlier attempt's write, refused by throttling, goes again as it was: it is conditional on the ETag
+  // read then, so a pool changed since (by anyone, that attempt included) refuses it and is read afresh.
+  const carried = carriedState(message);
+  const reads = message.action !== 'Restart' && !carried;
+  const look = reads ? (resumed: boolean) => lookAt(deps, machine, resumed) : undefined;
   const claim = await claimTurn(deps, history, schedule, message, delivery, look);
   if (claim.kind !== 'claimed') return claim.report;
 
@@ -113,7 +117,7 @@ export async function execute(
   const doubt = { inDoubt: claim.resumed };
   try {
     const { resumed, looked } = claim;
-    const done = await carryOut(deps, { target, schedule, message, resumed, doubt, looked });
+    const done = await carryOut(deps, { target, schedule, message, resumed, doubt, looked, carried });
     const { outcome, ...extra } = done;
     await finish(deps, run, outcome, extra);
     await letGo(deps, claim.latest);
@@ -146,6 +150,8 @@ async function carryOut(
     doubt: { inDoubt: boolean };
     /** What was read of the machine just before the claim (`lookAt`), when the action needs it. */
     looked: Look | undefined;
+    /** The pool an earlier attempt's refused write was made from, when the message carries it. */
+    carried: TargetState | undefined;
   },
 ): Promise<Done> {
   const { target, schedule, message } = run;
@@ -155,9 +161,7 @@ async function carryOut(
   }
   const machine = { resourceId: target.resourceId, kind: target.kind };
   if (run.looked && 'unreadable' in run.looked) throw run.looked.unreadable;
-  // An earlier attempt's write, refused by throttling, goes again as it was: it is conditional on the ETag
-  // read then, so a pool changed since (by anyone, that attempt included) refuses it and is read afresh.
-  const carried = carriedState(message);
+  const { carried } = run;
   const state = carried ?? run.looked?.state;
   // Only a read made now settles the doubt; what an earlier attempt read may predate its own call.
   if (state && !carried) run.doubt.inDoubt = false;
@@ -217,11 +221,6 @@ export function judgeState(
  */
 type Look = { state?: TargetState } | { unreadable: unknown };
 
-/** Whether the action reads the machine first: a Start or Stop does, unless it carries an earlier read. */
-function needsLook(message: ActionMessage): boolean {
-  return message.action !== 'Restart' && carriedState(message) === undefined;
-}
-
 async function lookAt(
   deps: ExecuteDependencies,
   machine: { resourceId: string; kind: StoredTarget['kind'] },
@@ -232,7 +231,7 @@ async function lookAt(
   } catch (error) {
     if (!(error instanceof ThrottledError || error instanceof TransientError)) return { unreadable: error };
     // A pool whose model was read but not its instances: that is enough to judge a Stop and to write from.
-    if (error.lastRead?.etag !== undefined) return { state: error.lastRead };
+    if (error.lastRead?.etag !== undefined) return { state: poolModelState(error.lastRead) };
     return resumed ? { unreadable: error } : {};
   }
 }

@@ -48,6 +48,11 @@ export type PoolPlan =
 
 const serves = (i: PoolInstance) => i.power === 'running' || i.power === 'starting';
 
+/** The instances that serve sessions now: running or starting, and not being deleted. */
+export function servingInstances(instances: readonly PoolInstance[]): PoolInstance[] {
+  return instances.filter((i) => !i.deleting && serves(i));
+}
+
 /**
  * What the pool should do now:
  * - wanted = the floor, or what the sessions need (ceil(sessions / sessionsPerInstance), at least one after
@@ -65,7 +70,7 @@ export function planPool(input: PoolPlanInput): PoolPlan {
   const wokenRecently = input.lastWake !== undefined && now - input.lastWake < idleMs;
   const demand = Math.max(Math.ceil(sessions.total / policy.sessionsPerInstance), wokenRecently ? 1 : 0);
   const wanted = Math.min(Math.max(input.floor, demand), policy.maxCapacity);
-  const serving = live.filter(serves);
+  const serving = servingInstances(live);
   // Instances Azure is still creating may not be listed yet: the capacity counts them.
   const present = Math.max(input.capacity, live.length);
   if (serving.length < wanted && present < wanted) {
@@ -105,7 +110,7 @@ function endSessions(
 ): PoolPlan {
   const seen = (i: PoolInstance) => sessions.byInstance.get(i.instanceId);
   const busy = (i: PoolInstance) => (seen(i)?.sessions ?? 0) > 0;
-  const serving = live.filter(serves);
+  const serving = servingInstances(live);
   const wanted = Math.min(input.floor, input.policy.maxCapacity);
   const present = Math.max(input.capacity, live.length);
   const removable = live

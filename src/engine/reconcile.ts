@@ -34,7 +34,7 @@ import type {
 import { queueRequest } from './manual-actions.js';
 import type { PoolMessage } from './pool-message.js';
 import { recordPoolReading } from './pool-history.js';
-import { planIdleMachine, planPool, type PoolPlan } from './pool-plan.js';
+import { planIdleMachine, planPool, servingInstances, type PoolPlan } from './pool-plan.js';
 import type { ActionQueue, PoolQueue } from './ports.js';
 import { historyOf } from './run-history.js';
 import { describeError } from './retry.js';
@@ -141,9 +141,7 @@ export async function planFor(
     now,
   };
   const plan = planPool(input);
-  const serving = view.instances.filter(
-    (i) => !i.deleting && (i.power === 'running' || i.power === 'starting'),
-  );
+  const serving = servingInstances(view.instances);
   const reading = { at: now, capacity: view.capacity, serving: serving.length, sessions: plan.sessions };
   // Only when sessions keep the pool above its floor after a Stop does it matter whether that Stop is
   // enforced: the controls are read then, not every round.

@@ -10,7 +10,6 @@ import {
   ThrottledError,
   TransientError,
 } from '../compute/gateway.js';
-import type { TargetState } from '../compute/gateway.js';
 import type { ActionMessage, PoolRead } from './action-message.js';
 
 export interface RetryPolicy {
@@ -114,10 +113,9 @@ const MAX_CARRIED_TAGS_CHARS = 16_384;
  * makes that write conditional; a read without one could be stale by then.
  */
 function carriedRead(error: ComputeError): PoolRead | undefined {
-  const read: TargetState | undefined = error.lastRead;
-  if (read?.etag === undefined || read.capacity === undefined || read.tags === undefined) return undefined;
-  if (JSON.stringify(read.tags).length > MAX_CARRIED_TAGS_CHARS) return undefined;
-  return { capacity: read.capacity, tags: read.tags, etag: read.etag };
+  const read = error.lastRead;
+  if (read?.etag === undefined || JSON.stringify(read.tags).length > MAX_CARRIED_TAGS_CHARS) return undefined;
+  return { ...read, etag: read.etag };
 }
 
 /** What the run row records of an error. */

@@ -169,13 +169,7 @@ describe('afterFailure', () => {
   });
 
   it("a pool's throttled write carries what it was made from, ETag and all; a newer failure replaces it", () => {
-    const lastRead = {
-      power: 'unknown' as const,
-      raw: 'capacity 3',
-      capacity: 3,
-      tags: { team: 'a' },
-      etag: '"e1"',
-    };
+    const lastRead = { capacity: 3, tags: { team: 'a' }, etag: '"e1"' };
     const throttled = new ThrottledError('busy', {
       resourceId,
       statusCode: 429,

@@ -334,30 +334,34 @@ describe('compute-scheduler validate', () => {
   });
 });
 
-describe('compute-scheduler simulate', () => {
-  const vmId =
-    '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1';
+const vmId =
+  '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1';
 
+/** The scenario as a file for `--scenario`. */
+function scenarioFile(doc: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
+  writeFileSync(file, JSON.stringify(doc));
+  return file;
+}
+
+const stopAt18 = {
+  computeStartStop: [
+    { triggerType: 'Cron', action: 'Stop', cron: { expression: '0 18 * * *', timeZone: 'UTC' } },
+  ],
+};
+
+/** A scenario file of one running VM whose schedule stops it at 18:00 UTC, over the window given. */
+const oneVmStoppedAt18 = (from: string, to: string): string =>
+  scenarioFile({
+    from,
+    to,
+    fleet: [{ resourceId: vmId, state: 'running' }],
+    targets: [{ resourceId: vmId, schedules: stopAt18 }],
+  });
+
+describe('compute-scheduler simulate', () => {
   it('prints one JSON document with calls, final states, runs, duplicates, missed, wrong finals and stale actions', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        from: '2026-03-02T12:00:00Z',
-        to: '2026-03-03T12:00:00Z',
-        fleet: [{ resourceId: vmId, state: 'running' }],
-        targets: [
-          {
-            resourceId: vmId,
-            schedules: {
-              computeStartStop: [
-                { triggerType: 'Cron', action: 'Stop', cron: { expression: '0 18 * * *', timeZone: 'UTC' } },
-              ],
-            },
-          },
-        ],
-      }),
-    );
+    const file = oneVmStoppedAt18('2026-03-02T12:00:00Z', '2026-03-03T12:00:00Z');
     const { code, stdout } = await cli('simulate', '--scenario', file);
     expect(code).toBe(0);
     const { cost, ...result } = JSON.parse(stdout) as Record<string, unknown>;
@@ -377,17 +381,6 @@ describe('compute-scheduler simulate', () => {
       staleActions: 0,
     });
   }, 60_000);
-
-  const scenarioFile = (doc: unknown): string => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
-    writeFileSync(file, JSON.stringify(doc));
-    return file;
-  };
-  const stopAt18 = {
-    computeStartStop: [
-      { triggerType: 'Cron', action: 'Stop', cron: { expression: '0 18 * * *', timeZone: 'UTC' } },
-    ],
-  };
 
   it('exits 2 for the same resource twice in targets (once in other letter case), naming both', async () => {
     const { code, stdout, stderr } = await cli(
@@ -419,11 +412,12 @@ describe('compute-scheduler simulate', () => {
   });
 
   it('exits 2 naming the field of a scenario mistake', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
-    writeFileSync(
-      file,
-      JSON.stringify({ from: '2026-03-02T12:00:00Z', to: '2026-03-01T12:00:00Z', fleet: [], targets: [] }),
-    );
+    const file = scenarioFile({
+      from: '2026-03-02T12:00:00Z',
+      to: '2026-03-01T12:00:00Z',
+      fleet: [],
+      targets: [],
+    });
     const { code, stderr } = await cli('simulate', '--scenario', file);
     expect(code).toBe(2);
     expect(stderr).toContain('/to');
@@ -431,32 +425,11 @@ describe('compute-scheduler simulate', () => {
 });
 
 describe('compute-scheduler cost', () => {
-  const vmId =
-    '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1';
-  const scenarioFile = (doc: unknown): string => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
-    writeFileSync(file, JSON.stringify(doc));
-    return file;
-  };
   // Two hours with one stop: every minute ticks (30 × 1,440 runs of each of the three timers a month).
-  const twoHours = {
-    from: '2026-03-02T17:00:00Z',
-    to: '2026-03-02T19:00:00Z',
-    fleet: [{ resourceId: vmId, state: 'running' }],
-    targets: [
-      {
-        resourceId: vmId,
-        schedules: {
-          computeStartStop: [
-            { triggerType: 'Cron', action: 'Stop', cron: { expression: '0 18 * * *', timeZone: 'UTC' } },
-          ],
-        },
-      },
-    ],
-  };
+  const twoHours = () => oneVmStoppedAt18('2026-03-02T17:00:00Z', '2026-03-02T19:00:00Z');
 
   it('prints a month per 1,000 targets from what a scenario counted', async () => {
-    const { code, stdout } = await cli('cost', '--scenario', scenarioFile(twoHours), '--json');
+    const { code, stdout } = await cli('cost', '--scenario', twoHours(), '--json');
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as CostReport;
     expect(report.scenario).toEqual({
@@ -474,7 +447,7 @@ describe('compute-scheduler cost', () => {
   }, 60_000);
 
   it('says it in words without --json', async () => {
-    const { code, stdout } = await cli('cost', '--scenario', scenarioFile(twoHours));
+    const { code, stdout } = await cli('cost', '--scenario', twoHours());
     expect(code).toBe(0);
     expect(stdout).toContain('Per 1,000 targets, 30 days, Flex Consumption on demand at 512 MB');
     expect(stdout).toMatch(/with the free grant: +USD \d+\.\d\d a month/);
