@@ -414,13 +414,26 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
       case 'computeInstance': {
         const computes = this.machineLearning(parsed).computeOperations;
         const workspace = parsed.workspace ?? '';
+        // Azure ML's SDK polls the operation once before begin* returns: a first poll throttled or failing
+        // would hide that Azure took the POST, and the retry would send it again. Its answer is watched here.
+        let accepted = false;
+        const options = {
+          ...lro,
+          onResponse: (response: { request: { method: string }; status: number }) => {
+            if (response.request.method === 'POST' && response.status < 300) accepted = true;
+          },
+        };
         const begin =
           action === 'start'
-            ? () => computes.beginStart(resourceGroup, workspace, name, lro)
+            ? () => computes.beginStart(resourceGroup, workspace, name, options)
             : action === 'stop'
-              ? () => computes.beginStop(resourceGroup, workspace, name, lro)
-              : () => computes.beginRestart(resourceGroup, workspace, name, lro);
-        return { action, operation: action, ...(await this.runOperation(begin, wait, context)) };
+              ? () => computes.beginStop(resourceGroup, workspace, name, options)
+              : () => computes.beginRestart(resourceGroup, workspace, name, options);
+        return {
+          action,
+          operation: action,
+          ...(await this.runOperation(begin, wait, context, () => accepted)),
+        };
       }
     }
   }
@@ -529,23 +542,36 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
     submit: () => Promise<StartedOperation>,
     wait: boolean,
     context: CallContext,
+    acceptedBeforeSubmitEnded?: () => boolean,
   ): Promise<Pick<ActResult, 'outcome' | 'note'>> {
-    const operation = await submit();
+    let operation: StartedOperation;
+    try {
+      operation = await submit();
+    } catch (error) {
+      // A submit that polls (Azure ML's) can fail after Azure took the call: that is accepted too.
+      if (!acceptedBeforeSubmitEnded?.()) throw error;
+      return this.lostSight(error, context);
+    }
     if (!wait) return { outcome: 'accepted', note: 'completion not awaited' };
     try {
       await operation.pollUntilDone({ abortSignal: context.signal });
       return { outcome: 'completed' };
     } catch (error) {
-      if (context.callerSignal?.aborted) throw error;
-      if (context.deadline.aborted) {
-        return { outcome: 'accepted', note: `completion not observed within ${this.timeoutInMs} ms` };
-      }
-      const mapped = this.toComputeError(error, '');
-      if (mapped instanceof ThrottledError || mapped instanceof TransientError) {
-        return { outcome: 'accepted', note: `completion not observed: ${mapped.message}` };
-      }
-      throw error;
+      return this.lostSight(error, context);
     }
+  }
+
+  /** An accepted operation whose completion could not be seen: `accepted`, unless it failed for good. */
+  private lostSight(error: unknown, context: CallContext): Pick<ActResult, 'outcome' | 'note'> {
+    if (context.callerSignal?.aborted) throw error;
+    if (context.deadline.aborted) {
+      return { outcome: 'accepted', note: `completion not observed within ${this.timeoutInMs} ms` };
+    }
+    const mapped = this.toComputeError(error, '');
+    if (mapped instanceof ThrottledError || mapped instanceof TransientError) {
+      return { outcome: 'accepted', note: `completion not observed: ${mapped.message}` };
+    }
+    throw error;
   }
 
   private async withDeadline<T>(

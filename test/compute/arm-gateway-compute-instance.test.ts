@@ -74,6 +74,27 @@ describe('Azure ML compute instances through the gateway', () => {
     expect(error).toMatchObject({ statusCode: 409, state: { power: 'starting', raw: 'Starting' } });
   });
 
+  it('a start whose first poll is throttled was still accepted: one POST, outcome accepted, not an error', async () => {
+    // Azure ML's SDK polls once inside begin*: the POST is taken (202), then every poll is refused.
+    const instance = newInstance('Stopped');
+    emulator.clearRequests();
+    emulator.setFaults({
+      throttleRate: 1,
+      appliesTo: (r) => r.method === 'GET' && r.path.includes('/mfeOperation'),
+    });
+    try {
+      expect(await gateway.act(instance, 'start', { waitForCompletion: false })).toMatchObject({
+        action: 'start',
+        operation: 'start',
+        outcome: 'accepted',
+      });
+    } finally {
+      emulator.setFaults({});
+    }
+    const posts = emulator.requests.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => r.status)).toEqual([202]);
+  });
+
   it('an instance in a workspace that does not exist is a TargetNotFoundError', async () => {
     const missing: Machine = { resourceId: computeInstanceId('ci-gone', 'ws-gone'), kind: 'computeInstance' };
     await expect(gateway.readState(missing)).rejects.toBeInstanceOf(TargetNotFoundError);
