@@ -17,7 +17,8 @@ declare module 'autocannon' {
   }
 
   export interface Result {
-    requests: { average: number };
+    /** `total`: requests answered. */
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     non2xx: number;
     errors: number;

@@ -71,40 +71,69 @@ export async function registerTarget(
       'Only a Scheduler.Admin may register a target on behalf of someone else (assignedTo).',
     );
   }
-  const id = targetIdFor(parsed.normalizedId);
+  const target: Target = {
+    id: targetIdFor(parsed.normalizedId),
+    resourceId: request.resourceId,
+    kind: parsed.kind,
+    subscriptionId: parsed.subscriptionId,
+    resourceGroup: parsed.resourceGroup,
+    name: parsed.name,
+    ...(parsed.workspace !== undefined ? { workspace: parsed.workspace } : {}),
+    owner: { id: principal.id, ...(principal.name !== undefined ? { name: principal.name } : {}) },
+    ...(assignedTo !== undefined && assignedTo !== principal.id ? { assignedTo } : {}),
+    createdAt: deps.clock.now(),
+    ...(connectUrl !== undefined ? { connectUrl } : {}),
+  };
   for (let attempt = 1; ; attempt++) {
-    const existing = await deps.targets.get(id);
-    if (existing) {
-      assertCanActOn(principal, existing);
-      if (assignedTo !== undefined && assignedTo !== existing.assignedTo && principal.isAdmin) {
-        return { target: await deps.targets.updateAssignment(existing, assignedTo), created: false };
-      }
-      await deps.targets.indexAccess(existing);
-      if (connectUrl !== undefined && connectUrl !== existing.connectUrl) {
-        return { target: await deps.targets.updateConnectUrl(existing, connectUrl), created: false };
-      }
-      return { target: existing, created: false };
-    }
-    const target: Target = {
-      id,
-      resourceId: request.resourceId,
-      kind: parsed.kind,
-      subscriptionId: parsed.subscriptionId,
-      resourceGroup: parsed.resourceGroup,
-      name: parsed.name,
-      ...(parsed.workspace !== undefined ? { workspace: parsed.workspace } : {}),
-      owner: { id: principal.id, ...(principal.name !== undefined ? { name: principal.name } : {}) },
-      ...(assignedTo !== undefined && assignedTo !== principal.id ? { assignedTo } : {}),
-      createdAt: deps.clock.now(),
-      ...(connectUrl !== undefined ? { connectUrl } : {}),
-    };
+    // Create first, without reading: most registrations are of new machines, and a known one refuses the
+    // create (409), which costs no more than the read would have.
     try {
       return { target: await deps.targets.create(target), created: true };
     } catch (error) {
-      // Someone registered it a moment before us: answer as for an existing target.
+      // Someone registered it before us: answer as for an existing target.
       if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
     }
+    const existing = await deps.targets.get(target.id);
+    // Gone again (deleted meanwhile): try the create once more.
+    if (existing) return registeredAlready(deps, principal, { attempted: target, existing, request });
   }
+}
+
+/**
+ * The answer to registering a known machine: the target as it is (its assignee or connect URL changed if
+ * the request asks so and may), its owner's and assignee's list entries repaired. The refused create
+ * listed the target for whom it would have belonged to: those of that listing the target does not warrant
+ * are taken back, so that a refused registration leaves nothing behind.
+ */
+async function registeredAlready(
+  deps: TargetDependencies,
+  principal: Principal,
+  {
+    attempted,
+    existing,
+    request,
+  }: { attempted: Target; existing: StoredTarget; request: RegisterTargetRequest },
+): Promise<Registration> {
+  const warranted = principalsOf(existing);
+  const listed = principalsOf(attempted);
+  for (const id of listed) if (!warranted.has(id)) await deps.targets.unindexAccess(id, existing.id);
+  assertCanActOn(principal, existing);
+  const { assignedTo } = request;
+  const { connectUrl } = attempted;
+  if (assignedTo !== undefined && assignedTo !== existing.assignedTo && principal.isAdmin) {
+    return { target: await deps.targets.updateAssignment(existing, assignedTo), created: false };
+  }
+  // The refused create has listed it for the same people already, unless they differ.
+  if ([...warranted].some((id) => !listed.has(id))) await deps.targets.indexAccess(existing);
+  if (connectUrl !== undefined && connectUrl !== existing.connectUrl) {
+    return { target: await deps.targets.updateConnectUrl(existing, connectUrl), created: false };
+  }
+  return { target: existing, created: false };
+}
+
+/** Whose lists a target is in: its owner's and its assignee's. */
+function principalsOf(target: Target): Set<string> {
+  return new Set([target.owner.id, ...(target.assignedTo !== undefined ? [target.assignedTo] : [])]);
 }
 
 /**

@@ -233,6 +233,8 @@ export interface TargetRepository {
   ): Promise<StoredTarget>;
   /** Makes sure the owner and assignee find the target in their lists (repairs an interrupted create). Idempotent. */
   indexAccess(target: Target, options?: OperationOptions): Promise<void>;
+  /** Takes the target off one principal's list (nothing happens when it is not on it). */
+  unindexAccess(principalId: string, targetId: string, options?: OperationOptions): Promise<void>;
   /**
    * Removes the target, its schedule and its due rows, and takes it off the principals' lists. Its run
    * history stays (admins can still read it). Safe to repeat after a failure.

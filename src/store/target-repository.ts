@@ -81,21 +81,24 @@ export class TableTargetRepository implements TargetRepository {
       updatedAt: target.createdAt,
       entryCount: 0,
     });
+    let etag: string | undefined;
     try {
-      await this.tables.targets.submitTransaction(
+      const response = await this.tables.targets.submitTransaction(
         [
           ['create', targetEntity(target)],
           ['create', header],
         ],
         options,
       );
+      etag = response.getResponseForEntity(TARGET_ROW)?.etag;
     } catch (error) {
       if (statusOf(error) === 409) throw new ConflictError(`target ${target.id} is already registered`);
       throw storageFailure(`creating target ${target.id}`, error);
     }
-    const stored = await this.get(target.id, options);
-    if (!stored) throw storageFailure(`creating target ${target.id}`, new Error('not readable after create'));
-    return stored;
+    // The transaction's answer carries the new row's ETag: the target as stored is what we wrote, so it
+    // is not read back (a read more per registration, on the API's busiest write).
+    if (!etag) throw storageFailure(`creating target ${target.id}`, new Error('no ETag in the answer'));
+    return { ...target, etag };
   }
 
   async updateAssignment(
@@ -310,6 +313,10 @@ export class TableTargetRepository implements TargetRepository {
         if (statusOf(error) !== 404) throw storageFailure(`unlisting target ${targetId}`, error);
       }
     }
+  }
+
+  async unindexAccess(principalId: string, targetId: string, options: OperationOptions = {}): Promise<void> {
+    await this.unindex(principalId, targetId, options);
   }
 
   private async unindex(principalId: string, targetId: string, options: OperationOptions) {

@@ -2,6 +2,7 @@
    Response bodies are untyped JSON on purpose: these tests assert their shape field by field. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { admin, alice, bob, computeInstanceId, poolId, testApi, vmId, type TestApi } from '../support/api.js';
+import { storageCalls } from '../../src/store/storage-calls.js';
 import { allRows } from '../support/storage.js';
 
 let api: TestApi;
@@ -69,6 +70,44 @@ describe('POST /api/targets', () => {
     expect(moved.status).toBe(200);
     expect(moved.json).toMatchObject({ id: first.json.id, assignedTo: alice.id });
     expect((await api.call('GET', `/api/targets/${first.json.id}`, { as: bob })).status).toBe(403);
+  });
+
+  it('registers a new machine in two storage calls: its owner’s list entry and one transaction', async () => {
+    // Counted by the storage clients' own counting policy, against Azurite: a registration that grows back
+    // a read before the create, or a read after it, fails here.
+    const before = storageCalls.snapshot();
+    const res = await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-counted') } });
+    expect(res.status).toBe(201);
+    expect(storageCalls.since(before)).toEqual({ 'table batch': 1, 'table replace': 1 });
+    const stored = await api.call('GET', `/api/targets/${res.json.id}`);
+    expect(stored.json).toEqual(res.json);
+  });
+
+  it('registers a known machine again in three storage calls, changing nothing', async () => {
+    const { clients } = api;
+    await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-counted-again') } });
+    const rows = await allRows(clients, clients.names.targets);
+    const before = storageCalls.snapshot();
+    const again = await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-counted-again') } });
+    expect(again.status).toBe(200);
+    expect(storageCalls.since(before)).toEqual({
+      'table batch': 1,
+      'table point read': 1,
+      'table replace': 1,
+    });
+    expect(await allRows(clients, clients.names.targets)).toEqual(rows);
+  });
+
+  it('refuses someone else’s machine (403) and leaves them no entry in their list', async () => {
+    const { clients } = api;
+    const mine = await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-alices') } });
+    const access = await allRows(clients, clients.names.access);
+    const res = await api.call('POST', '/api/targets', { as: bob, body: { resourceId: vmId('vm-alices') } });
+    expect(res.status).toBe(403);
+    expect(await allRows(clients, clients.names.access)).toEqual(access);
+    expect((await api.call('GET', '/api/targets', { as: bob })).json.value).not.toContainEqual(
+      expect.objectContaining({ id: mine.json.id }),
+    );
   });
 
   it('refuses assignedTo from someone who is not an admin (403), writing nothing', async () => {
