@@ -5,7 +5,7 @@ import { assertCanActOn } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from '../errors.js';
-import { InvalidResourceIdError, parseResourceId } from '../targets/resource-id.js';
+import { InvalidResourceIdError, parseResourceId, type ParsedResourceId } from '../targets/resource-id.js';
 import { isTargetId, targetIdFor } from '../store/keys.js';
 import type { Page, StoredTarget, Target, TargetRepository } from '../store/ports.js';
 
@@ -71,22 +71,19 @@ export async function registerTarget(
       'Only a Scheduler.Admin may register a target on behalf of someone else (assignedTo).',
     );
   }
-  const target: Target = {
-    id: targetIdFor(parsed.normalizedId),
+  const target = newTarget(parsed, principal, {
     resourceId: request.resourceId,
-    kind: parsed.kind,
-    subscriptionId: parsed.subscriptionId,
-    resourceGroup: parsed.resourceGroup,
-    name: parsed.name,
-    ...(parsed.workspace !== undefined ? { workspace: parsed.workspace } : {}),
-    owner: { id: principal.id, ...(principal.name !== undefined ? { name: principal.name } : {}) },
-    ...(assignedTo !== undefined && assignedTo !== principal.id ? { assignedTo } : {}),
+    assignedTo,
+    connectUrl,
     createdAt: deps.clock.now(),
-    ...(connectUrl !== undefined ? { connectUrl } : {}),
-  };
+  });
   for (let attempt = 1; ; attempt++) {
     // Create first, without reading: most registrations are of new machines, and a known one refuses the
-    // create (409), which costs no more than the read would have.
+    // create (409), which costs no more than the read would have. A machine this process has seen lately
+    // is read first instead, as it most likely is registered (a hint: either way ends the same).
+    const readFirst = attempt === 1 && deps.targets.seenLately(target.id);
+    const known = readFirst ? await deps.targets.get(target.id) : undefined;
+    if (known) return registeredAlready(deps, principal, { existing: known, listed: new Set(), request });
     try {
       return { target: await deps.targets.create(target), created: true };
     } catch (error) {
@@ -95,35 +92,57 @@ export async function registerTarget(
     }
     const existing = await deps.targets.get(target.id);
     // Gone again (deleted meanwhile): try the create once more.
-    if (existing) return registeredAlready(deps, principal, { attempted: target, existing, request });
+    if (existing) {
+      return registeredAlready(deps, principal, { existing, listed: principalsOf(target), request });
+    }
   }
+}
+
+/** The target a registration creates, owned by the caller. */
+function newTarget(
+  parsed: ParsedResourceId,
+  principal: Principal,
+  given: { resourceId: string; assignedTo?: string; connectUrl?: string; createdAt: number },
+): Target {
+  const { resourceId, assignedTo, connectUrl, createdAt } = given;
+  return {
+    id: targetIdFor(parsed.normalizedId),
+    resourceId,
+    kind: parsed.kind,
+    subscriptionId: parsed.subscriptionId,
+    resourceGroup: parsed.resourceGroup,
+    name: parsed.name,
+    ...(parsed.workspace !== undefined ? { workspace: parsed.workspace } : {}),
+    owner: { id: principal.id, ...(principal.name !== undefined ? { name: principal.name } : {}) },
+    ...(assignedTo !== undefined && assignedTo !== principal.id ? { assignedTo } : {}),
+    createdAt,
+    ...(connectUrl !== undefined ? { connectUrl } : {}),
+  };
 }
 
 /**
  * The answer to registering a known machine: the target as it is (its assignee or connect URL changed if
- * the request asks so and may), its owner's and assignee's list entries repaired. The refused create
- * listed the target for whom it would have belonged to: those of that listing the target does not warrant
- * are taken back, so that a refused registration leaves nothing behind.
+ * the request asks so and may), its owner's and assignee's list entries repaired. A refused create has
+ * listed the target already for whom it would have belonged to (`listed`): those of them the target does
+ * not warrant are taken back, so that a refused registration leaves nothing behind.
  */
 async function registeredAlready(
   deps: TargetDependencies,
   principal: Principal,
   {
-    attempted,
     existing,
+    listed,
     request,
-  }: { attempted: Target; existing: StoredTarget; request: RegisterTargetRequest },
+  }: { existing: StoredTarget; listed: Set<string>; request: RegisterTargetRequest },
 ): Promise<Registration> {
   const warranted = principalsOf(existing);
-  const listed = principalsOf(attempted);
   for (const id of listed) if (!warranted.has(id)) await deps.targets.unindexAccess(id, existing.id);
   assertCanActOn(principal, existing);
-  const { assignedTo } = request;
-  const { connectUrl } = attempted;
+  const { assignedTo, connectUrl } = request;
   if (assignedTo !== undefined && assignedTo !== existing.assignedTo && principal.isAdmin) {
     return { target: await deps.targets.updateAssignment(existing, assignedTo), created: false };
   }
-  // The refused create has listed it for the same people already, unless they differ.
+  // A refused create has listed it for the same people already, unless they differ.
   if ([...warranted].some((id) => !listed.has(id))) await deps.targets.indexAccess(existing);
   if (connectUrl !== undefined && connectUrl !== existing.connectUrl) {
     return { target: await deps.targets.updateConnectUrl(existing, connectUrl), created: false };

@@ -203,6 +203,11 @@ export interface TargetRepository {
    */
   get(targetId: string, options?: OperationOptions): Promise<StoredTarget | undefined>;
   /**
+   * Whether this process has lately created or read the target and not seen it gone: a hint for which to
+   * try first, registering (read, or create), never a fact to act on.
+   */
+  seenLately(targetId: string): boolean;
+  /**
    * Creates the target with an empty schedule (its `registeredAt` is `target.createdAt`) and indexes it for
    * its owner and assignee. A target without `registration` gets a new one: its run history starts afresh.
    * @returns the stored target, with its registration and ETag

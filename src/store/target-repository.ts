@@ -41,14 +41,32 @@ export interface TargetTables {
 /** Table Storage takes at most 100 operations in one transaction. */
 const MAX_TRANSACTION = 100;
 
+/** How many target ids `seenLately` remembers; the oldest are forgotten first. */
+const SEEN_LATELY = 10_000;
+
 export class TableTargetRepository implements TargetRepository {
+  /** Targets this process created or read lately, oldest first (a Map keeps insertion order). */
+  private readonly seen = new Map<string, true>();
+
   constructor(private readonly tables: TargetTables) {}
 
   async get(targetId: string, options: OperationOptions = {}): Promise<StoredTarget | undefined> {
     const entity = await orUndefinedIfMissing(`reading target ${targetId}`, () =>
       this.tables.targets.getEntity<Record<string, unknown>>(targetId, TARGET_ROW, options),
     );
+    this.see(targetId, entity !== undefined);
     return entity ? toTarget(entity as EntityResult) : undefined;
+  }
+
+  seenLately(targetId: string): boolean {
+    return this.seen.has(targetId);
+  }
+
+  private see(targetId: string, exists: boolean): void {
+    this.seen.delete(targetId);
+    if (!exists) return;
+    this.seen.set(targetId, true);
+    if (this.seen.size > SEEN_LATELY) this.seen.delete(this.seen.keys().next().value!);
   }
 
   async getWithSchedule(
@@ -98,6 +116,7 @@ export class TableTargetRepository implements TargetRepository {
     // The transaction's answer carries the new row's ETag: the target as stored is what we wrote, so it
     // is not read back (a read more per registration, on the API's busiest write).
     if (!etag) throw storageFailure(`creating target ${target.id}`, new Error('no ETag in the answer'));
+    this.see(target.id, true);
     return { ...target, etag };
   }
 
@@ -176,6 +195,7 @@ export class TableTargetRepository implements TargetRepository {
   }
 
   async delete(targetId: string, options: OperationOptions = {}): Promise<boolean> {
+    this.see(targetId, false);
     for (let attempt = 1; ; attempt++) {
       const partition = await readTargetPartition(this.tables.targets, targetId, {
         ...options,

@@ -1,7 +1,20 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
    Response bodies are untyped JSON on purpose: these tests assert their shape field by field. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { admin, alice, bob, computeInstanceId, poolId, testApi, vmId, type TestApi } from '../support/api.js';
+import {
+  admin,
+  alice,
+  bob,
+  computeInstanceId,
+  poolId,
+  SUBSCRIPTION,
+  testApi,
+  vmId,
+  type TestApi,
+} from '../support/api.js';
+import type { StoredTarget } from '../../src/store/ports.js';
+import { createTableStore } from '../../src/store/index.js';
+import { targetIdFor } from '../../src/store/keys.js';
 import { storageCalls } from '../../src/store/storage-calls.js';
 import { allRows } from '../support/storage.js';
 
@@ -9,6 +22,20 @@ let api: TestApi;
 beforeAll(async () => {
   api = await testApi();
 });
+
+/** Registers alice's VM `name` through another instance of the app on the same storage, an hour ago. */
+function registeredElsewhere(name: string): Promise<StoredTarget> {
+  return createTableStore(api.clients).targets.create({
+    id: targetIdFor(vmId(name)),
+    resourceId: vmId(name),
+    kind: 'vm',
+    subscriptionId: SUBSCRIPTION,
+    resourceGroup: 'rg-data',
+    name,
+    owner: { id: alice.id },
+    createdAt: Date.parse('2026-11-25T20:00:00Z'),
+  });
+}
 
 describe('POST /api/targets', () => {
   it('registers a VM: 201, Location, the kind inferred and the caller as owner', async () => {
@@ -83,13 +110,27 @@ describe('POST /api/targets', () => {
     expect(stored.json).toEqual(res.json);
   });
 
-  it('registers a known machine again in three storage calls, changing nothing', async () => {
+  it('registers a machine it registered lately again in two storage calls: a read and the list entry', async () => {
     const { clients } = api;
     await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-counted-again') } });
     const rows = await allRows(clients, clients.names.targets);
     const before = storageCalls.snapshot();
-    const again = await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-counted-again') } });
+    const again = await api.call('POST', '/api/targets', {
+      body: { resourceId: vmId('vm-counted-again') },
+    });
     expect(again.status).toBe(200);
+    expect(storageCalls.since(before)).toEqual({ 'table point read': 1, 'table replace': 1 });
+    expect(await allRows(clients, clients.names.targets)).toEqual(rows);
+  });
+
+  it('registers a machine another instance registered: the create is refused, then it is read (200)', async () => {
+    const { clients } = api;
+    const first = await registeredElsewhere('vm-elsewhere');
+    const rows = await allRows(clients, clients.names.targets);
+    const before = storageCalls.snapshot();
+    const again = await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-elsewhere') } });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ id: first.id, createdAt: '2026-11-25T20:00:00Z' });
     expect(storageCalls.since(before)).toEqual({
       'table batch': 1,
       'table point read': 1,
@@ -98,15 +139,21 @@ describe('POST /api/targets', () => {
     expect(await allRows(clients, clients.names.targets)).toEqual(rows);
   });
 
-  it('refuses someone else’s machine (403) and leaves them no entry in their list', async () => {
+  it.each([
+    ['this instance registered', false],
+    ['another instance registered (the create is refused first)', true],
+  ])('refuses someone else’s machine %s (403), leaving nothing in their list', async (_, elsewhere) => {
     const { clients } = api;
-    const mine = await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-alices') } });
+    const name = `vm-alices-${elsewhere ? 'elsewhere' : 'here'}`;
+    const mine = elsewhere
+      ? await registeredElsewhere(name)
+      : (await api.call('POST', '/api/targets', { body: { resourceId: vmId(name) } })).json;
     const access = await allRows(clients, clients.names.access);
-    const res = await api.call('POST', '/api/targets', { as: bob, body: { resourceId: vmId('vm-alices') } });
+    const res = await api.call('POST', '/api/targets', { as: bob, body: { resourceId: vmId(name) } });
     expect(res.status).toBe(403);
     expect(await allRows(clients, clients.names.access)).toEqual(access);
     expect((await api.call('GET', '/api/targets', { as: bob })).json.value).not.toContainEqual(
-      expect.objectContaining({ id: mine.json.id }),
+      expect.objectContaining({ id: mine.id }),
     );
   });
 
