@@ -85,13 +85,23 @@ export function userAssertion(headers: HeaderReader): string | undefined {
 }
 
 /**
- * Credentials on behalf of each caller (`OnBehalfOfCredential`), from the app registration's settings.
+ * How many callers' credentials {@link onBehalfOf} keeps, each with the tokens it got; the least recently
+ * used goes first.
+ */
+export const KEPT_CALLER_CREDENTIALS = 1_000;
+
+/**
+ * Credentials on behalf of each caller (`OnBehalfOfCredential`), from the app registration's settings. The
+ * credential for a caller's token is kept and handed out again for the same token: its token cache then
+ * answers, so a person registering several machines trades their token with Entra ID once, not once per
+ * request (ARM is still asked about each machine). A new token (a new sign-in, a refresh) is a new key.
  * @throws ConfigurationError at the first check when the settings are missing, UnauthenticatedError when the
  *   request carries no token of the caller's
  */
 export function onBehalfOf(
   settings: { tenantId: string; clientId: string; clientSecret: string } | undefined,
 ): (caller: Caller) => TokenCredential {
+  const kept = new Map<string, TokenCredential>();
   return (caller) => {
     if (!settings) {
       throw new ConfigurationError([
@@ -106,6 +116,12 @@ export function onBehalfOf(
           'scheduler checks your Azure rights with it.',
       );
     }
-    return new OnBehalfOfCredential({ ...settings, userAssertionToken });
+    const credential =
+      kept.get(userAssertionToken) ?? new OnBehalfOfCredential({ ...settings, userAssertionToken });
+    // Most recently used last: a Map iterates in insertion order, so the first key is the one to let go.
+    kept.delete(userAssertionToken);
+    kept.set(userAssertionToken, credential);
+    if (kept.size > KEPT_CALLER_CREDENTIALS) kept.delete(kept.keys().next().value!);
+    return credential;
   };
 }
