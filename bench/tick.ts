@@ -95,9 +95,9 @@ export function printTickBench(rows: TickRow[]): void {
     `\nMedian of ${rows[0]?.runs ?? TICK_RUNS} ticks after ${TICK_WARM_UP} warm-up, each over the same minute: before each, the ` +
       `${fmt(TICK_DUE)} due targets' schedules are written again (their due rows back in the minute), the checkpoint ` +
       'is set one minute back and the queue emptied. A tick reads ' +
-      'the due rows, checks each against its entry row (`isCurrent`), enqueues one base64 message per target, writes ' +
+      'the due rows, enqueues one base64 message per target, writes ' +
       "the rows' next occurrences (tomorrow 18:00, an hour table shared with the rest of the fleet) in transactions of " +
-      "100, moves each target's entries under the ETags it read and deletes the old rows in transactions of 100, " +
+      '100 and deletes the old rows in transactions of 100 (no target partition is read or written), ' +
       'then advances the checkpoint. The 1,000 due targets have one entry (Stop ' +
       'daily 18:00 UTC); the rest of the fleet has two per target, due over the following week, all registered ' +
       'through the store (`targets.create`, `schedules.replace`). ' +

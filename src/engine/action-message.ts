@@ -24,6 +24,14 @@ export interface ActionMessage {
   requestedBy?: string;
   /** The registration a request was accepted for: it acts on that registration of the target only. */
   registration?: string;
+  /**
+   * A schedule's message: the schedule revision its due rows were written for. The tick does not know
+   * whether it is still current; the executor checks, and acts only if the current schedule still asks for
+   * this action at this instant (docs/decisions/0015).
+   */
+  revision?: string;
+  /** Where the tick moved the rows behind this message: [entry index, instant], to delete if stale. */
+  nextRows?: [number, number][];
   /** Earlier occurrences in the same tick window, coalesced away: [instant, action]. */
   superseded?: [number, 'Start' | 'Stop'][];
   /** Failed attempts so far, carried across re-enqueues (dequeue counts restart with each new message). */
@@ -124,6 +132,9 @@ export function readQueueBody(body: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+const isPairsOfInstants = (v: unknown) =>
+  Array.isArray(v) && v.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isInstant));
+
 function isPoolRead(value: unknown): value is PoolRead {
   if (typeof value !== 'object' || value === null) return false;
   const { capacity, tags, etag } = value as Record<string, unknown>;
@@ -157,6 +168,8 @@ export function decodeActionMessage(body: unknown): ActionMessage {
     !SOURCES.has(m.source) ||
     !isOptionalText(m.requestedBy) ||
     !isOptionalText(m.registration) ||
+    !isOptionalText(m.revision) ||
+    (m.nextRows !== undefined && !isPairsOfInstants(m.nextRows)) ||
     !isCount(m.attempt) ||
     !isCount(m.throttled) ||
     !isCount(m.check) ||

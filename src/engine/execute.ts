@@ -16,6 +16,7 @@ import {
 } from '../compute/gateway.js';
 import { formatInstant } from '../schedule/index.js';
 import type {
+  HistoryRef,
   Override,
   RunAction,
   RunOutcome,
@@ -39,14 +40,19 @@ import {
 import { checkAccepted, queueCheck } from './check-accepted.js';
 import { historyOf } from './run-history.js';
 import { claimTurn, letGo } from './target-claim.js';
-import { newerDueOccurrence } from './turn.js';
+import { newerDueOccurrence, scheduleAsks } from './turn.js';
 
 export { isFinalOutcome };
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy };
 
 export interface ExecuteDependencies {
-  store: { runs: Store['runs']; targets: Pick<Store['targets'], 'getWithSchedule'> };
+  store: {
+    runs: Store['runs'];
+    targets: Pick<Store['targets'], 'getWithSchedule'>;
+    /** To delete the due rows of a replaced schedule that a message names (docs/decisions/0015). */
+    due: Pick<Store['due'], 'forget'>;
+  };
   gateway: ComputeGateway;
   actions: ActionQueue;
   clock: Clock;
@@ -73,6 +79,8 @@ export interface ExecuteReport {
   retryInMs?: number;
   /** The ARM operation called, if any. */
   operation?: string;
+  /** The message came from a replaced schedule that no longer asks for it: nothing recorded, nothing called. */
+  stale?: true;
 }
 
 export async function execute(
@@ -81,10 +89,17 @@ export async function execute(
   delivery: Delivery,
 ): Promise<ExecuteReport> {
   const registered = await deps.store.targets.getWithSchedule(message.targetId);
-  if (!registered || !belongsTo(message, registered.target)) return refuseUnregistered(deps, message);
+  if (!registered || !belongsTo(message, registered.target)) {
+    await forgetRowsOf(deps, message);
+    return refuseUnregistered(deps, message);
+  }
   const { target, schedule, override } = registered;
   if (message.check !== undefined) return checkAccepted(deps, target, message);
   const history = historyOf(target);
+  if (message.revision !== undefined && message.revision !== schedule?.revision) {
+    const stale = await fromReplacedSchedule(deps, history, schedule, message);
+    if (stale) return stale;
+  }
   await recordSuperseded(deps, history, message);
   // People's requests (and an override's own state) act; the schedule, idle stops and enforcement wait it out.
   const now = deps.clock.now();
@@ -260,6 +275,36 @@ function belongsTo(message: ActionMessage, target: StoredTarget): boolean {
     target.kind === message.kind &&
     (message.registration === undefined || message.registration === target.registration)
   );
+}
+
+/**
+ * A schedule's message whose rows were written for a revision since replaced (the tick does not check,
+ * docs/decisions/0015): those rows are deleted, and it acts only if the current schedule asks for the same
+ * action at the same instant. Otherwise an attempt made under the old schedule is closed `superseded`.
+ */
+async function fromReplacedSchedule(
+  deps: ExecuteDependencies,
+  history: HistoryRef,
+  schedule: TargetSchedule | undefined,
+  message: ActionMessage,
+): Promise<ExecuteReport | undefined> {
+  await forgetRowsOf(deps, message);
+  if (scheduleAsks(schedule, message.occurrenceAt, message.action)) return undefined;
+  const run = await deps.store.runs.get(history, message.occurrenceAt);
+  if (run && !isFinalOutcome(run.outcome)) {
+    await finish(deps, run, 'superseded', {
+      note: 'not acted on: the schedule was changed since it fell due',
+    });
+  }
+  return { outcome: 'superseded', duplicate: false, stale: true };
+}
+
+/** Deletes the due rows a stale schedule message names; one left behind is found, and forgotten, next time. */
+async function forgetRowsOf(deps: ExecuteDependencies, message: ActionMessage): Promise<void> {
+  const { revision, nextRows, targetId } = message;
+  if (revision === undefined || !nextRows?.length) return;
+  const rows = nextRows.map(([entryIndex, at]) => ({ at, targetId, revision, entryIndex }));
+  await deps.store.due.forget(rows).catch(() => undefined);
 }
 
 async function refuseUnregistered(deps: ExecuteDependencies, message: ActionMessage): Promise<ExecuteReport> {

@@ -22,11 +22,13 @@ export interface TickWindow {
 
 export interface TargetPlan {
   targetId: string;
+  /** The schedule revision the rows were written for (a target has two only when a replaced one left a row). */
+  revision: string;
   /** The action for the target's latest occurrence in the window, if any occurred. */
   message?: ActionMessage;
   /** How long after the tick began the message may be handled, to respect the subscription's budget. */
   slotInMs: number;
-  /** Each row and where it moves: its entry's next occurrence after `until`, nowhere, or away (not current). */
+  /** Each row and where it moves: its entry's next occurrence after `until`, or nowhere. */
   moves: DueMove[];
 }
 
@@ -51,33 +53,29 @@ interface Due {
 }
 
 /**
- * Plans a tick over `rows` (as read, oldest first). Rows not in `current` belong to a replaced schedule:
- * they move nowhere and act on nothing. Targets are planned in id order, so the spread is the same
- * whichever order storage answered in.
+ * Plans a tick over `rows` (as read, oldest first), one message per target and schedule revision. Whether a
+ * revision is still the target's current one is not the tick's to know (it would cost a read per target):
+ * the message names it and the executor checks (docs/decisions/0015). Targets are planned in id order, so
+ * the spread is the same whichever order storage answered in.
  */
 export function planTick(
   rows: readonly DueEntry[],
-  current: ReadonlySet<DueEntry>,
   window: TickWindow,
   budget: CallBudget | false,
   start: PacingStart = { now: 0 },
 ): TickPlan {
   const pacer = new SubscriptionPacer(budget, start.now, start.carried);
   const plan: TickPlan = { targets: [], superseded: 0, spreadOverInMs: 0, pacing: {} };
-  for (const [targetId, targetRows] of byTarget(rows)) {
-    const due = targetRows.filter((row) => current.has(row)).flatMap((row) => occurrencesIn(row, window));
-    const target: TargetPlan = {
-      targetId,
-      slotInMs: 0,
-      moves: targetRows.map((row) =>
-        current.has(row)
-          ? { row, nextAt: nextOccurrence(row.entry, window.until, row.registeredAt) }
-          : { row, nextAt: undefined, drop: true },
-      ),
-    };
+  for (const targetRows of byTargetAndRevision(rows)) {
+    const first = targetRows[0]!;
+    const moves = targetRows.map((row) => ({
+      row,
+      nextAt: nextOccurrence(row.entry, window.until, row.registeredAt),
+    }));
+    const target: TargetPlan = { targetId: first.targetId, revision: first.revision, slotInMs: 0, moves };
+    const due = targetRows.flatMap((row) => occurrencesIn(row, window));
     if (due.length > 0) {
-      const first = targetRows[0]!;
-      target.message = messageFor(first, due);
+      target.message = messageFor(first, due, moves);
       plan.superseded += target.message.superseded?.length ?? 0;
       target.slotInMs = pacer.delayFor(first.resourceId, first.kind);
       plan.spreadOverInMs = Math.max(plan.spreadOverInMs, target.slotInMs);
@@ -88,10 +86,14 @@ export function planTick(
   return plan;
 }
 
-function byTarget(rows: readonly DueEntry[]): [string, DueEntry[]][] {
+/** The rows of each target and revision, targets in id order (then revisions, for a stable order). */
+function byTargetAndRevision(rows: readonly DueEntry[]): DueEntry[][] {
   const groups = new Map<string, DueEntry[]>();
-  for (const row of rows) groups.set(row.targetId, [...(groups.get(row.targetId) ?? []), row]);
-  return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const row of rows) {
+    const key = `${row.targetId}\u0000${row.revision}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
 }
 
 /**
@@ -111,8 +113,11 @@ function occurrencesIn(row: DueEntry, window: TickWindow): Due[] {
   return found;
 }
 
-/** The latest occurrence acts; the earlier ones ride along to be recorded `superseded`. */
-function messageFor(first: DueEntry, due: Due[]): ActionMessage {
+/**
+ * The latest occurrence acts; the earlier ones ride along to be recorded `superseded`. The message names the
+ * revision and where its rows went, so that an executor finding the schedule replaced can delete them.
+ */
+function messageFor(first: DueEntry, due: Due[], moves: DueMove[]): ActionMessage {
   due.sort((a, b) => a.at - b.at || a.entryIndex - b.entryIndex);
   const latest = due[due.length - 1]!;
   const earlier = due.slice(0, -1).filter((o) => o.at !== latest.at);
@@ -124,6 +129,10 @@ function messageFor(first: DueEntry, due: Due[]): ActionMessage {
     action: latest.action,
     occurrenceAt: latest.at,
     source: 'schedule',
+    revision: first.revision,
+    nextRows: moves.flatMap(({ row, nextAt }): [number, number][] =>
+      nextAt === undefined ? [] : [[row.entryIndex, nextAt]],
+    ),
     ...(earlier.length > 0
       ? {
           superseded: earlier.slice(-MAX_SUPERSEDED).map((o): [number, 'Start' | 'Stop'] => [o.at, o.action]),

@@ -71,7 +71,7 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   const rows = await readDue(deps, window);
   const carried = checkpoint?.pacing;
   const pacingStart = { now: startedAt, ...(carried ? { carried } : {}) };
-  const plan = planTick(rows, await currentRows(deps, rows), window, deps.options.pacing, pacingStart);
+  const plan = planTick(rows, window, deps.options.pacing, pacingStart);
   report.dueRows = rows.length;
   report.superseded = plan.superseded;
   report.spreadOverInMs = plan.spreadOverInMs;
@@ -84,7 +84,8 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   });
   // Enqueue before moving the rows: a crash in between repeats the messages (deduped by the run rows),
   // where the other order could lose them. The moves go in batches, one partition each; a crash between
-  // two batches leaves rows the next tick reads and moves again.
+  // two batches leaves rows the next tick reads and moves again. Nothing here reads or writes a target's
+  // partition: that would cost a call per target (docs/decisions/0015).
   await deps.store.due.rescheduleAll(plan.targets.flatMap((target) => target.moves));
   // What the calls left of each subscription's budget goes with the checkpoint: the next heavy minute starts
   // where this one's calls will have left the bucket, not full.
@@ -101,15 +102,6 @@ async function readDue(deps: TickDependencies, window: TickWindow): Promise<DueE
   const rows: DueEntry[] = [];
   for await (const row of deps.store.due.listDue(window.readFrom, window.until)) rows.push(row);
   return rows;
-}
-
-/** The rows that still belong to their target's current schedule (a crash may leave a replaced one's). */
-async function currentRows(deps: TickDependencies, rows: DueEntry[]): Promise<Set<DueEntry>> {
-  const current = new Set<DueEntry>();
-  await forEachLimited(rows, deps.options.concurrency, async (row) => {
-    if (await deps.store.due.isCurrent(row)) current.add(row);
-  });
-  return current;
 }
 
 /** Moves the checkpoint under its ETag; false when another host ticked the same minutes first. */

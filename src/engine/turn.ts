@@ -61,3 +61,14 @@ export function newerDueOccurrence(
   }
   return newer;
 }
+
+/** Whether one of the schedule's enabled entries falls due at exactly `at` with `action`. */
+export function scheduleAsks(
+  schedule: Pick<TargetSchedule, 'entries' | 'registeredAt'> | undefined,
+  at: number,
+  action: RunAction,
+): boolean {
+  return (schedule?.entries ?? []).some(
+    (entry) => entry.action === action && nextOccurrence(entry, at - 1, schedule?.registeredAt) === at,
+  );
+}

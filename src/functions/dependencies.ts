@@ -67,10 +67,10 @@ export interface DependencyOverrides {
 }
 
 export function createDependencies(config: Config, overrides: DependencyOverrides = {}): Dependencies {
-  const { store, clients } = openStore(config);
+  const clock = overrides.clock ?? systemClock;
+  const { store, clients } = openStore(config, clock);
   let gateway = overrides.gateway;
   let traced: ComputeGateway | undefined;
-  const clock = overrides.clock ?? systemClock;
   return {
     config,
     clock,

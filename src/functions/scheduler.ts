@@ -78,6 +78,7 @@ export function executeHandler(deps: Dependencies): StorageQueueHandler {
     context.log(
       `${message.action} ${message.resourceId} @ ${new Date(message.occurrenceAt).toISOString()}: ${report.outcome}` +
         (report.duplicate ? ' (duplicate delivery)' : '') +
+        (report.stale ? ' (the schedule was changed since)' : '') +
         (report.retryInMs !== undefined ? `, retry in ${Math.round(report.retryInMs / 1000)} s` : ''),
     );
   };

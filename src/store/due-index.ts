@@ -4,7 +4,7 @@
 // what is due in those hours, not the fleet; an hour gone by and left empty is dropped as a whole table.
 
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import type { DueEntry, DueIndex, DueMove, OperationOptions } from './ports.js';
+import type { DueEntry, DueIndex, DueMove, DueRowRef, OperationOptions } from './ports.js';
 import {
   HOUR_MS,
   dueRowKey,
@@ -14,39 +14,17 @@ import {
   minuteBucket,
   startOfHour,
 } from './keys.js';
-import {
-  dueEntity,
-  entryEntity,
-  toDueEntry,
-  toEntryRow,
-  type Entity,
-  type EntityResult,
-} from './entities.js';
-import {
-  orUndefinedIfMissing,
-  statusOf,
-  storageFailure,
-  type StorageClients,
-  WRITE_RACE_ATTEMPTS,
-} from './tables.js';
+import { dueEntity, toDueEntry, toEntryRow, type EntityResult, type EntryRow } from './entities.js';
+import { nextOccurrence } from '../schedule/index.js';
+import { orUndefinedIfMissing, statusOf, storageFailure, type StorageClients } from './tables.js';
 
 const MINUTE_MS = 60_000;
-/** Targets whose entries move at once: as many requests in flight as a tick's other steps keep. */
-const ENTRY_MOVES_AT_ONCE = 32;
 /** Table Storage takes at most 100 operations in one entity group transaction. */
 const MAX_TRANSACTION_OPERATIONS = 100;
 /** Hour tables a process keeps clients for; older ones are rebuilt on demand. */
 const MAX_CACHED_TABLES = 512;
 /** A read spanning more hours than this lists the hour tables that exist first (one call), then reads those. */
 const MAX_HOURS_WITHOUT_LISTING = 2;
-
-/** Where a due row lives. */
-export interface DueRowRef {
-  at: number;
-  targetId: string;
-  revision: string;
-  entryIndex: number;
-}
 
 /** Rows grouped by hour table and minute partition, at most a transaction's worth in each group. */
 function groupByPartition<Row extends { at: number }>(rows: readonly Row[]): { at: number; group: Row[] }[] {
@@ -292,10 +270,37 @@ export class DueTables {
   }
 }
 
-export class TableDueIndex implements DueIndex {
-  /** The entry ETags `isCurrent` read, for the move that follows; gone with the rows. */
-  private readonly entryEtags = new WeakMap<DueEntry, string>();
+/**
+ * Where the due row of an entry may be now. Registration put it at `dueAt`; each tick since moved it to the
+ * entry's first occurrence after the minute the tick evaluated, without writing that down in the entry (it
+ * would cost a call per target, docs/decisions/0015). After a tick at the current minute or the one before,
+ * that is one of the two next occurrences counted from those minutes. A row these miss (a tick that crashed
+ * mid-way, ticks far behind) is stale once its schedule is replaced: the executor deletes it when it falls due.
+ */
+export function whereDueRowsMayBe(
+  targetId: string,
+  rows: readonly EntryRow[],
+  registeredAt: number,
+  now: number,
+): DueRowRef[] {
+  const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  const found = new Map<string, DueRowRef>();
+  for (const row of rows) {
+    const candidates = [
+      row.dueAt,
+      nextOccurrence(row.entry, minute - MINUTE_MS, registeredAt),
+      nextOccurrence(row.entry, minute, registeredAt),
+    ];
+    for (const at of candidates) {
+      if (at === undefined) continue;
+      const ref = { at, targetId, revision: row.revision, entryIndex: row.index };
+      found.set(`${at}|${row.index}|${row.revision}`, ref);
+    }
+  }
+  return [...found.values()];
+}
 
+export class TableDueIndex implements DueIndex {
   constructor(
     private readonly due: DueTables,
     private readonly targets: TableClient,
@@ -310,11 +315,10 @@ export class TableDueIndex implements DueIndex {
   }
 
   async isCurrent(due: DueEntry, options: OperationOptions = {}): Promise<boolean> {
-    const row = await this.readEntry(due, options);
-    const current = row !== undefined && row.revision === due.revision && row.dueAt === due.at;
-    // The ETag lets the move that follows update the entry without reading it again.
-    if (current) this.entryEtags.set(due, row.etag);
-    return current;
+    const entity = await orUndefinedIfMissing('reading a schedule entry', () =>
+      this.targets.getEntity<Record<string, unknown>>(due.targetId, entryRowKey(due.entryIndex), options),
+    );
+    return entity !== undefined && toEntryRow(entity as EntityResult).revision === due.revision;
   }
 
   reschedule(due: DueEntry, nextAt: number | undefined, options: OperationOptions = {}): Promise<void> {
@@ -322,26 +326,15 @@ export class TableDueIndex implements DueIndex {
   }
 
   async rescheduleAll(moves: readonly DueMove[], options: OperationOptions = {}): Promise<void> {
-    // Write the next rows first and point the entries at them, then drop the old rows: a crash in between
-    // leaves a row the next tick (or isCurrent) sorts out, never an entry without its row.
-    const kept = moves.filter((move) => !move.drop);
+    // Write the next rows first, then drop the old ones: a crash in between leaves both, and the next tick
+    // moves the old row again onto the same key, so the entry never lacks a row and never gains a second.
     await this.due.writeBatched(
-      kept.flatMap(({ row, nextAt }) => (nextAt === undefined ? [] : [{ ...row, at: nextAt }])),
+      moves.flatMap(({ row, nextAt }) => (nextAt === undefined ? [] : [{ ...row, at: nextAt }])),
       options,
     );
-    const byTarget = new Map<string, DueMove[]>();
-    for (const move of kept)
-      byTarget.set(move.row.targetId, [...(byTarget.get(move.row.targetId) ?? []), move]);
-    const targets = [...byTarget.values()];
-    for (let i = 0; i < targets.length; i += ENTRY_MOVES_AT_ONCE) {
-      await Promise.all(
-        targets.slice(i, i + ENTRY_MOVES_AT_ONCE).map((group) => this.moveEntries(group, options)),
-      );
-    }
     // Same minute, same key (and table): the row written above is this one, updated in place.
     const gone = moves.filter(
-      ({ row, nextAt, drop }) =>
-        drop || nextAt === undefined || minuteBucket(nextAt) !== minuteBucket(row.at),
+      ({ row, nextAt }) => nextAt === undefined || minuteBucket(nextAt) !== minuteBucket(row.at),
     );
     await this.due.deleteBatched(
       gone.map(({ row }) => row),
@@ -349,68 +342,7 @@ export class TableDueIndex implements DueIndex {
     );
   }
 
-  /**
-   * Points one target's entries at their next rows: in one call under the ETags `isCurrent` read when it
-   * read them all, else (or when an entry changed since) entry by entry, reading each first.
-   */
-  private async moveEntries(moves: DueMove[], options: OperationOptions): Promise<void> {
-    const etags = moves.map(({ row }) => this.entryEtags.get(row));
-    for (const { row } of moves) this.entryEtags.delete(row);
-    if (etags.every((etag) => etag !== undefined)) {
-      const actions = moves.map(({ row, nextAt }, i): TransactionAction => {
-        const moved = { index: row.entryIndex, revision: row.revision, entry: row.entry };
-        const entity = entryEntity(row.targetId, nextAt === undefined ? moved : { ...moved, dueAt: nextAt });
-        return ['update', entity, 'Replace', { etag: etags[i]! }];
-      });
-      try {
-        if (actions.length === 1) {
-          const [, entity, , updateOptions] = actions[0] as ['update', Entity, 'Replace', { etag: string }];
-          await this.targets.updateEntity(entity, 'Replace', { ...options, ...updateOptions });
-        } else await this.targets.submitTransaction(actions, options);
-        return;
-      } catch (error) {
-        const status = statusOf(error);
-        if (status !== 412 && status !== 404) throw storageFailure('moving due entries', error);
-      }
-    }
-    for (const { row, nextAt } of moves) await this.moveEntry(row, nextAt, options);
-  }
-
-  /** Points the entry at `nextAt` under the ETag it reads; a replaced schedule takes back the next row. */
-  private async moveEntry(
-    due: DueEntry,
-    nextAt: number | undefined,
-    options: OperationOptions,
-  ): Promise<void> {
-    const next = nextAt === undefined ? undefined : { ...due, at: nextAt };
-    for (let attempt = 1; ; attempt++) {
-      const row = await this.readEntry(due, options);
-      if (row === undefined || row.revision !== due.revision) {
-        // The schedule was replaced or deleted meanwhile: this entry no longer exists.
-        if (next) await this.due.delete([next], options);
-        return;
-      }
-      if (row.dueAt === nextAt) return;
-      const moved = { index: row.index, revision: row.revision, entry: row.entry };
-      try {
-        await this.targets.updateEntity(
-          entryEntity(due.targetId, nextAt === undefined ? moved : { ...moved, dueAt: nextAt }),
-          'Replace',
-          { ...options, etag: row.etag },
-        );
-        return;
-      } catch (error) {
-        const status = statusOf(error);
-        if ((status === 412 || status === 404) && attempt < WRITE_RACE_ATTEMPTS) continue;
-        throw storageFailure('moving a due entry', error);
-      }
-    }
-  }
-
-  private async readEntry(due: DueEntry, options: OperationOptions) {
-    const entity = await orUndefinedIfMissing('reading a schedule entry', () =>
-      this.targets.getEntity<Record<string, unknown>>(due.targetId, entryRowKey(due.entryIndex), options),
-    );
-    return entity ? toEntryRow(entity as EntityResult) : undefined;
+  forget(rows: readonly DueRowRef[], options: OperationOptions = {}): Promise<void> {
+    return this.due.delete([...rows], options);
   }
 }

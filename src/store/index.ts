@@ -1,6 +1,7 @@
 // Builds the Table Storage implementation of every port from validated settings.
 // The composition root calls this once; tests call it with their own prefix to stay isolated.
 
+import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Store } from './ports.js';
 import { TableCheckpointRepository } from './checkpoint-repository.js';
@@ -19,14 +20,15 @@ import { TablePoolHistoryRepository } from './pool-history-repository.js';
 export type { StorageClients };
 export { createStorageClients, provisionStorage };
 
-export function createTableStore(clients: StorageClients): Store {
+/** @param clock what "now" is for the store's own housekeeping (where a deleted schedule's rows are). */
+export function createTableStore(clients: StorageClients, clock: Clock = systemClock): Store {
   const { names } = clients;
   const targets = clients.table(names.targets);
   // One per store: the repositories share what it learns about which hour tables exist.
   const due = new DueTables(clients);
   const scaled = clients.table(names.scaled);
   return {
-    targets: new TableTargetRepository({ targets, access: clients.table(names.access), due, scaled }),
+    targets: new TableTargetRepository({ targets, access: clients.table(names.access), due, scaled, clock }),
     schedules: new TableScheduleRepository(targets, due),
     due: new TableDueIndex(due, targets),
     runs: new TableRunRepository(clients.table(names.runs)),
@@ -42,10 +44,13 @@ export function createTableStore(clients: StorageClients): Store {
 }
 
 /** The store for a configuration, with the clients it uses (the local host also provisions through them). */
-export function openStore(config: Pick<Config, 'storage' | 'storagePrefix'>): {
+export function openStore(
+  config: Pick<Config, 'storage' | 'storagePrefix'>,
+  clock: Clock = systemClock,
+): {
   store: Store;
   clients: StorageClients;
 } {
   const clients = createStorageClients(config.storage, config.storagePrefix);
-  return { store: createTableStore(clients), clients };
+  return { store: createTableStore(clients, clock), clients };
 }

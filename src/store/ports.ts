@@ -282,15 +282,21 @@ export interface ScheduleRepository {
   replace(targetId: string, write: ScheduleWrite, options?: ReplaceScheduleOptions): Promise<TargetSchedule>;
 }
 
-/** The due index: one row per enabled entry at its next occurrence, read by the tick (docs/decisions/0003). */
-/** Where a due row goes: its entry's next occurrence, nowhere (`nextAt` undefined), or away (`drop`). */
+/** Where a due row goes: its entry's next occurrence, or nowhere (`nextAt` undefined). */
 export interface DueMove {
   row: DueEntry;
   nextAt: number | undefined;
-  /** The row is not current: delete it and leave its entry alone. */
-  drop?: boolean;
 }
 
+/** Where a due row lives: its instant and its key (target, schedule revision, entry). */
+export interface DueRowRef {
+  at: number;
+  targetId: string;
+  revision: string;
+  entryIndex: number;
+}
+
+/** The due index: one row per enabled entry at its next occurrence, read by the tick (docs/decisions/0003). */
 export interface DueIndex {
   /**
    * Due rows with `after < at <= until`, in time order. Reads only the hour tables that cover those
@@ -299,22 +305,26 @@ export interface DueIndex {
    * @param until inclusive, UTC ms
    */
   listDue(after: number, until: number, options?: OperationOptions): AsyncIterable<DueEntry>;
-  /** Whether the row still belongs to the target's current schedule (a replaced schedule leaves none, but a crash might). */
+  /**
+   * Whether the row belongs to the target's current schedule: its entry is there with the row's revision.
+   * One read of the target's partition; the tick does not call it (docs/decisions/0015).
+   */
   isCurrent(due: DueEntry, options?: OperationOptions): Promise<boolean>;
   /**
-   * Moves the row to the entry's next occurrence, or removes it when there is none. Idempotent: a row
-   * already moved, or gone with its schedule, is left alone.
+   * Moves the row to the entry's next occurrence, or removes it when there is none. Idempotent.
    * @param nextAt UTC ms of the entry's next occurrence, or undefined when it has none
    */
   reschedule(due: DueEntry, nextAt: number | undefined, options?: OperationOptions): Promise<void>;
   /**
-   * Moves many rows as `reschedule` moves one, in as few storage calls as the rows allow: the next rows in
-   * one transaction per partition (at most 100 each), each target's entries in one transaction under the
-   * ETags `isCurrent` read, the old rows deleted in one transaction per partition. A move marked `drop` is a
-   * row that is not current (a replaced schedule's, or one a crashed tick already moved on): it is deleted
-   * and its entry left alone. A crash between any two calls leaves what the next tick repeats.
+   * Moves many rows as `reschedule` moves one, touching only the due index: the next rows in one
+   * transaction per partition (at most 100 each), then the old rows deleted in one transaction per
+   * partition. It neither reads nor writes the targets' partitions, so a row of a replaced schedule moves
+   * on too: whoever acts on it checks the schedule (the executor) and `forget`s it. A crash between any two
+   * calls leaves what the next tick repeats (the same upserts, the same deletes).
    */
   rescheduleAll(moves: readonly DueMove[], options?: OperationOptions): Promise<void>;
+  /** Deletes rows (of a replaced or deleted schedule); rows, or hour tables, already gone are fine. */
+  forget(rows: readonly DueRowRef[], options?: OperationOptions): Promise<void>;
   /**
    * Housekeeping after the checkpoint moved to `instant`: drops the index's storage for the UTC hours
    * strictly before `instant`'s hour that hold no rows (rows still there are kept). Returns how many hours

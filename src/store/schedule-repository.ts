@@ -19,7 +19,7 @@ import {
   type EntryRow,
   type ScheduleHeader,
 } from './entities.js';
-import type { DueTables } from './due-index.js';
+import { whereDueRowsMayBe, type DueTables } from './due-index.js';
 import { readTargetPartition } from './target-partition.js';
 import { newRevision } from './target-repository.js';
 import { statusOf, storageFailure, WRITE_RACE_ATTEMPTS } from './tables.js';
@@ -78,12 +78,11 @@ export class TableScheduleRepository implements ScheduleRepository {
         if (error instanceof StorageError) throw error;
         throw storageFailure(`writing the schedule of target ${targetId}`, error);
       }
-      const oldDue = oldRows.flatMap((row) =>
-        row.dueAt === undefined
-          ? []
-          : [{ at: row.dueAt, targetId, revision: row.revision, entryIndex: row.index }],
+      // The old rows, where they most likely are; one missed is deleted by the executor when it falls due.
+      await this.due.delete(
+        whereDueRowsMayBe(targetId, oldRows, header.registeredAt, write.updatedAt),
+        options,
       );
-      await this.due.delete(oldDue, options);
       return toSchedule(targetId, newHeader, newRows);
     }
   }

@@ -23,7 +23,8 @@ import {
   scaledRowKey,
 } from './keys.js';
 import { scheduleHeaderEntity, targetEntity, toSchedule, toTarget, type EntityResult } from './entities.js';
-import type { DueTables } from './due-index.js';
+import { whereDueRowsMayBe, type DueTables } from './due-index.js';
+import type { Clock } from '../clock.js';
 import { readTargetPartition } from './target-partition.js';
 import { orUndefinedIfMissing, statusOf, storageFailure, WRITE_RACE_ATTEMPTS } from './tables.js';
 
@@ -36,6 +37,8 @@ export interface TargetTables {
   due: DueTables;
   /** The index of targets with a pool or idle policy; a delete takes the target off it. */
   scaled: TableClient;
+  /** Now, for where a deleted schedule's due rows are (`whereDueRowsMayBe`). */
+  clock: Clock;
 }
 
 /** Table Storage takes at most 100 operations in one transaction. */
@@ -214,12 +217,10 @@ export class TableTargetRepository implements TargetRepository {
           );
         }
         // Due rows next: should we stop after this, the target still exists and a retry finishes the job.
+        // Where they most likely are; one missed is deleted by the executor when it falls due.
+        const registeredAt = partition.header?.registeredAt ?? 0;
         await this.tables.due.delete(
-          partition.entries.flatMap((e) =>
-            e.dueAt === undefined
-              ? []
-              : [{ at: e.dueAt, targetId, revision: e.revision, entryIndex: e.index }],
-          ),
+          whereDueRowsMayBe(targetId, partition.entries, registeredAt, this.tables.clock.now()),
           options,
         );
         await this.deleteRows(targetId, partition.rows, options);

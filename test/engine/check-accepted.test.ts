@@ -14,7 +14,15 @@ import { CHECK_AFTER_MS, MAX_CHECKS } from '../../src/engine/check-accepted.js';
 import { execute, type ExecuteDependencies } from '../../src/engine/execute.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
 import { settle } from '../../src/engine/settle-runs.js';
-import { FakeGateway, MemoryActionQueue, MemoryRuns, MemoryTargets, stop, VM } from './fakes.js';
+import {
+  FakeGateway,
+  MemoryActionQueue,
+  MemoryRuns,
+  MemoryTargets,
+  stop,
+  VM,
+  MemoryDueIndex,
+} from './fakes.js';
 
 /** Azure as it answers by default: the call is accepted and the machine is on its way. */
 class AcceptingGateway extends FakeGateway {
@@ -51,7 +59,13 @@ describe('settling an accepted run by reading the machine', () => {
     gateway.states.set(VM, 'running');
     actions = new MemoryActionQueue();
     clock = new ManualClock('2026-11-25T02:00:03Z');
-    deps = { store: { runs, targets }, gateway, actions, clock, options: resolveExecuteOptions() };
+    deps = {
+      store: { runs, targets, due: new MemoryDueIndex() },
+      gateway,
+      actions,
+      clock,
+      options: resolveExecuteOptions(),
+    };
     const report = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
     expect(report.outcome).toBe('accepted');
   });

@@ -253,11 +253,12 @@ describe('planTick', () => {
 
   it('acts on each target’s latest occurrence, records the earlier ones, and moves every row on', () => {
     const rows = [row(1, 0, start8, START), row(1, 1)];
-    const plan = planTick(rows, new Set(rows), window, false);
+    const plan = planTick(rows, window, false);
     expect(plan.superseded).toBe(1);
     expect(plan.targets).toEqual([
       {
         targetId: 't0001',
+        revision: 'r1',
         slotInMs: 0,
         message: {
           v: 1,
@@ -267,6 +268,11 @@ describe('planTick', () => {
           action: 'Stop',
           occurrenceAt: STOP,
           source: 'schedule',
+          revision: 'r1',
+          nextRows: [
+            [0, at('2026-03-03T08:00:00Z')],
+            [1, at('2026-03-03T08:05:00Z')],
+          ],
           superseded: [[START, 'Start']],
         },
         moves: [
@@ -277,18 +283,24 @@ describe('planTick', () => {
     ]);
   });
 
-  it('a row of a replaced schedule acts on nothing and is dropped, its entry left alone', () => {
-    const rows = [row(1, 1)];
-    expect(planTick(rows, new Set(), window, false).targets).toEqual([
-      { targetId: 't0001', slotInMs: 0, moves: [{ row: rows[0], nextAt: undefined, drop: true }] },
-    ]);
+  it('rows of two revisions of one target (a replaced schedule left one) make two messages, each naming its revision', () => {
+    const rows = [row(1, 0, start8, START), { ...row(1, 1), revision: 'r0' }];
+    const plan = planTick(rows, window, false);
+    expect(plan.targets.map((t) => [t.targetId, t.revision, t.message?.action, t.message?.revision])).toEqual(
+      [
+        ['t0001', 'r0', 'Stop', 'r0'],
+        ['t0001', 'r1', 'Start', 'r1'],
+      ],
+    );
+    // Neither is superseded by the other: which one the schedule still asks for is the executor's to find.
+    expect(plan.superseded).toBe(0);
   });
 
   it('spreads each subscription over its write budget, the same whatever order the rows came in', () => {
     const rows = Array.from({ length: 6 }, (_, n) => row(n, 1));
     const budget = { burst: 2, perSecond: 1 };
     const slots = (plan: ReturnType<typeof planTick>) => plan.targets.map((t) => [t.targetId, t.slotInMs]);
-    const forward = planTick(rows, new Set(rows), window, budget);
+    const forward = planTick(rows, window, budget);
     // Two subscriptions (even and odd VMs), each 2 at once then one a second.
     expect(slots(forward)).toEqual([
       ['t0000', 0],
@@ -299,6 +311,6 @@ describe('planTick', () => {
       ['t0005', 1000],
     ]);
     expect(forward.spreadOverInMs).toBe(1000);
-    expect(slots(planTick([...rows].reverse(), new Set(rows), window, budget))).toEqual(slots(forward));
+    expect(slots(planTick([...rows].reverse(), window, budget))).toEqual(slots(forward));
   });
 });

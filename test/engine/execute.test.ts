@@ -11,7 +11,15 @@ import {
   TransientError,
 } from '../../src/compute/gateway.js';
 import { execute, type ExecuteDependencies } from '../../src/engine/execute.js';
-import { FakeGateway, MemoryActionQueue, MemoryRuns, MemoryTargets, stop, VM } from './fakes.js';
+import {
+  FakeGateway,
+  MemoryActionQueue,
+  MemoryRuns,
+  MemoryTargets,
+  stop,
+  VM,
+  MemoryDueIndex,
+} from './fakes.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
 
 describe('execute', () => {
@@ -30,7 +38,13 @@ describe('execute', () => {
     gateway.states.set(VM, 'running');
     actions = new MemoryActionQueue();
     clock = new ManualClock('2026-11-25T02:00:03Z');
-    deps = { store: { runs, targets }, gateway, actions, clock, options: resolveExecuteOptions() };
+    deps = {
+      store: { runs, targets, due: new MemoryDueIndex() },
+      gateway,
+      actions,
+      clock,
+      options: resolveExecuteOptions(),
+    };
   });
 
   const onlyRun = () => {
@@ -137,6 +151,25 @@ describe('execute', () => {
     expect(gateway.calls).toEqual([]);
   });
 
+  it('a retry whose schedule was replaced by one that no longer asks for it closes its run superseded', async () => {
+    const scheduled = { ...stop, revision: 'r1' };
+    gateway.failures.push(
+      new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1000 }),
+    );
+    await execute(deps, scheduled, { messageId: 'm1', dequeueCount: 1 });
+    const callsBefore = gateway.calls.length;
+    // The owner moves the stop from 18:00 to 19:00 (a new revision) while the retry waits.
+    targets.add('t1', VM, { schedule: { revision: 'r2' } });
+    const retry = actions.sent[0]!.message;
+    const report = await execute(deps, retry, { messageId: 'm2', dequeueCount: 1 });
+    expect(report).toMatchObject({ outcome: 'superseded', stale: true });
+    expect(gateway.calls.length).toBe(callsBefore);
+    expect(onlyRun()).toMatchObject({
+      outcome: 'superseded',
+      note: 'not acted on: the schedule was changed since it fell due',
+    });
+  });
+
   it('a 429 re-enqueues the action after its Retry-After, within a spread window, capped', async () => {
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 120_000 }),
@@ -172,10 +205,14 @@ describe('execute', () => {
           new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1000 }),
         );
         const message = { ...stop, targetId: `t${i}`, throttled: throttledBefore };
-        const report = await execute({ ...deps, store: { runs: r, targets: t }, gateway: g }, message, {
-          messageId: `m${i}`,
-          dequeueCount: 1,
-        });
+        const report = await execute(
+          { ...deps, store: { runs: r, targets: t, due: new MemoryDueIndex() }, gateway: g },
+          message,
+          {
+            messageId: `m${i}`,
+            dequeueCount: 1,
+          },
+        );
         found.push(report.retryInMs!);
       }
       return found;

@@ -24,6 +24,7 @@ import type {
   DueEntry,
   DueIndex,
   DueMove,
+  DueRowRef,
   HistoryRef,
   LatestAction,
   Page,
@@ -177,13 +178,16 @@ export class MemoryCheckpoints implements CheckpointRepository {
   }
 }
 
-/** Due rows keyed by (target, entry); `current` says which schedule revision each target has now. */
+/**
+ * Due rows keyed by (target, revision, entry), as the table keys them; `currentRevision` says which schedule
+ * revision each target has now (only `isCurrent` reads it: the tick never does).
+ */
 export class MemoryDueIndex implements DueIndex {
   readonly rows = new Map<string, DueEntry>();
   readonly currentRevision = new Map<string, string>();
   listedMinutes = 0;
-  private key = (row: { targetId: string; entryIndex: number }): string =>
-    `${row.targetId}|${row.entryIndex}`;
+  private key = (row: { targetId: string; revision: string; entryIndex: number }): string =>
+    `${row.targetId}|${row.revision}|${row.entryIndex}`;
 
   put(row: DueEntry): void {
     this.rows.set(this.key(row), row);
@@ -202,29 +206,23 @@ export class MemoryDueIndex implements DueIndex {
   }
 
   isCurrent(due: DueEntry): Promise<boolean> {
-    const row = this.rows.get(this.key(due));
-    return Promise.resolve(this.currentRevision.get(due.targetId) === due.revision && row?.at === due.at);
+    return Promise.resolve(this.currentRevision.get(due.targetId) === due.revision);
   }
 
   reschedule(due: DueEntry, nextAt: number | undefined): Promise<void> {
     const key = this.key(due);
-    const row = this.rows.get(key);
-    if (!row || row.revision !== due.revision || this.currentRevision.get(due.targetId) !== due.revision) {
-      if (row && row.revision === due.revision) this.rows.delete(key);
-      return Promise.resolve();
-    }
     if (nextAt === undefined) this.rows.delete(key);
-    else this.rows.set(key, { ...row, at: nextAt });
+    else this.rows.set(key, { ...due, at: nextAt });
     return Promise.resolve();
   }
 
-  /** A dropped row goes only if it is that very row (same revision and instant); its entry is left alone. */
   async rescheduleAll(moves: readonly DueMove[]): Promise<void> {
-    for (const { row, nextAt, drop } of moves) {
-      const stored = this.rows.get(this.key(row));
-      if (!drop) await this.reschedule(row, nextAt);
-      else if (stored?.revision === row.revision && stored.at === row.at) this.rows.delete(this.key(row));
-    }
+    for (const { row, nextAt } of moves) await this.reschedule(row, nextAt);
+  }
+
+  forget(refs: readonly DueRowRef[]): Promise<void> {
+    for (const ref of refs) if (this.rows.get(this.key(ref))?.at === ref.at) this.rows.delete(this.key(ref));
+    return Promise.resolve();
   }
 
   /** Rows live in one map: there is no per-hour storage to drop. */

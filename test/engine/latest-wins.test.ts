@@ -17,7 +17,7 @@ import { execute } from '../../src/engine/execute.js';
 import { requestAction } from '../../src/engine/manual-actions.js';
 import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
 import { validateEntry } from '../../src/schedule/index.js';
-import { FakePools, MemoryRuns, MemoryTargets } from './fakes.js';
+import { FakePools, MemoryRuns, MemoryTargets, MemoryDueIndex } from './fakes.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
@@ -188,7 +188,13 @@ async function play(steps: Step[]) {
       gateway.stalled = resolve;
     });
     const work = execute(
-      { store: { runs, targets }, gateway, actions, clock, options: resolveExecuteOptions() },
+      {
+        store: { runs, targets, due: new MemoryDueIndex() },
+        gateway,
+        actions,
+        clock,
+        options: resolveExecuteOptions(),
+      },
       item.message,
       {
         messageId: item.id,

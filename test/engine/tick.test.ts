@@ -101,10 +101,14 @@ describe('tick', () => {
     const targets = new MemoryTargets();
     targets.add('t1', VM.replace('vm1', 't1'), { schedule: { entries: [stopAt18] } });
     for (const [i, { message }] of actions.sent.entries()) {
-      await execute({ store: { runs, targets }, gateway, actions, clock, options }, message, {
-        messageId: `m${i}`,
-        dequeueCount: 1,
-      });
+      await execute(
+        { store: { runs, targets, due: new MemoryDueIndex() }, gateway, actions, clock, options },
+        message,
+        {
+          messageId: `m${i}`,
+          dequeueCount: 1,
+        },
+      );
     }
     expect(gateway.calls).toEqual([{ resourceId: VM.replace('vm1', 't1'), action: 'stop' }]);
     expect([...due.rows.values()].map((r) => new Date(r.at).toISOString())).toEqual([
@@ -167,10 +171,14 @@ describe('tick', () => {
     const runs = new MemoryRuns();
     const targets = new MemoryTargets();
     targets.add('t1', VM.replace('vm1', 't1'), { schedule: { entries: [stopAt18, startAt8] } });
-    await execute({ store: { runs, targets }, gateway, actions, clock, options }, message, {
-      messageId: 'm1',
-      dequeueCount: 1,
-    });
+    await execute(
+      { store: { runs, targets, due: new MemoryDueIndex() }, gateway, actions, clock, options },
+      message,
+      {
+        messageId: 'm1',
+        dequeueCount: 1,
+      },
+    );
     expect(gateway.calls).toEqual([]); // the machine never stopped, and is where the start wants it
     expect(
       runs.all().map((r) => [new Date(r.occurrenceAt).toISOString(), r.requestedAction, r.outcome]),
@@ -193,13 +201,53 @@ describe('tick', () => {
     ]);
   });
 
-  it('a row left behind by a replaced schedule is dropped, not acted on', async () => {
-    due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
-    due.currentRevision.set('t1', 'r2');
-    clock.set('2026-11-25T02:00:00Z');
-    const report = await tick(deps());
-    expect(report.enqueued).toBe(0);
-    expect(due.rows.size).toBe(0);
+  describe('a row left behind by a replaced schedule', () => {
+    async function tickThenExecute(current: { revision: string; entries: ScheduleEntry[] }) {
+      due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+      due.currentRevision.set('t1', current.revision);
+      clock.set('2026-11-25T02:00:00Z');
+      const report = await tick(deps());
+      const gateway = new FakeGateway();
+      gateway.states.set(VM.replace('vm1', 't1'), 'running');
+      const runs = new MemoryRuns();
+      const targets = new MemoryTargets();
+      targets.add('t1', VM.replace('vm1', 't1'), { schedule: current });
+      const [sent] = actions.sent;
+      const executed = await execute(
+        { store: { runs, targets, due }, gateway, actions, clock, options },
+        sent!.message,
+        { messageId: 'm1', dequeueCount: 1 },
+      );
+      return { report, sent: sent!.message, executed, gateway, runs };
+    }
+
+    it('moves on without the tick reading the schedule; the executor acts on nothing and deletes it', async () => {
+      const { report, sent, executed, gateway, runs } = await tickThenExecute({
+        revision: 'r2',
+        entries: [startAt8],
+      });
+      expect(report.enqueued).toBe(1);
+      expect(sent).toMatchObject({ revision: 'r1', nextRows: [[0, Date.parse('2026-11-26T02:00:00Z')]] });
+      expect(executed).toMatchObject({ outcome: 'superseded', stale: true });
+      expect(gateway.calls).toEqual([]);
+      expect(runs.rows.size).toBe(0);
+      expect(due.rows.size).toBe(0);
+    });
+
+    it('still acts when the current schedule asks for the same action at that instant, and deletes the row', async () => {
+      const { executed, gateway } = await tickThenExecute({ revision: 'r2', entries: [stopAt18] });
+      expect(executed.outcome).toBe('succeeded');
+      expect(gateway.calls).toEqual([{ resourceId: VM.replace('vm1', 't1'), action: 'stop' }]);
+      expect(due.rows.size).toBe(0);
+    });
+
+    it('is kept, and acted on, while its revision is the current one', async () => {
+      const { executed } = await tickThenExecute({ revision: 'r1', entries: [stopAt18] });
+      expect(executed.outcome).toBe('succeeded');
+      expect([...due.rows.values()].map((r) => new Date(r.at).toISOString())).toEqual([
+        '2026-11-26T02:00:00.000Z',
+      ]);
+    });
   });
 
   it('picks up a row written into a minute just after the previous tick read it', async () => {

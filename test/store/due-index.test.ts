@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
 import { createTableStore } from '../../src/store/index.js';
 import { dueTableHour, dueTableName, storageNames } from '../../src/store/keys.js';
 import type { DueEntry, Store } from '../../src/store/ports.js';
@@ -43,7 +44,8 @@ describe('due index', () => {
   });
 
   it('moves a row to the next occurrence, idempotently', async () => {
-    const { store, clients } = await freshStorage();
+    // Deleting the target below looks for the row where a tick at this instant would have moved it.
+    const { store, clients } = await freshStorage({}, new ManualClock('2026-11-26T18:00:30Z'));
     const target = await store.targets.create(vmTarget('vm-move'));
     await store.schedules.replace(target.id, {
       entries: [stopWeekdays],
@@ -56,7 +58,6 @@ describe('due index', () => {
     await store.due.reschedule(row!, at('2026-11-27T18:00:00Z'));
     await store.due.reschedule(row!, at('2026-11-27T18:00:00Z'));
     expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611271800']);
-    expect(await store.due.isCurrent(row!)).toBe(false);
     const [moved] = await collect(store.due.listDue(at('2026-11-27T17:59:00Z'), at('2026-11-27T18:00:00Z')));
     expect(await store.due.isCurrent(moved!)).toBe(true);
     // Deleting the target still finds the moved row.
@@ -64,20 +65,43 @@ describe('due index', () => {
     expect(await allDueRows(clients)).toEqual([]);
   });
 
-  it('drops a row, rather than moving it, once its schedule was replaced', async () => {
+  it('replacing a schedule deletes its old row where the last tick moved it, which the entry does not record', async () => {
     const { store, clients } = await freshStorage();
     const target = await store.targets.create(vmTarget('vm-stale'));
-    const write = (iso: string) => ({
+    const write = (iso: string, updatedAt: string) => ({
       entries: [stopWeekdays],
       nextOccurrences: [at(iso)],
       registeredAt: target.createdAt,
-      updatedAt: target.createdAt,
+      updatedAt: at(updatedAt),
     });
-    await store.schedules.replace(target.id, write('2026-11-26T18:00:00Z'));
+    await store.schedules.replace(target.id, write('2026-11-26T18:00:00Z', '2026-11-26T12:00:00Z'));
     const [old] = await collect(store.due.listDue(at('2026-11-26T17:00:00Z'), at('2026-11-26T18:00:00Z')));
-    await store.schedules.replace(target.id, write('2026-11-30T18:00:00Z'));
     await store.due.reschedule(old!, at('2026-11-27T18:00:00Z'));
+    await store.schedules.replace(target.id, write('2026-11-30T18:00:00Z', '2026-11-26T18:00:30Z'));
     expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611301800']);
+    expect(await store.due.isCurrent(old!)).toBe(false);
+  });
+
+  it('a row a replacement missed moves on as its old revision, not current, until someone forgets it', async () => {
+    const { store, clients } = await freshStorage();
+    const target = await store.targets.create(vmTarget('vm-missed'));
+    const write = (iso: string, updatedAt: string) => ({
+      entries: [stopWeekdays],
+      nextOccurrences: [at(iso)],
+      registeredAt: target.createdAt,
+      updatedAt: at(updatedAt),
+    });
+    await store.schedules.replace(target.id, write('2026-11-26T18:00:00Z', '2026-11-26T12:00:00Z'));
+    const [old] = await collect(store.due.listDue(at('2026-11-26T17:00:00Z'), at('2026-11-26T18:00:00Z')));
+    // Ticks ran far behind the replacement's clock: it looks elsewhere and misses the row.
+    await store.due.reschedule(old!, at('2026-11-27T18:00:00Z'));
+    await store.schedules.replace(target.id, write('2026-12-07T18:00:00Z', '2026-12-04T18:00:30Z'));
+    const [missed] = await collect(store.due.listDue(at('2026-11-27T17:00:00Z'), at('2026-11-27T18:00:00Z')));
+    expect(missed).toMatchObject({ targetId: target.id, revision: old!.revision });
+    expect(await store.due.isCurrent(missed!)).toBe(false);
+    await store.due.forget([missed!]);
+    await store.due.forget([missed!]); // already gone: fine
+    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202612071800']);
   });
 
   it('removes the row when the entry has no further occurrence', async () => {
@@ -99,7 +123,7 @@ describe('due index hour tables', () => {
   async function schedule(store: Store, name: string, iso: string) {
     const target = await store.targets.create(vmTarget(name));
     await store.schedules.replace(target.id, {
-      entries: [stopWeekdays],
+      entries: [startWeekdays],
       nextOccurrences: [at(iso)],
       registeredAt: target.createdAt,
       updatedAt: target.createdAt,
@@ -191,7 +215,8 @@ describe('due index hour tables', () => {
       entries: [stopWeekdays],
       nextOccurrences: [at('2026-11-26T08:45:00Z')],
       registeredAt: moved.createdAt,
-      updatedAt: moved.createdAt,
+      // Just after the 08:00 tick moved the old row on: the replacement finds it there and deletes it.
+      updatedAt: at('2026-11-26T08:00:30Z'),
     });
     expect(
       (await collect(store.due.listDue(at('2026-11-26T08:00:00Z'), at('2026-11-26T09:00:00Z')))).map(

@@ -2,6 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import type { Clock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import { readConfig } from '../../src/config.js';
 import { openStore, provisionStorage } from '../../src/store/index.js';
@@ -15,7 +16,10 @@ export interface TestStorage {
 }
 
 /** A provisioned, empty set of tables and queues of its own. */
-export async function freshStorage(settings: Record<string, string> = {}): Promise<TestStorage> {
+export async function freshStorage(
+  settings: Record<string, string> = {},
+  clock?: Clock,
+): Promise<TestStorage> {
   const config = readConfig({
     AzureWebJobsStorage: inject('storageConnectionString'),
     SCHEDULER_STORAGE_PREFIX: `t${randomBytes(5).toString('hex')}`,
@@ -25,7 +29,7 @@ export async function freshStorage(settings: Record<string, string> = {}): Promi
     SCHEDULER_PERMISSION_CHECK: 'off',
     ...settings,
   });
-  const { store, clients } = openStore(config);
+  const { store, clients } = openStore(config, clock);
   await provisionStorage(clients);
   return { config, store, clients };
 }
