@@ -32,6 +32,8 @@ export interface ActionMessage {
   revision?: string;
   /** Where the tick moved the rows behind this message: [entry index, instant], to delete if stale. */
   nextRows?: [number, number][];
+  /** `revision` was not the target's a moment ago: this is the second look (a write may have been landing). */
+  revisionRechecked?: true;
   /** Earlier occurrences in the same tick window, coalesced away: [instant, action]. */
   superseded?: [number, 'Start' | 'Stop'][];
   /** Failed attempts so far, carried across re-enqueues (dequeue counts restart with each new message). */
@@ -174,6 +176,7 @@ export function decodeActionMessage(body: unknown): ActionMessage {
     !isCount(m.throttled) ||
     !isCount(m.check) ||
     (m.resumed !== undefined && m.resumed !== true) ||
+    (m.revisionRechecked !== undefined && m.revisionRechecked !== true) ||
     (m.lastRead !== undefined && !isPoolRead(m.lastRead)) ||
     (superseded !== undefined &&
       !(

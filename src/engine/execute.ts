@@ -97,7 +97,7 @@ export async function execute(
   if (message.check !== undefined) return checkAccepted(deps, target, message);
   const history = historyOf(target);
   if (message.revision !== undefined && message.revision !== schedule?.revision) {
-    const stale = await fromReplacedSchedule(deps, history, schedule, message);
+    const stale = await fromOtherRevision(deps, history, schedule, message);
     if (stale) return stale;
   }
   await recordSuperseded(deps, history, message);
@@ -277,17 +277,28 @@ function belongsTo(message: ActionMessage, target: StoredTarget): boolean {
   );
 }
 
+/** How long a message whose revision is not the target's waits for a schedule write in progress to land. */
+export const REVISION_RECHECK_DELAY_MS = 10_000;
+
 /**
- * A schedule's message whose rows were written for a revision since replaced (the tick does not check,
- * docs/decisions/0015): those rows are deleted, and it acts only if the current schedule asks for the same
- * action at the same instant. Otherwise an attempt made under the old schedule is closed `superseded`.
+ * A schedule's message whose rows were written for a revision that is not the target's (the tick does not
+ * check, docs/decisions/0015). Revisions have no order, so the first time it waits a few seconds and looks
+ * again: its rows may belong to a schedule write not yet committed, whose rows must not be deleted. Still
+ * not the target's then, the revision was replaced (or its write failed): the rows are deleted, and the
+ * message acts only if the current schedule asks for the same action at the same instant. Otherwise an
+ * attempt made under the old schedule is closed `superseded`.
  */
-async function fromReplacedSchedule(
+async function fromOtherRevision(
   deps: ExecuteDependencies,
   history: HistoryRef,
   schedule: TargetSchedule | undefined,
   message: ActionMessage,
 ): Promise<ExecuteReport | undefined> {
+  if (!message.revisionRechecked) {
+    const again = { ...message, revisionRechecked: true as const };
+    await deps.actions.send(again, { visibilityDelayInMs: REVISION_RECHECK_DELAY_MS });
+    return { outcome: 'pending', duplicate: false, retryInMs: REVISION_RECHECK_DELAY_MS };
+  }
   await forgetRowsOf(deps, message);
   if (scheduleAsks(schedule, message.occurrenceAt, message.action)) return undefined;
   const run = await deps.store.runs.get(history, message.occurrenceAt);

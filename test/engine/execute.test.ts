@@ -161,7 +161,12 @@ describe('execute', () => {
     // The owner moves the stop from 18:00 to 19:00 (a new revision) while the retry waits.
     targets.add('t1', VM, { schedule: { revision: 'r2' } });
     const retry = actions.sent[0]!.message;
-    const report = await execute(deps, retry, { messageId: 'm2', dequeueCount: 1 });
+    await execute(deps, retry, { messageId: 'm2', dequeueCount: 1 });
+    // The first look sends it back for a second one (the write could still have been landing).
+    const recheck = actions.sent[1]!.message;
+    expect(recheck).toMatchObject({ revisionRechecked: true });
+    expect(onlyRun().outcome).toBe('pending');
+    const report = await execute(deps, recheck, { messageId: 'm3', dequeueCount: 1 });
     expect(report).toMatchObject({ outcome: 'superseded', stale: true });
     expect(gateway.calls.length).toBe(callsBefore);
     expect(onlyRun()).toMatchObject({

@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { execute } from '../../src/engine/execute.js';
+import { execute, REVISION_RECHECK_DELAY_MS } from '../../src/engine/execute.js';
 import type { ActionMessage } from '../../src/engine/action-message.js';
 import type { SendOptions } from '../../src/engine/ports.js';
 import { tick } from '../../src/engine/tick.js';
@@ -212,12 +212,22 @@ describe('tick', () => {
       const runs = new MemoryRuns();
       const targets = new MemoryTargets();
       targets.add('t1', VM.replace('vm1', 't1'), { schedule: current });
+      const executeDeps = { store: { runs, targets, due }, gateway, actions, clock, options };
       const [sent] = actions.sent;
-      const executed = await execute(
-        { store: { runs, targets, due }, gateway, actions, clock, options },
-        sent!.message,
-        { messageId: 'm1', dequeueCount: 1 },
-      );
+      let executed = await execute(executeDeps, sent!.message, { messageId: 'm1', dequeueCount: 1 });
+      if (current.revision !== 'r1') {
+        // Not the target's revision: it looks again a little later (a schedule write may have been landing),
+        // and nothing is called or deleted meanwhile.
+        expect(executed).toMatchObject({ outcome: 'pending', retryInMs: REVISION_RECHECK_DELAY_MS });
+        expect(gateway.calls).toEqual([]);
+        expect(due.rows.size).toBe(1);
+        const recheck = actions.sent[1]!;
+        expect(recheck).toMatchObject({
+          message: { ...sent!.message, revisionRechecked: true },
+          visibilityDelayInMs: REVISION_RECHECK_DELAY_MS,
+        });
+        executed = await execute(executeDeps, recheck.message, { messageId: 'm2', dequeueCount: 1 });
+      }
       return { report, sent: sent!.message, executed, gateway, runs };
     }
 
@@ -239,6 +249,28 @@ describe('tick', () => {
       expect(executed.outcome).toBe('succeeded');
       expect(gateway.calls).toEqual([{ resourceId: VM.replace('vm1', 't1'), action: 'stop' }]);
       expect(due.rows.size).toBe(0);
+    });
+
+    it('whose revision lands a moment later (a schedule write in progress) is acted on and kept', async () => {
+      due.put(dueRow(stopAt18, 0, '2026-11-25T02:00:00Z'));
+      clock.set('2026-11-25T02:00:00Z');
+      await tick(deps());
+      const gateway = new FakeGateway();
+      gateway.states.set(VM.replace('vm1', 't1'), 'running');
+      const runs = new MemoryRuns();
+      const targets = new MemoryTargets();
+      targets.add('t1', VM.replace('vm1', 't1'), { schedule: { revision: 'r0', entries: [] } });
+      const executeDeps = { store: { runs, targets, due }, gateway, actions, clock, options };
+      await execute(executeDeps, actions.sent[0]!.message, { messageId: 'm1', dequeueCount: 1 });
+      targets.add('t1', VM.replace('vm1', 't1'), { schedule: { revision: 'r1', entries: [stopAt18] } });
+      const executed = await execute(executeDeps, actions.sent[1]!.message, {
+        messageId: 'm2',
+        dequeueCount: 1,
+      });
+      expect(executed.outcome).toBe('succeeded');
+      expect([...due.rows.values()].map((r) => new Date(r.at).toISOString())).toEqual([
+        '2026-11-26T02:00:00.000Z',
+      ]);
     });
 
     it('is kept, and acted on, while its revision is the current one', async () => {
