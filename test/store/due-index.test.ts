@@ -65,9 +65,13 @@ describe('due index', () => {
     expect(await allDueRows(clients)).toEqual([]);
   });
 
-  it('replacing a schedule deletes its old row where the last tick moved it, which the entry does not record', async () => {
+  /**
+   * A target whose Stop row (due 2026-11-26 18:00) a tick moved to the 27th, then its schedule replaced at
+   * `replacedAt` by one due at `nextIso`; returns the old row as the tick read it.
+   */
+  async function movedThenReplaced(name: string, nextIso: string, replacedAt: string) {
     const { store, clients } = await freshStorage();
-    const target = await store.targets.create(vmTarget('vm-stale'));
+    const target = await store.targets.create(vmTarget(name));
     const write = (iso: string, updatedAt: string) => ({
       entries: [stopWeekdays],
       nextOccurrences: [at(iso)],
@@ -77,27 +81,29 @@ describe('due index', () => {
     await store.schedules.replace(target.id, write('2026-11-26T18:00:00Z', '2026-11-26T12:00:00Z'));
     const [old] = await collect(store.due.listDue(at('2026-11-26T17:00:00Z'), at('2026-11-26T18:00:00Z')));
     await store.due.reschedule(old!, at('2026-11-27T18:00:00Z'));
-    await store.schedules.replace(target.id, write('2026-11-30T18:00:00Z', '2026-11-26T18:00:30Z'));
+    await store.schedules.replace(target.id, write(nextIso, replacedAt));
+    return { store, clients, target, old: old! };
+  }
+
+  it('replacing a schedule deletes its old row where the last tick moved it, which the entry does not record', async () => {
+    const { store, clients, old } = await movedThenReplaced(
+      'vm-stale',
+      '2026-11-30T18:00:00Z',
+      '2026-11-26T18:00:30Z',
+    );
     expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611301800']);
-    expect(await store.due.isCurrent(old!)).toBe(false);
+    expect(await store.due.isCurrent(old)).toBe(false);
   });
 
   it('a row a replacement missed moves on as its old revision, not current, until someone forgets it', async () => {
-    const { store, clients } = await freshStorage();
-    const target = await store.targets.create(vmTarget('vm-missed'));
-    const write = (iso: string, updatedAt: string) => ({
-      entries: [stopWeekdays],
-      nextOccurrences: [at(iso)],
-      registeredAt: target.createdAt,
-      updatedAt: at(updatedAt),
-    });
-    await store.schedules.replace(target.id, write('2026-11-26T18:00:00Z', '2026-11-26T12:00:00Z'));
-    const [old] = await collect(store.due.listDue(at('2026-11-26T17:00:00Z'), at('2026-11-26T18:00:00Z')));
     // Ticks ran far behind the replacement's clock: it looks elsewhere and misses the row.
-    await store.due.reschedule(old!, at('2026-11-27T18:00:00Z'));
-    await store.schedules.replace(target.id, write('2026-12-07T18:00:00Z', '2026-12-04T18:00:30Z'));
+    const { store, clients, target, old } = await movedThenReplaced(
+      'vm-missed',
+      '2026-12-07T18:00:00Z',
+      '2026-12-04T18:00:30Z',
+    );
     const [missed] = await collect(store.due.listDue(at('2026-11-27T17:00:00Z'), at('2026-11-27T18:00:00Z')));
-    expect(missed).toMatchObject({ targetId: target.id, revision: old!.revision });
+    expect(missed).toMatchObject({ targetId: target.id, revision: old.revision });
     expect(await store.due.isCurrent(missed!)).toBe(false);
     await store.due.forget([missed!]);
     await store.due.forget([missed!]); // already gone: fine
