@@ -62,6 +62,32 @@ export interface PoolReport {
   armReadsPerRound: number;
 }
 
+/** One subscription's ARM requests over the simulated span, as its budget sees them (every caller counted). */
+export interface SubscriptionArm {
+  subscriptionId: string;
+  /** Per minute of the span (minutes with no request count as 0 in the mean). */
+  readsPerMinute: { peak: number; mean: number };
+  writesPerMinute: { peak: number; mean: number };
+  /** The most reads in one second of the virtual clock (the read bucket holds 250 and refills 25 a second). */
+  readsPerSecondPeak: number;
+  /** 429s from the emulator's token buckets, by bucket: the budget running out. */
+  throttledByBudget: Record<string, number>;
+  /** 429s the scenario's faults injected (`faults.throttle`), which say nothing about the budget. */
+  injectedThrottles: number;
+}
+
+interface ArmTally {
+  readsByMinute: Map<number, number>;
+  writesByMinute: Map<number, number>;
+  readsBySecond: Map<number, number>;
+  throttledByBudget: Record<string, number>;
+  injectedThrottles: number;
+}
+
+const SUBSCRIPTION = /^\/subscriptions\/([^/]+)/i;
+
+const bump = (map: Map<number, number>, key: number) => map.set(key, (map.get(key) ?? 0) + 1);
+
 interface Watched {
   resourceId: string;
   targetId: string;
@@ -117,6 +143,8 @@ export class PoolDriver {
   private nextConnect = 0;
   private readonly connects: ScenarioConnect[];
   private rounds = 0;
+  private readonly bySubscription = new Map<string, ArmTally>();
+  private byPath = new Map<string, Watched>();
 
   constructor(
     private readonly scenario: Scenario,
@@ -171,6 +199,7 @@ export class PoolDriver {
         writes: 0,
       });
     }
+    this.byPath = new Map(this.watched.map((w) => [w.resourceId.toLowerCase(), w]));
   }
 
   /** Before the minute's timers: sessions open and close, the reporter posts, people open their connect links. */
@@ -322,15 +351,65 @@ export class PoolDriver {
     });
   }
 
-  /** Counts the minute's ARM requests per watched machine (GET = read), then lets the log go. */
+  /** Counts the minute's ARM requests per watched machine (GET = read) and per subscription, then lets the log go. */
   private tallyRequests(): void {
-    const byPath = this.watched.map((w) => ({ w, path: w.resourceId.toLowerCase() }));
     for (const request of this.emulator.requests) {
+      const read = request.method === 'GET';
       const path = request.path.toLowerCase();
-      const hit = byPath.find((b) => path.startsWith(b.path));
-      if (!hit) continue;
-      if (request.method === 'GET') hit.w.reads++;
-      else hit.w.writes++;
+      // A request's machine is its path's first 8 segments (a VM, a scale set) or 10 (a compute instance in
+      // its workspace): instances, views and actions follow. Whole segments: pool-1 is not pool-10.
+      const segments = path.split('/');
+      const hit =
+        this.byPath.get(segments.slice(0, 9).join('/')) ?? this.byPath.get(segments.slice(0, 11).join('/'));
+      if (hit) {
+        if (read) hit.reads++;
+        else hit.writes++;
+      }
+      const subscription = SUBSCRIPTION.exec(path)?.[1];
+      if (subscription) this.tallyArm(subscription, request, read);
     }
+  }
+
+  private tallyArm(subscription: string, request: ArmEmulator['requests'][number], read: boolean): void {
+    let tally = this.bySubscription.get(subscription);
+    if (!tally) {
+      tally = {
+        readsByMinute: new Map(),
+        writesByMinute: new Map(),
+        readsBySecond: new Map(),
+        throttledByBudget: {},
+        injectedThrottles: 0,
+      };
+      this.bySubscription.set(subscription, tally);
+    }
+    const minute = Math.floor(request.at / MINUTE_MS);
+    if (read) {
+      bump(tally.readsByMinute, minute);
+      bump(tally.readsBySecond, Math.floor(request.at / 1000));
+    } else bump(tally.writesByMinute, minute);
+    if (request.status !== 429) return;
+    if (request.throttledBy)
+      tally.throttledByBudget[request.throttledBy] = (tally.throttledByBudget[request.throttledBy] ?? 0) + 1;
+    else if (request.fault === 'throttle') tally.injectedThrottles++;
+  }
+
+  /** Per subscription: ARM reads and writes per minute (peak, mean over the span) and the 429s seen. */
+  armPerSubscription(): SubscriptionArm[] {
+    const minutes = Math.max(1, this.minutes);
+    const perMinute = (counts: Map<number, number>) => {
+      const values = [...counts.values()];
+      const sum = values.reduce((a, b) => a + b, 0);
+      return { peak: Math.max(0, ...values), mean: Math.round((sum / minutes) * 100) / 100 };
+    };
+    return [...this.bySubscription.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([subscriptionId, t]) => ({
+        subscriptionId,
+        readsPerMinute: perMinute(t.readsByMinute),
+        writesPerMinute: perMinute(t.writesByMinute),
+        readsPerSecondPeak: Math.max(0, ...t.readsBySecond.values()),
+        throttledByBudget: t.throttledByBudget,
+        injectedThrottles: t.injectedThrottles,
+      }));
   }
 }

@@ -22,6 +22,12 @@ export interface PoolScenarioOptions {
   /** Faults as in any scenario; default: some throttling, a few errors and host crashes. */
   faults?: { throttle: number; error: number; crash: number };
   days?: number;
+  /**
+   * Only part of the first day, in Berlin wall-clock hours (`{ from: 8, to: 18.5 }`): the pools start as the
+   * night left them (at the floor, 0 instances) and only what falls inside the window is kept, sessions cut
+   * at its edges. For many pools, where two weeks would take days to simulate.
+   */
+  window?: { from: number; to: number };
 }
 
 /** A small deterministic generator (mulberry32), so a scenario is the same for the same seed. */
@@ -73,8 +79,39 @@ function poolActivity(resourceId: string, rnd: () => number, days: number) {
   return { activity, connects };
 }
 
+type Activity = { resourceId: string; from: string; to: string; sessions: number };
+type Connect = { resourceId: string; at: string };
+
+/** What of the sessions and connects falls inside [from, to): sessions cut at the edges. */
+function within(from: number, to: number, activity: Activity[], connects: Connect[]) {
+  const kept = activity.flatMap((a) => {
+    const start = Math.max(from, Date.parse(a.from));
+    const end = Math.min(to, Date.parse(a.to));
+    return end > start ? [{ ...a, from: iso(start), to: iso(end) }] : [];
+  });
+  const at = (c: Connect) => Date.parse(c.at);
+  return { activity: kept, connects: connects.filter((c) => at(c) >= from && at(c) < to) };
+}
+
 /** The scenario document, as `compute-scheduler simulate --scenario` reads it. */
 export function poolScenario(options: PoolScenarioOptions = {}): Record<string, unknown> {
+  const whole = fullDays(options);
+  const window = options.window;
+  if (!window) return whole;
+  if (!(window.from >= 0 && window.to > window.from && window.to <= 24))
+    throw new RangeError('window: hours from 0 to 24, from before to');
+  const from = berlin(0, window.from);
+  const to = berlin(0, window.to);
+  const made = within(from, to, whole.activity as Activity[], whole.connects as Connect[]);
+  const fleet = (whole.fleet as { resourceId: string }[]).map(({ resourceId }) => ({
+    resourceId,
+    state: 'deallocated',
+    capacity: 0,
+  }));
+  return { ...whole, from: iso(from), to: iso(to), fleet, ...made };
+}
+
+function fullDays(options: PoolScenarioOptions): Record<string, unknown> {
   const pools = options.pools ?? 1;
   const days = options.days ?? DAYS;
   const seed = options.seed ?? 1;

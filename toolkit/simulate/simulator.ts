@@ -32,7 +32,7 @@ import { parseResourceId } from '../../src/targets/resource-id.js';
 import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
 import { countMissed, countRuns, forgotten, readHistories, markDeleted } from './histories.js';
 import { hasPeople, People, putControls, warningMinutes, type PeopleReport } from './people.js';
-import { hasPools, PoolDriver, putSetting, type PoolReport } from './pool-driver.js';
+import { hasPools, PoolDriver, putSetting, type PoolReport, type SubscriptionArm } from './pool-driver.js';
 import { CostMeter, type SimulationCost } from './cost-meter.js';
 import { ScenarioError, type Scenario } from './scenario.js';
 import { VirtualDelayQueue, VirtualPoolQueue } from './virtual-queue.js';
@@ -75,6 +75,8 @@ export interface SimulationResult {
   staleActions: number;
   /** Per pool or idle machine: what it used against always-on and the oracle, and what its users felt. */
   pools?: PoolReport[];
+  /** With pools: each subscription's ARM reads and writes per minute and the 429s seen, against its budget. */
+  armPerSubscription?: SubscriptionArm[];
   /** With people's starts, deletes or warnings in the scenario: what they did and what came of it. */
   people?: PeopleReport;
   /** What the window would be billed for: storage transactions, executions, ARM requests ([cost.md](../../docs/cost.md)). */
@@ -241,7 +243,12 @@ export async function simulate(
       missed: countMissed(alive, histories),
       wrongFinal: countWrongFinal(scenario, judgedFinal(scenario, alive), final),
       staleActions: gateway.staleActions,
-      ...(pipeline.pools ? { pools: pipeline.pools.driver.report() } : {}),
+      ...(pipeline.pools
+        ? {
+            pools: pipeline.pools.driver.report(),
+            armPerSubscription: pipeline.pools.driver.armPerSubscription(),
+          }
+        : {}),
       ...(hasPeople(scenario)
         ? { people: pipeline.people.report(histories, forgotten(scenario, targetIds, histories)) }
         : {}),

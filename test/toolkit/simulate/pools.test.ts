@@ -80,6 +80,14 @@ describe('simulate: pools', () => {
     expect(vm.nodeHours).toBeLessThan(1.5);
     expect(vm.connectToRunningSeconds.p99).toBeLessThanOrEqual(240);
     expect(result.duplicates).toBe(0);
+    // Every ARM request of the day is in the one subscription, none refused for the budget.
+    const [subscription, ...others] = result.armPerSubscription!;
+    expect(others).toHaveLength(0);
+    expect(subscription!.subscriptionId).toBe('00000000-0000-0000-0000-0000000000b1');
+    expect(subscription!.readsPerMinute.peak).toBeGreaterThanOrEqual(subscription!.readsPerMinute.mean);
+    // The mean is over the span's 295 minutes, rounded to hundredths.
+    expect(subscription!.readsPerMinute.mean * 295).toBeGreaterThanOrEqual(pool.armReads + vm.armReads - 2);
+    expect(subscription!.throttledByBudget).toEqual({});
   }, 600_000);
 
   it('the shipped two-week scenario is a valid scenario for one pool and for many', () => {
@@ -88,5 +96,19 @@ describe('simulate: pools', () => {
     expect(one.connects.length).toBeGreaterThan(0);
     const many = parseScenario(poolScenario({ pools: 8 }));
     expect(new Set(many.fleet.map((m) => m.resourceId.split('/')[2])).size).toBe(4);
+  });
+
+  it('a window keeps hours of one working day: pools start at 0, sessions cut at its edges', () => {
+    const day = parseScenario(poolScenario({ pools: 8, days: 1, window: { from: 9, to: 15 } }));
+    // Berlin is UTC+1 in March.
+    expect(new Date(day.from).toISOString()).toBe('2026-03-02T08:00:00.000Z');
+    expect(new Date(day.to).toISOString()).toBe('2026-03-02T14:00:00.000Z');
+    expect(day.fleet.every((m) => m.capacity === 0 && m.state === 'deallocated')).toBe(true);
+    expect(day.activity.length).toBeGreaterThan(8);
+    expect(day.activity.every((a) => a.from >= day.from && a.to <= day.to)).toBe(true);
+    expect(day.connects.every((c) => c.at >= day.from && c.at < day.to)).toBe(true);
+    // Someone who arrived before nine is still there at nine.
+    expect(day.activity.some((a) => a.from === day.from)).toBe(true);
+    expect(() => poolScenario({ window: { from: 10, to: 9 } })).toThrow(RangeError);
   });
 });
