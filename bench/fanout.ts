@@ -75,7 +75,7 @@ export function printFanoutBench(r: FanoutResult): void {
     `\n## Fan-out: ${fmt(r.vms)} VMs in ${r.subscriptions} subscriptions stopped by one schedule at the same minute, against the documented limits (local host on the real clock, ARM emulator, Azurite)\n`,
   );
   console.log(
-    '| tick spreading | VMs deallocated | POSTs 2xx / 429 | GETs 429 | runs succeeded / skipped / poisoned / failed / pending | duplicates | first call s | last call s | ideal s | × ideal | load (1/5/15 min) |',
+    '| tick spreading | VMs deallocated | POSTs 2xx / 429 | GETs 429 | runs succeeded / accepted / skipped / poisoned / failed / pending | duplicates | first call s | last call s | ideal s | × ideal | load (1/5/15 min) |',
   );
   console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
   const complete = r.deallocated >= r.vms;
@@ -89,7 +89,7 @@ export function printFanoutBench(r: FanoutResult): void {
   const o = (outcome: RunOutcome) => fmt(r.runs[outcome] ?? 0);
   console.log(
     `| ${r.paced ? 'on (200 + 10/s per subscription)' : 'off'} | ${fmt(r.deallocated)} | ${fmt(r.succeededPosts)} / ${fmt(r.throttledPosts)} | ${fmt(r.throttledReads)} | ` +
-      `${o('succeeded')} / ${o('skipped-already-there')} / ${o('poisoned')} / ${o('failed')} / ${o('pending')} | ` +
+      `${o('succeeded')} / ${o('accepted')} / ${o('skipped-already-there')} / ${o('poisoned')} / ${o('failed')} / ${o('pending')} | ` +
       `${fmt(r.duplicates)} | ${seconds(r.firstCallAfterDueInMs)} | ${last} | ${seconds(r.ideal.idealInMs)} | ${ratio} | ${r.load} |`,
   );
   console.log(`\n${idealNote(r)} ${runNote(r)}`);
