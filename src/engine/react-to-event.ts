@@ -14,13 +14,13 @@ import type { ActionQueue } from './ports.js';
 import { powerChangeOf, type ResourceEvent } from './resource-event.js';
 import { historyOf } from './run-history.js';
 import { isFinalOutcome } from './run-records.js';
-import { settleOwnRun } from './settle-runs.js';
+import { settleOwnRun, type OwnEventDependencies } from './settle-runs.js';
 
 export interface ReactionDependencies {
   store: Pick<Store, 'targets' | 'runs' | 'events' | 'controls' | 'policies' | 'schedules' | 'warnings'>;
   actions: ActionQueue;
-  /** Reads a new machine's tags (its opt-out from default policies). */
-  gateway: DefaultPolicyDependencies['gateway'];
+  /** Reads a new machine's tags (its opt-out from default policies), and a machine whose operation failed. */
+  gateway: DefaultPolicyDependencies['gateway'] & OwnEventDependencies['gateway'];
   clock: Clock;
   /** The scheduler's own identity in Azure: object or application ids that mean "us" in `data.claims`. */
   identityIds: readonly string[];

@@ -10,6 +10,7 @@ import { execute } from '../../src/engine/execute.js';
 import type { Dependencies } from '../../src/functions/dependencies.js';
 import { resourceEventsHandler } from '../../src/functions/resource-events.js';
 import { admin, testApi, vmId, type TestApi } from '../support/api.js';
+import { ThrottledError } from '../../src/compute/gateway.js';
 import { FakeGateway, MemoryActionQueue } from '../engine/fakes.js';
 
 const { InvocationContext } = functions;
@@ -87,14 +88,16 @@ const SCHEMAS = { 'Event Grid schema': gridEvent, 'CloudEvents 1.0': cloudEvent 
 
 let api: TestApi;
 let queue: MemoryActionQueue;
+let gateway: FakeGateway;
 let warnings: unknown[][];
 let deliver: (event: unknown) => Promise<void>;
 
 beforeEach(async () => {
   api = await testApi({ SCHEDULER_IDENTITY_IDS: SCHEDULER });
   queue = new MemoryActionQueue();
+  gateway = new FakeGateway();
   warnings = [];
-  const deps = { store: api.deps.store, clock: api.clock, config: api.deps.config, actions: queue };
+  const deps = { store: api.deps.store, clock: api.clock, config: api.deps.config, actions: queue, gateway };
   const handler = resourceEventsHandler(deps as unknown as Dependencies);
   deliver = async (event) => {
     const context = new InvocationContext({
@@ -348,6 +351,53 @@ for (const [schema, shape] of Object.entries(SCHEMAS)) {
       expect(runs[0]!.note).toContain('Azure accepted the start and then reported it failed');
       // The scheduler's own start is not "someone else's": nothing recorded or queued for it.
       expect(queue.sent).toEqual([]);
+    });
+
+    it('a failed operation of ours on a machine already where the run wanted it is no failure; unread, it waits', async () => {
+      const id = await registerVm('vm-there');
+      const target = (await api.deps.store.targets.get(id))!;
+      const history = { targetId: id, registration: target.registration! };
+      const stops = ['2026-11-25T21:01:00Z', '2026-11-25T21:02:00Z'];
+      for (const occurrence of stops) {
+        await api.deps.store.runs.createIfAbsent({
+          ...history,
+          occurrenceAt: Date.parse(occurrence),
+          requestedAction: 'Stop',
+          source: 'schedule',
+          outcome: 'accepted',
+          attempts: 1,
+          createdAt: Date.parse(occurrence),
+          startedAt: Date.parse(occurrence),
+          operation: 'deallocate',
+        });
+      }
+      api.clock.set('2026-11-25T21:05:00Z');
+      const failed = (id: string) =>
+        shape({
+          resourceId: vmId('vm-there'),
+          who: 'scheduler',
+          type: 'Microsoft.Resources.ResourceActionFailure',
+          operationName: DEALLOCATE,
+          at: '2026-11-25T21:03:00Z',
+          id,
+        });
+      // Azure would not say: the newest accepted stop stays accepted, for its check to read later.
+      gateway.readFailures.push(
+        new ThrottledError('busy', { resourceId: vmId('vm-there'), retryAfterInMs: 1000 }),
+      );
+      await deliver(failed('own-3'));
+      expect((await runsOf(id)).map((r) => r.outcome)).toEqual(['accepted', 'accepted']);
+      // A failure event for a machine that is deallocated: the stop it reports on had nothing to do.
+      gateway.states.set(vmId('vm-there'), 'stopped');
+      await deliver(failed('own-4'));
+      const runs = await runsOf(id);
+      expect(runs.map((r) => [r.occurrence, r.outcome])).toEqual([
+        ['2026-11-25T21:02:00Z', 'skipped-already-there'],
+        ['2026-11-25T21:01:00Z', 'accepted'],
+      ]);
+      expect(runs[0]!.note).toContain('Azure failed the deallocate');
+      expect(runs[0]!.note).toContain('already stopped');
+      expect(runs[0]!.error).toBeUndefined();
     });
   });
 }

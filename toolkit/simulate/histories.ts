@@ -5,7 +5,7 @@ import { historyOf } from '../../src/engine/run-history.js';
 import type { createDependencies } from '../../src/functions/dependencies.js';
 import type { RunOutcome, StoredRun } from '../../src/store/ports.js';
 import type { Scenario } from './scenario.js';
-import type { Planned, SimulationResult } from './simulator.js';
+import type { Planned, RunFailure, SimulationResult } from './simulator.js';
 
 type Dependencies = ReturnType<typeof createDependencies>;
 
@@ -58,6 +58,29 @@ export function countRuns(runs: StoredRun[]): SimulationResult['runs'] {
     poisoned: counts.poisoned,
     pending: counts.pending,
   };
+}
+
+/** The failed and poisoned runs (warnings aside, as in `countRuns`), oldest first, with what they recorded. */
+export function failuresIn(histories: Map<string, StoredRun[]>): RunFailure[] {
+  const failures: RunFailure[] = [];
+  for (const [resourceId, runs] of histories) {
+    for (const run of runs) {
+      if (run.requestedAction === 'Warn') continue;
+      if (run.outcome !== 'failed' && run.outcome !== 'poisoned') continue;
+      failures.push({
+        resourceId,
+        occurrenceAt: new Date(run.occurrenceAt).toISOString(),
+        action: run.requestedAction,
+        outcome: run.outcome,
+        attempts: run.attempts,
+        ...(run.note ? { note: run.note } : {}),
+        ...(run.error ? { error: run.error } : {}),
+      });
+    }
+  }
+  return failures.sort(
+    (a, b) => a.occurrenceAt.localeCompare(b.occurrenceAt) || a.resourceId.localeCompare(b.resourceId),
+  );
 }
 
 /** Occurrences in (from, to] that have no run row: computed from the schedules, not from the pipeline. */

@@ -30,7 +30,7 @@ import { StorageActionQueue, StoragePoolQueue } from '../../src/queue/storage-ac
 import { provisionStorage } from '../../src/store/index.js';
 import { parseResourceId } from '../../src/targets/resource-id.js';
 import { currentInvocation, FaultInjectingGateway } from './fault-gateway.js';
-import { countMissed, countRuns, forgotten, readHistories, markDeleted } from './histories.js';
+import { countMissed, countRuns, failuresIn, forgotten, readHistories, markDeleted } from './histories.js';
 import { hasPeople, People, putControls, warningMinutes, type PeopleReport } from './people.js';
 import { hasPools, PoolDriver, putSetting, type PoolReport, type SubscriptionArm } from './pool-driver.js';
 import { CostMeter, type SimulationCost } from './cost-meter.js';
@@ -64,6 +64,8 @@ export interface SimulationResult {
     poisoned: number;
     pending: number;
   };
+  /** Each failed or poisoned run and why, so that a count above zero can be read without opening the store. */
+  failures: RunFailure[];
   duplicates: number;
   missed: number;
   /**
@@ -81,6 +83,16 @@ export interface SimulationResult {
   people?: PeopleReport;
   /** What the window would be billed for: storage transactions, executions, ARM requests ([cost.md](../../docs/cost.md)). */
   cost: SimulationCost;
+}
+
+export interface RunFailure {
+  resourceId: string;
+  occurrenceAt: string;
+  action: string;
+  outcome: 'failed' | 'poisoned';
+  attempts: number;
+  note?: string;
+  error?: { code: string; message: string };
 }
 
 export interface SimulationOptions {
@@ -239,6 +251,7 @@ export async function simulate(
       calls: sortCalls(pipeline.calls),
       final,
       runs: countRuns([...histories.values()].flat()),
+      failures: failuresIn(histories),
       duplicates: [...gateway.actionsPerOccurrence.values()].filter((n) => n > 1).length,
       missed: countMissed(alive, histories),
       wrongFinal: countWrongFinal(scenario, judgedFinal(scenario, alive), final),

@@ -130,6 +130,7 @@ describe('the acceptance week, scaled down', () => {
     const stats = { hostCrashes: 0 };
     const result = await simulate(scenario, { stats });
     expect(stats.hostCrashes).toBeGreaterThan(0);
+    expect(result.failures).toEqual([]);
     expect(result).toMatchObject({ duplicates: 0, missed: 0, runs: { failed: 0, poisoned: 0, pending: 0 } });
     expect(result.calls.some((c) => c.status === 429) && result.calls.some((c) => c.status === 500)).toBe(
       true,
