@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readConfig } from '../src/config.js';
 import { resolveTickOptions } from '../src/engine/options.js';
+import { machineFields } from '../src/engine/register-targets.js';
 import { forEachLimited } from '../src/engine/ports.js';
 import { TICK_CHECKPOINT, tick, type TickReport } from '../src/engine/tick.js';
 import { seededRandom } from '../toolkit/arm-emulator/faults.js';
@@ -17,9 +18,8 @@ import {
 } from '../src/schedule/index.js';
 import { storageCalls } from '../src/store/storage-calls.js';
 import { openStore, provisionStorage, type StorageClients } from '../src/store/index.js';
-import { dueTableName, startOfHour, targetIdFor } from '../src/store/keys.js';
+import { dueTableName, startOfHour } from '../src/store/keys.js';
 import type { Store, StoredTarget, Target } from '../src/store/ports.js';
-import { parseResourceId } from '../src/targets/resource-id.js';
 import { elapsedInMs } from './stats.js';
 
 export const MINUTE_MS = 60_000;
@@ -150,15 +150,8 @@ async function setTickCheckpoint(store: Store, value: number): Promise<void> {
 }
 
 function benchTarget(index: number, createdAt: number): Target {
-  const resourceId = vmId(index);
-  const parsed = parseResourceId(resourceId);
   return {
-    id: targetIdFor(parsed.normalizedId),
-    resourceId,
-    kind: parsed.kind,
-    subscriptionId: parsed.subscriptionId,
-    resourceGroup: parsed.resourceGroup,
-    name: parsed.name,
+    ...machineFields(vmId(index)),
     owner: { id: 'bench-owner', name: 'bench' },
     createdAt,
   };

@@ -7,10 +7,10 @@ import type { Clock } from '../clock.js';
 import { isOptedOut, TargetNotFoundError, type ComputeGateway } from '../compute/gateway.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { nextOccurrence } from '../schedule/index.js';
-import { targetIdFor } from '../store/keys.js';
 import type { Policy, PrincipalRef, StoredTarget, Store, Target } from '../store/ports.js';
 import { InvalidResourceIdError, parseResourceId } from '../targets/resource-id.js';
 import { recordNote } from './history-notes.js';
+import { machineFields } from './register-targets.js';
 import { assertAdmin, checkPolicyName, choosePolicy, isInScope } from './policies.js';
 import { historyOf } from './run-history.js';
 
@@ -77,13 +77,7 @@ export async function applyDefaultPolicies(
   if (found !== 'in') return { resourceId, policy: policy.name, ...found };
   const owner = resource.createdBy ?? { id: `policy:${policy.name}`, name: `policy ${policy.name}` };
   const target = await registerForPolicy(deps, {
-    id: targetIdFor(parsed.normalizedId),
-    resourceId,
-    kind: parsed.kind,
-    subscriptionId: parsed.subscriptionId,
-    resourceGroup: parsed.resourceGroup,
-    name: parsed.name,
-    ...(parsed.workspace !== undefined ? { workspace: parsed.workspace } : {}),
+    ...machineFields(resourceId, parsed),
     owner,
     createdAt: deps.clock.now(),
   });

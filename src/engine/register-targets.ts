@@ -98,13 +98,21 @@ export async function registerTarget(
   }
 }
 
-/** The target a registration creates, owned by the caller. */
-function newTarget(
-  parsed: ParsedResourceId,
-  principal: Principal,
-  given: { resourceId: string; assignedTo?: string; connectUrl?: string; createdAt: number },
-): Target {
-  const { resourceId, assignedTo, connectUrl, createdAt } = given;
+/** What a target's resource id decides: its id, kind, subscription, resource group, name and workspace. */
+export type MachineFields = Pick<
+  Target,
+  'id' | 'resourceId' | 'kind' | 'subscriptionId' | 'resourceGroup' | 'name' | 'workspace'
+>;
+
+/**
+ * The fields of a new target for the machine `resourceId` names, as registering it and a default policy give
+ * them (the id derived from the lowercased resource id).
+ * @throws InvalidResourceIdError when `parsed` is not given and the id names nothing schedulable
+ */
+export function machineFields(
+  resourceId: string,
+  parsed: ParsedResourceId = parseResourceId(resourceId),
+): MachineFields {
   return {
     id: targetIdFor(parsed.normalizedId),
     resourceId,
@@ -113,6 +121,18 @@ function newTarget(
     resourceGroup: parsed.resourceGroup,
     name: parsed.name,
     ...(parsed.workspace !== undefined ? { workspace: parsed.workspace } : {}),
+  };
+}
+
+/** The target a registration creates, owned by the caller. */
+function newTarget(
+  parsed: ParsedResourceId,
+  principal: Principal,
+  given: { resourceId: string; assignedTo?: string; connectUrl?: string; createdAt: number },
+): Target {
+  const { resourceId, assignedTo, connectUrl, createdAt } = given;
+  return {
+    ...machineFields(resourceId, parsed),
     owner: { id: principal.id, ...(principal.name !== undefined ? { name: principal.name } : {}) },
     ...(assignedTo !== undefined && assignedTo !== principal.id ? { assignedTo } : {}),
     createdAt,

@@ -143,36 +143,53 @@ async function policyWrite(
   };
 }
 
-/**
- * Sets a pool's scaling policy.
- * @throws NotFoundError, ForbiddenError; InvalidRequestError for a target that is not a pool or capacities out
- * of order; PreconditionFailedError for a stale If-Match
- */
-export async function putPoolPolicy(
-  deps: ScalingPolicyDependencies,
-  principal: Principal,
-  targetId: string,
-  body: unknown,
-  options: { ifMatch?: IfMatch } = {},
-): Promise<StoredPolicy<PoolPolicy>> {
-  await targetForPolicy(deps, principal, targetId, 'pool');
-  const policy = poolPolicyOf(body as PoolPolicy);
-  const write = await policyWrite(deps, principal, options.ifMatch, () => deps.scaling.getPool(targetId));
-  return deps.scaling.putPool(targetId, policy, write);
+/** A kind's policy type: a pool's capacities and idle rule, or a single machine's idle rule. */
+type PolicyOf<K extends PolicyKind> = K extends 'pool' ? PoolPolicy : IdlePolicy;
+
+/** One kind of policy: its rows in the scaling repository, and how a request body becomes one. */
+interface PolicyOfKind<P> {
+  get(targetId: string): Promise<StoredPolicy<P> | undefined>;
+  put(targetId: string, policy: P, options: PolicyWriteOptions): Promise<StoredPolicy<P>>;
+  remove(targetId: string, options: { ifMatch?: string }): Promise<boolean>;
+  fromBody(body: unknown, target: StoredTarget): P;
 }
 
-/** Sets an idle policy on a VM or compute instance. Errors as {@link putPoolPolicy}. */
-export async function putIdlePolicy(
+function policyOfKind<K extends PolicyKind>(scaling: ScalingRepository, kind: K): PolicyOfKind<PolicyOf<K>> {
+  const kinds: { [P in PolicyKind]: PolicyOfKind<PolicyOf<P>> } = {
+    pool: {
+      get: (targetId) => scaling.getPool(targetId),
+      put: (targetId, policy, options) => scaling.putPool(targetId, policy, options),
+      remove: (targetId, options) => scaling.deletePool(targetId, options),
+      fromBody: (body) => poolPolicyOf(body as PoolPolicy),
+    },
+    idle: {
+      get: (targetId) => scaling.getIdle(targetId),
+      put: (targetId, policy, options) => scaling.putIdle(targetId, policy, options),
+      remove: (targetId, options) => scaling.deleteIdle(targetId, options),
+      fromBody: (body, target) => idleRuleOf(body as IdleRule, target.kind),
+    },
+  };
+  return kinds[kind];
+}
+
+/**
+ * Sets the target's policy of that kind: a pool's scaling policy, or a VM's or compute instance's idle policy.
+ * @throws NotFoundError, ForbiddenError; InvalidRequestError for a target of the wrong kind, capacities out of
+ * order or CPU on a compute instance; PreconditionFailedError for a stale If-Match
+ */
+export async function putScalingPolicy<K extends PolicyKind>(
   deps: ScalingPolicyDependencies,
   principal: Principal,
   targetId: string,
+  kind: K,
   body: unknown,
   options: { ifMatch?: IfMatch } = {},
-): Promise<StoredPolicy<IdlePolicy>> {
-  const target = await targetForPolicy(deps, principal, targetId, 'idle');
-  const policy = idleRuleOf(body as IdleRule, target.kind);
-  const write = await policyWrite(deps, principal, options.ifMatch, () => deps.scaling.getIdle(targetId));
-  return deps.scaling.putIdle(targetId, policy, write);
+): Promise<StoredPolicy<PolicyOf<K>>> {
+  const target = await targetForPolicy(deps, principal, targetId, kind);
+  const rows = policyOfKind(deps.scaling, kind);
+  const policy = rows.fromBody(body, target);
+  const write = await policyWrite(deps, principal, options.ifMatch, () => rows.get(targetId));
+  return rows.put(targetId, policy, write);
 }
 
 /**
@@ -186,8 +203,7 @@ export async function getPolicy(
   kind: PolicyKind,
 ): Promise<StoredPolicy<PoolPolicy | IdlePolicy>> {
   await targetForPolicy(deps, principal, targetId, kind);
-  const stored =
-    kind === 'pool' ? await deps.scaling.getPool(targetId) : await deps.scaling.getIdle(targetId);
+  const stored = await policyOfKind(deps.scaling, kind).get(targetId);
   if (!stored) throw new NotFoundError(`Target ${targetId} has no ${kind} policy.`);
   return stored;
 }
@@ -204,12 +220,8 @@ export async function deletePolicy(
   options: { ifMatch?: IfMatch } = {},
 ): Promise<void> {
   await targetForPolicy(deps, principal, targetId, kind);
-  const read = () => (kind === 'pool' ? deps.scaling.getPool(targetId) : deps.scaling.getIdle(targetId));
-  const ifMatch = await storeIfMatch(options.ifMatch, read);
-  const removeOptions = ifMatch !== undefined ? { ifMatch } : {};
-  const removed =
-    kind === 'pool'
-      ? await deps.scaling.deletePool(targetId, removeOptions)
-      : await deps.scaling.deleteIdle(targetId, removeOptions);
+  const rows = policyOfKind(deps.scaling, kind);
+  const ifMatch = await storeIfMatch(options.ifMatch, () => rows.get(targetId));
+  const removed = await rows.remove(targetId, ifMatch !== undefined ? { ifMatch } : {});
   if (!removed) throw new NotFoundError(`Target ${targetId} has no ${kind} policy.`);
 }

@@ -9,6 +9,7 @@ import { decodeActionMessage } from '../../src/engine/action-message.js';
 import type { PoolMessage } from '../../src/engine/pool-message.js';
 import type { PoolQueue } from '../../src/engine/ports.js';
 import { poolRound } from '../../src/engine/pool-round.js';
+import { machineFields } from '../../src/engine/register-targets.js';
 import {
   DEFAULT_RECONCILE_OPTIONS,
   reconcile,
@@ -16,10 +17,8 @@ import {
 } from '../../src/engine/reconcile.js';
 import { StorageActionQueue, StoragePoolQueue } from '../../src/queue/storage-action-queue.js';
 import { validateSchedules } from '../../src/schedule/index.js';
-import { targetIdFor } from '../../src/store/keys.js';
 import type { PoolPolicy } from '../../src/store/pool-ports.js';
 import type { StoredTarget } from '../../src/store/ports.js';
-import { parseResourceId } from '../../src/targets/resource-id.js';
 import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
 import { gatewayFor } from '../compute/gateway-fixture.js';
 import { freshStorage, type TestStorage } from '../support/storage.js';
@@ -61,14 +60,8 @@ afterAll(() => emulator.close());
 
 /** A registered target for a new machine in the emulator, with the schedule given (none by default). */
 async function register(resourceId: string, schedules: unknown[] = []): Promise<StoredTarget> {
-  const parsed = parseResourceId(resourceId);
   const target = await storage.store.targets.create({
-    id: targetIdFor(parsed.normalizedId),
-    resourceId,
-    kind: parsed.kind,
-    subscriptionId: parsed.subscriptionId,
-    resourceGroup: parsed.resourceGroup,
-    name: parsed.name,
+    ...machineFields(resourceId),
     owner: { id: 'owner' },
     createdAt: clock.now(),
   });

@@ -1,7 +1,7 @@
 // HTTP functions for pool and idle policies: set, read and remove them, with ETags like the schedules'.
 
 import type { HttpHandler } from '@azure/functions';
-import { deletePolicy, getPolicy, putIdlePolicy, putPoolPolicy } from '../../engine/scaling-policies.js';
+import { deletePolicy, getPolicy, putScalingPolicy } from '../../engine/scaling-policies.js';
 import { entityTags, quoteEtag } from '../../api-contract/request.js';
 import { formatInstant } from '../../schedule/index.js';
 import type { StoredPolicy } from '../../store/pool-ports.js';
@@ -25,19 +25,21 @@ function ifMatchOf({ request }: ApiCall) {
   return ifMatch ? { ifMatch } : {};
 }
 
-/** The operations of each kind of policy, and the use case that sets one. */
+/** The operations of each kind of policy. */
 const POLICY_KINDS = {
-  pool: { put: 'putPool', get: 'getPool', remove: 'deletePool', write: putPoolPolicy },
-  idle: { put: 'putIdle', get: 'getIdle', remove: 'deleteIdle', write: putIdlePolicy },
+  pool: { put: 'putPool', get: 'getPool', remove: 'deletePool' },
+  idle: { put: 'putIdle', get: 'getIdle', remove: 'deleteIdle' },
 } as const;
 
 /** Set, read and remove one kind of policy: the pool and idle handlers differ only in these names. */
 function policyHandlers(deps: Dependencies, kind: keyof typeof POLICY_KINDS) {
   const useCaseDeps = { targets: deps.store.targets, scaling: deps.store.scaling, clock: deps.clock };
-  const { put, get, remove, write } = POLICY_KINDS[kind];
+  const { put, get, remove } = POLICY_KINDS[kind];
   return {
     put: apiHandler(deps, put, async (call) =>
-      policyResponse(await write(useCaseDeps, call.principal, call.targetId, call.body, ifMatchOf(call))),
+      policyResponse(
+        await putScalingPolicy(useCaseDeps, call.principal, call.targetId, kind, call.body, ifMatchOf(call)),
+      ),
     ),
     get: apiHandler(deps, get, async ({ principal, targetId }) =>
       policyResponse(await getPolicy(useCaseDeps, principal, targetId, kind)),
