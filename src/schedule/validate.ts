@@ -249,10 +249,10 @@ function parseRecurrence(rec: Json, pointer: string, problems: Problems): Schedu
   const startTime = optionalString(rec.startTime, `${pointer}/startTime`, problems);
   if (timeZone !== undefined) out.timeZone = timeZone;
   if (startTime !== undefined) out.startTime = startTime;
-  if (given(rec.schedule)) {
-    const schedule = parsePattern(rec.schedule, frequency, `${pointer}/schedule`, problems);
-    if (schedule) out.schedule = schedule;
-  }
+  const schedule = given(rec.schedule)
+    ? parsePattern(rec.schedule, frequency, `${pointer}/schedule`, problems)
+    : undefined;
+  if (schedule) out.schedule = schedule;
   return out;
 }
 
@@ -310,37 +310,54 @@ function parsePattern(
     hours: required('hours', 23, 'hours') ?? [],
     minutes: required('minutes', 59, 'minutes') ?? [],
   };
-  if (given(schedule.weekDays)) {
-    const weekDays = parseWeekDays(schedule.weekDays, frequency, `${sp}/weekDays`, problems);
-    if (weekDays) out.weekDays = weekDays;
-  }
-  if (given(schedule.monthDays)) {
-    if (frequency !== undefined && frequency !== 'Month') {
-      problems.add(
-        `${sp}/monthDays`,
-        `monthDays apply only to a Month recurrence (this one is ${frequency})`,
-      );
-    } else {
-      const days = integerList(schedule.monthDays, `${sp}/monthDays`, problems, -31, 31, 'days');
-      if (days) out.monthDays = days;
-    }
-  }
+  const weekDays = parseDays('weekDays', schedule, frequency, sp, problems);
+  const monthDays = parseDays('monthDays', schedule, frequency, sp, problems);
+  if (weekDays) out.weekDays = weekDays;
+  if (monthDays) out.monthDays = monthDays;
   return out;
 }
 
-function parseWeekDays(
-  value: unknown,
+type DayField = 'weekDays' | 'monthDays';
+
+/** The day fields of a pattern: the one frequency that takes each, and how its values are read. */
+const DAY_FIELDS: {
+  [F in DayField]: {
+    frequency: RecurrenceFrequency;
+    advice: string;
+    read: (value: unknown, pointer: string, problems: Problems) => Pattern[F];
+  };
+} = {
+  weekDays: { frequency: 'Week', advice: '; use frequency Week with interval 1', read: readWeekDays },
+  monthDays: {
+    frequency: 'Month',
+    advice: '',
+    read: (value, pointer, problems) => integerList(value, pointer, problems, -31, 31, 'days'),
+  },
+};
+
+/** A pattern's `weekDays` or `monthDays`, when given and the recurrence is of the frequency that takes it. */
+function parseDays<F extends DayField>(
+  field: F,
+  schedule: Json,
   frequency: RecurrenceFrequency | undefined,
-  pointer: string,
+  sp: string,
   problems: Problems,
-): Pattern['weekDays'] {
-  if (frequency !== undefined && frequency !== 'Week') {
+): Pattern[F] {
+  const value = schedule[field];
+  if (!given(value)) return undefined;
+  const pointer = `${sp}/${field}`;
+  const rule = DAY_FIELDS[field];
+  if (frequency !== undefined && frequency !== rule.frequency) {
     problems.add(
       pointer,
-      `weekDays apply only to a Week recurrence (this one is ${frequency}); use frequency Week with interval 1`,
+      `${field} apply only to a ${rule.frequency} recurrence (this one is ${frequency})${rule.advice}`,
     );
     return undefined;
   }
+  return rule.read(value, pointer, problems);
+}
+
+function readWeekDays(value: unknown, pointer: string, problems: Problems): Pattern['weekDays'] {
   if (!Array.isArray(value) || value.length === 0) {
     problems.add(pointer, 'must be a non-empty array of day names such as "Monday"');
     return undefined;

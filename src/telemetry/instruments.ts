@@ -32,38 +32,57 @@ export const ATTRIBUTES = {
   retryInMs: 'scheduler.retry_in_ms',
 } as const;
 
-interface Instruments {
-  actions: Counter;
-  delay: Histogram;
-  queueAge: Histogram;
-  throttled: Counter;
-}
+/** The app's metrics: what each counts or measures, and its unit (docs/telemetry.md). */
+const METRICS = {
+  actions: {
+    type: 'counter',
+    name: 'scheduler.actions',
+    description: 'Actions the executor settled, by action, target kind and outcome',
+    unit: '{action}',
+  },
+  delay: {
+    type: 'histogram',
+    name: 'scheduler.action.delay',
+    description: 'From the instant an action was due to the ARM call that carried it out',
+    unit: 'ms',
+  },
+  queueAge: {
+    type: 'histogram',
+    name: 'scheduler.queue.age',
+    description: 'How long an action message waited in the queue before this delivery',
+    unit: 'ms',
+  },
+  throttled: {
+    type: 'counter',
+    name: 'scheduler.arm.throttled',
+    description: 'ARM answers 429 Too Many Requests',
+    unit: '{response}',
+  },
+} as const;
+
+type Instruments = {
+  [K in keyof typeof METRICS]: (typeof METRICS)[K]['type'] extends 'counter' ? Counter : Histogram;
+};
 
 const instrumentsByMeter = new WeakMap<Meter, Instruments>();
+
+function createInstruments(meter: Meter): Instruments {
+  const created = Object.entries(METRICS).map(([key, { type, name, description, unit }]) => [
+    key,
+    type === 'counter'
+      ? meter.createCounter(name, { description, unit })
+      : meter.createHistogram(name, { description, unit }),
+  ]);
+  // Each key's instrument is of the type its row names, which a map over entries cannot tell the compiler.
+  return Object.fromEntries(created) as Instruments;
+}
 
 /** The app's instruments on the meter registered now (an SDK may be registered after this module loads). */
 export function instruments(): Instruments {
   const meter = metrics.getMeter(TELEMETRY_SCOPE);
   let found = instrumentsByMeter.get(meter);
   if (!found) {
-    found = {
-      actions: meter.createCounter('scheduler.actions', {
-        description: 'Actions the executor settled, by action, target kind and outcome',
-        unit: '{action}',
-      }),
-      delay: meter.createHistogram('scheduler.action.delay', {
-        description: 'From the instant an action was due to the ARM call that carried it out',
-        unit: 'ms',
-      }),
-      queueAge: meter.createHistogram('scheduler.queue.age', {
-        description: 'How long an action message waited in the queue before this delivery',
-        unit: 'ms',
-      }),
-      throttled: meter.createCounter('scheduler.arm.throttled', {
-        description: 'ARM answers 429 Too Many Requests',
-        unit: '{response}',
-      }),
-    };
+    found = createInstruments(meter);
     instrumentsByMeter.set(meter, found);
   }
   return found;
