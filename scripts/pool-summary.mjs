@@ -26,6 +26,13 @@ function percentile(values, p) {
   return present[Math.min(present.length - 1, Math.max(0, Math.ceil((p / 100) * present.length) - 1))];
 }
 
+/** The p-th percentile across pools of one figure of each pool's waits, e.g. `demandWaitSeconds` `max`. */
+const acrossPools = (waits, figure, p) =>
+  percentile(
+    pools.map((pool) => pool[waits][figure]),
+    p,
+  );
+
 const nodeHours = sum(pools.map((p) => p.nodeHours));
 const oracle = sum(pools.map((p) => p.oracleNodeHours));
 const alwaysOn = sum(pools.map((p) => p.alwaysOnNodeHours));
@@ -41,28 +48,13 @@ const summary = {
   poolsWithAWait: pools.filter((p) => p.demandWaitSeconds.max !== null).length,
   // Per pool the report has p50, p99 and max of its waits; across pools: their median and the worst.
   demandWaitSeconds: {
-    medianOfPoolP50: percentile(
-      pools.map((p) => p.demandWaitSeconds.p50),
-      50,
-    ),
-    p99OfPoolMax: percentile(
-      pools.map((p) => p.demandWaitSeconds.max),
-      99,
-    ),
-    max: percentile(
-      pools.map((p) => p.demandWaitSeconds.max),
-      100,
-    ),
+    medianOfPoolP50: acrossPools('demandWaitSeconds', 'p50', 50),
+    p99OfPoolMax: acrossPools('demandWaitSeconds', 'max', 99),
+    max: acrossPools('demandWaitSeconds', 'max', 100),
   },
   connectToRunningSeconds: {
-    medianOfPoolP50: percentile(
-      pools.map((p) => p.connectToRunningSeconds.p50),
-      50,
-    ),
-    max: percentile(
-      pools.map((p) => p.connectToRunningSeconds.p99),
-      100,
-    ),
+    medianOfPoolP50: acrossPools('connectToRunningSeconds', 'p50', 50),
+    max: acrossPools('connectToRunningSeconds', 'p99', 100),
   },
   armReads: sum(pools.map((p) => p.armReads)),
   armWrites: sum(pools.map((p) => p.armWrites)),

@@ -21,7 +21,7 @@ import {
   MemoryTargets,
   stop,
   VM,
-  MemoryDueIndex,
+  memoryExecuteStore,
 } from './fakes.js';
 
 /** Azure as it answers by default: the call is accepted and the machine is on its way. */
@@ -60,7 +60,7 @@ describe('settling an accepted run by reading the machine', () => {
     actions = new MemoryActionQueue();
     clock = new ManualClock('2026-11-25T02:00:03Z');
     deps = {
-      store: { runs, targets, due: new MemoryDueIndex() },
+      store: memoryExecuteStore(runs, targets),
       gateway,
       actions,
       clock,

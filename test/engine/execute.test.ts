@@ -18,7 +18,7 @@ import {
   MemoryTargets,
   stop,
   VM,
-  MemoryDueIndex,
+  memoryExecuteStore,
 } from './fakes.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
 
@@ -39,7 +39,7 @@ describe('execute', () => {
     actions = new MemoryActionQueue();
     clock = new ManualClock('2026-11-25T02:00:03Z');
     deps = {
-      store: { runs, targets, due: new MemoryDueIndex() },
+      store: memoryExecuteStore(runs, targets),
       gateway,
       actions,
       clock,
@@ -210,14 +210,10 @@ describe('execute', () => {
           new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1000 }),
         );
         const message = { ...stop, targetId: `t${i}`, throttled: throttledBefore };
-        const report = await execute(
-          { ...deps, store: { runs: r, targets: t, due: new MemoryDueIndex() }, gateway: g },
-          message,
-          {
-            messageId: `m${i}`,
-            dequeueCount: 1,
-          },
-        );
+        const report = await execute({ ...deps, store: memoryExecuteStore(r, t), gateway: g }, message, {
+          messageId: `m${i}`,
+          dequeueCount: 1,
+        });
         found.push(report.retryInMs!);
       }
       return found;

@@ -231,6 +231,14 @@ export class MemoryDueIndex implements DueIndex {
   }
 }
 
+/** What `execute` reads and writes, over these runs and targets, with a due index of its own. */
+export function memoryExecuteStore(
+  runs: MemoryRuns,
+  targets: MemoryTargets,
+): { runs: MemoryRuns; targets: MemoryTargets; due: MemoryDueIndex } {
+  return { runs, targets, due: new MemoryDueIndex() };
+}
+
 export class MemoryActionQueue implements ActionQueue {
   readonly sent: { message: ActionMessage; visibilityDelayInMs: number }[] = [];
   readonly poison: ActionMessage[] = [];

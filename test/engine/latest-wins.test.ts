@@ -17,7 +17,7 @@ import { execute } from '../../src/engine/execute.js';
 import { requestAction } from '../../src/engine/manual-actions.js';
 import type { ActionQueue, SendOptions } from '../../src/engine/ports.js';
 import { validateEntry } from '../../src/schedule/index.js';
-import { FakePools, MemoryRuns, MemoryTargets, MemoryDueIndex } from './fakes.js';
+import { FakePools, MemoryRuns, MemoryTargets, memoryExecuteStore } from './fakes.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
@@ -189,7 +189,7 @@ async function play(steps: Step[]) {
     });
     const work = execute(
       {
-        store: { runs, targets, due: new MemoryDueIndex() },
+        store: memoryExecuteStore(runs, targets),
         gateway,
         actions,
         clock,

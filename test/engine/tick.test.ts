@@ -16,6 +16,7 @@ import {
   MemoryDueIndex,
   MemoryRuns,
   MemoryTargets,
+  memoryExecuteStore,
 } from './fakes.js';
 import { resolveExecuteOptions, resolveTickOptions } from '../../src/engine/options.js';
 
@@ -101,14 +102,10 @@ describe('tick', () => {
     const targets = new MemoryTargets();
     targets.add('t1', VM.replace('vm1', 't1'), { schedule: { entries: [stopAt18] } });
     for (const [i, { message }] of actions.sent.entries()) {
-      await execute(
-        { store: { runs, targets, due: new MemoryDueIndex() }, gateway, actions, clock, options },
-        message,
-        {
-          messageId: `m${i}`,
-          dequeueCount: 1,
-        },
-      );
+      await execute({ store: memoryExecuteStore(runs, targets), gateway, actions, clock, options }, message, {
+        messageId: `m${i}`,
+        dequeueCount: 1,
+      });
     }
     expect(gateway.calls).toEqual([{ resourceId: VM.replace('vm1', 't1'), action: 'stop' }]);
     expect([...due.rows.values()].map((r) => new Date(r.at).toISOString())).toEqual([
@@ -171,14 +168,10 @@ describe('tick', () => {
     const runs = new MemoryRuns();
     const targets = new MemoryTargets();
     targets.add('t1', VM.replace('vm1', 't1'), { schedule: { entries: [stopAt18, startAt8] } });
-    await execute(
-      { store: { runs, targets, due: new MemoryDueIndex() }, gateway, actions, clock, options },
-      message,
-      {
-        messageId: 'm1',
-        dequeueCount: 1,
-      },
-    );
+    await execute({ store: memoryExecuteStore(runs, targets), gateway, actions, clock, options }, message, {
+      messageId: 'm1',
+      dequeueCount: 1,
+    });
     expect(gateway.calls).toEqual([]); // the machine never stopped, and is where the start wants it
     expect(
       runs.all().map((r) => [new Date(r.occurrenceAt).toISOString(), r.requestedAction, r.outcome]),
