@@ -376,6 +376,7 @@ describe('compute-scheduler simulate', () => {
       final: [{ resourceId: vmId, state: 'deallocated' }],
       runs: { succeeded: 1, accepted: 0, skipped: 0, superseded: 0, failed: 0, poisoned: 0, pending: 0 },
       duplicates: 0,
+      failures: [],
       missed: 0,
       wrongFinal: 0,
       staleActions: 0,
