@@ -25,6 +25,7 @@ import type {
   StoredTarget,
   TargetSchedule,
 } from '../store/ports.js';
+import type { PoolPolicy, StoredPolicy } from '../store/pool-ports.js';
 import type { ActionMessage } from './action-message.js';
 import type { ActionQueue } from './ports.js';
 import type { ExecuteOptions } from './options.js';
@@ -60,9 +61,17 @@ export interface ExecuteDependencies {
   options: ExecuteOptions;
   /**
    * A pool with a scaling policy is not switched all on or off by its schedule: the schedule moves the
-   * policy's floor and this reconciles the pool now (`applyPoolPolicy`). Undefined result: no policy.
+   * policy's floor and the policy reconciles the pool now (`applyPoolPolicy`), from a read of its own.
    */
-  poolPolicy?: (target: StoredTarget, schedule: TargetSchedule) => Promise<Done | undefined>;
+  poolPolicy?: PoolPolicyPort;
+}
+
+/** A pool's scaling policy, as the executor uses it: found before the claim, applied in the run. */
+export interface PoolPolicyPort {
+  /** The pool's policy, or undefined when it has none (the schedule then switches it like a machine). */
+  find(target: StoredTarget): Promise<StoredPolicy<PoolPolicy> | undefined>;
+  /** Reconciles the pool now, under the floor its schedule sets. */
+  apply(target: StoredTarget, schedule: TargetSchedule, policy: StoredPolicy<PoolPolicy>): Promise<Done>;
 }
 
 export interface Delivery {
@@ -93,26 +102,20 @@ export async function execute(
     await forgetRowsOf(deps, message);
     return refuseUnregistered(deps, message);
   }
-  const { target, schedule, override } = registered;
+  const { target, schedule } = registered;
   if (message.check !== undefined) return checkAccepted(deps, target, message);
   const history = historyOf(target);
-  if (message.revision !== undefined && message.revision !== schedule?.revision) {
-    const stale = await fromOtherRevision(deps, history, schedule, message);
-    if (stale) return stale;
-  }
-  await recordSuperseded(deps, history, message);
-  // People's requests (and an override's own state) act; the schedule, idle stops and enforcement wait it out.
-  const now = deps.clock.now();
-  if (override && override.until > now && !PEOPLE.has(message.source)) {
-    await closeRun(deps, history, message, 'overridden', overriddenNote(override));
-    return { outcome: 'overridden', duplicate: false };
-  }
+  const held = await notToActOn(deps, history, registered, message);
+  if (held) return held;
 
   const machine = { resourceId: target.resourceId, kind: target.kind };
+  // A pool under a policy is read by the policy itself: reading it here too would double what a scheduled
+  // Start of many pools asks of the subscription's read budget, for nothing.
+  const policy = await poolPolicyFor(deps, target, message);
   // An earlier attempt's write, refused by throttling, goes again as it was: it is conditional on the ETag
   // read then, so a pool changed since (by anyone, that attempt included) refuses it and is read afresh.
   const carried = carriedState(message);
-  const reads = message.action !== 'Restart' && !carried;
+  const reads = message.action !== 'Restart' && !carried && !policy;
   const look = reads ? (resumed: boolean) => lookAt(deps, machine, resumed) : undefined;
   const claim = await claimTurn(deps, history, schedule, message, delivery, look);
   if (claim.kind !== 'claimed') return claim.report;
@@ -132,7 +135,9 @@ export async function execute(
   const doubt = { inDoubt: claim.resumed };
   try {
     const { resumed, looked } = claim;
-    const done = await carryOut(deps, { target, schedule, message, resumed, doubt, looked, carried });
+    const done = policy
+      ? await deps.poolPolicy!.apply(target, schedule, policy)
+      : await carryOut(deps, { target, schedule, message, resumed, doubt, looked, carried });
     const { outcome, ...extra } = done;
     await finish(deps, run, outcome, extra);
     await letGo(deps, claim.latest);
@@ -146,6 +151,29 @@ export async function execute(
     const retried = doubt.inDoubt ? { ...settled, resumed: true as const } : settled;
     return await handleFailure(deps, retried, delivery, run, error);
   }
+}
+
+/**
+ * Why the message is not acted on, if it is not: its schedule was replaced and no longer asks for it, or an
+ * override holds the target. On the way, records the older occurrences it supersedes.
+ */
+async function notToActOn(
+  deps: ExecuteDependencies,
+  history: HistoryRef,
+  { schedule, override }: { schedule: TargetSchedule | undefined; override?: Override | undefined },
+  message: ActionMessage,
+): Promise<ExecuteReport | undefined> {
+  if (message.revision !== undefined && message.revision !== schedule?.revision) {
+    const stale = await fromOtherRevision(deps, history, schedule, message);
+    if (stale) return stale;
+  }
+  await recordSuperseded(deps, history, message);
+  // People's requests (and an override's own state) act; the schedule, idle stops and enforcement wait it out.
+  if (override && override.until > deps.clock.now() && !PEOPLE.has(message.source)) {
+    await closeRun(deps, history, message, 'overridden', overriddenNote(override));
+    return { outcome: 'overridden', duplicate: false };
+  }
+  return undefined;
 }
 
 export interface Done {
@@ -170,10 +198,6 @@ async function carryOut(
   },
 ): Promise<Done> {
   const { target, schedule, message } = run;
-  if (target.kind === 'pool' && message.action !== 'Restart' && deps.poolPolicy) {
-    const done = await deps.poolPolicy(target, schedule);
-    if (done) return done;
-  }
   const machine = { resourceId: target.resourceId, kind: target.kind };
   if (run.looked && 'unreadable' in run.looked) throw run.looked.unreadable;
   const { carried } = run;
@@ -249,6 +273,16 @@ async function lookAt(
     if (error.lastRead?.etag !== undefined) return { state: poolModelState(error.lastRead) };
     return resumed ? { unreadable: error } : {};
   }
+}
+
+/** The policy of a pool that has one, for a Start or Stop; a Restart restarts its instances whatever the policy. */
+async function poolPolicyFor(
+  deps: ExecuteDependencies,
+  target: StoredTarget,
+  message: ActionMessage,
+): Promise<StoredPolicy<PoolPolicy> | undefined> {
+  if (target.kind !== 'pool' || message.action === 'Restart' || !deps.poolPolicy) return undefined;
+  return deps.poolPolicy.find(target);
 }
 
 /** The pool as an earlier attempt's refused write read it: its model, not its instances. */

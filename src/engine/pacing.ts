@@ -1,5 +1,6 @@
 // Pacing: a tick that finds thousands of machines due in one minute spreads their messages over time so
-// that each subscription's calls arrive no faster than Azure's documented write limits let them through.
+// that each subscription's calls arrive no faster than Azure's documented write and read limits let them
+// through.
 // Sending all at once would only buy a storm of 429s, each one a wasted execution and a retry to wait for.
 
 import type { TargetKind } from '../targets/resource-id.js';
@@ -15,6 +16,21 @@ export interface CallBudget {
  * second. Every action we take (start, deallocate, restart, scale-set capacity, ML start/stop) is one write.
  */
 export const ARM_WRITES: CallBudget = { burst: 200, perSecond: 10 };
+
+/**
+ * What the actions a tick sends may use of ARM's read bucket per subscription (250, refilling 25 a second):
+ * three fifths of it. The rest is for what runs beside them in the same minute and is not paced by the tick:
+ * the pools' round (spread over the minute by `poolRound`), the checks of accepted runs, people's calls.
+ */
+export const ACTION_READS: CallBudget = { burst: 150, perSecond: 15 };
+
+/**
+ * ARM reads one action makes before its write: a VM's or compute instance's state (one GET), a pool's model
+ * and its instances (two: the scale set and its instance list or view, whether or not a policy plans it).
+ * A Restart reads nothing; it is paced as its kind all the same (the pacer knows kinds, not actions), which
+ * only makes a rare restart a little later than it could be.
+ */
+const READS_PER_ACTION: Record<TargetKind, number> = { vm: 1, computeInstance: 1, pool: 2 };
 
 /**
  * The Compute provider's own per-subscription buckets for what we call (1,500, refilling 500 a minute for
@@ -40,8 +56,8 @@ export type PacingState = Record<string, number>;
  * two heavy minutes in a row do not overlap in the bucket. One pacer per tick: the tick runs on one instance.
  */
 export class SubscriptionPacer {
-  /** Per bucket, the instant its planned calls have used the budget up to. */
-  private readonly usedUntil = new Map<string, number>();
+  /** Per bucket, how far past `now` its planned calls have used the budget, in ms (small numbers: exact enough). */
+  private readonly usedFor = new Map<string, number>();
 
   /**
    * @param armWrites ARM's write bucket; `false` turns pacing off: every delay is 0
@@ -54,7 +70,7 @@ export class SubscriptionPacer {
     carried: PacingState = {},
   ) {
     for (const [bucket, at] of Object.entries(carried)) {
-      if (Number.isFinite(at) && at > now) this.usedUntil.set(bucket, at);
+      if (Number.isFinite(at) && at > now) this.usedFor.set(bucket, at - now);
     }
   }
 
@@ -63,6 +79,7 @@ export class SubscriptionPacer {
     if (!this.armWrites) return 0;
     const subscription = subscriptionOf(resourceId);
     let delay = this.take(`arm/${subscription}`, this.armWrites);
+    delay = Math.max(delay, this.take(`reads/${subscription}`, ACTION_READS, READS_PER_ACTION[kind]));
     const provider = PROVIDER_BUDGETS[kind];
     if (provider) delay = Math.max(delay, this.take(`${kind}/${subscription}`, provider));
     return delay;
@@ -70,17 +87,23 @@ export class SubscriptionPacer {
 
   /** The buckets still partly used after the calls planned so far, for the next tick. */
   state(): PacingState {
-    return Object.fromEntries([...this.usedUntil].filter(([, at]) => at > this.now));
+    // Whole ms, rounded up: a read bucket's token is a fraction of one, and later is the safe side.
+    return Object.fromEntries(
+      [...this.usedFor].filter(([, ms]) => ms > 0).map(([bucket, ms]) => [bucket, this.now + Math.ceil(ms)]),
+    );
   }
 
-  private take(bucket: string, budget: CallBudget): number {
-    // Each call uses one token's worth of time; `burst` of them may be ahead of the clock at once.
-    const perCall = 1000 / budget.perSecond;
-    const usedUntil = Math.max(this.usedUntil.get(bucket) ?? this.now, this.now);
-    const sendAt = Math.max(this.now, usedUntil - (budget.burst - 1) * perCall);
-    this.usedUntil.set(bucket, usedUntil + perCall);
-    // Rounded to the ms so that floating error never makes a call early.
-    return Math.max(0, Math.ceil(sendAt - this.now - 1e-6));
+  /** Takes `tokens` from the bucket (a call's reads may be several); returns how long they wait. */
+  private take(bucket: string, budget: CallBudget, tokens = 1): number {
+    // Each token is a slice of time; `burst` of them may be ahead of the clock at once.
+    const perToken = 1000 / budget.perSecond;
+    // Counted from `now`, not as instants: a fraction of a ms added to an instant (about 1.8e12) is rounded
+    // away, and two hundred such calls would make one a ms late.
+    const usedFor = this.usedFor.get(bucket) ?? 0;
+    const sendAfter = Math.max(0, usedFor - (budget.burst - tokens) * perToken);
+    this.usedFor.set(bucket, usedFor + tokens * perToken);
+    // Whole ms; the 1e-6 keeps floating error from adding one.
+    return Math.max(0, Math.ceil(sendAfter - 1e-6));
   }
 }
 

@@ -171,7 +171,8 @@ export async function carryOutPlan(
   target: StoredTarget,
   plan: Exclude<PoolPlan, { change: 'none' }>,
 ): Promise<ScaleResult> {
-  const options = { waitForCompletion: deps.options.waitForCompletion };
+  // The plan was made from a read of the pool just now: the gateway need not read its capacity again.
+  const options = { waitForCompletion: deps.options.waitForCompletion, currentCapacity: plan.from };
   return plan.change === 'scaleOut'
     ? deps.gateway.scalePool(machineOf(target), plan.capacity, options)
     : deps.gateway.removePoolInstances(machineOf(target), plan.instanceIds, options);
@@ -454,15 +455,14 @@ function machineOf(target: StoredTarget): Machine {
 /**
  * A scheduled Start or Stop of a pool that has a policy: instead of all or nothing, the schedule moves the
  * policy's floor, and the pool is reconciled at once (a Stop removes only idle instances; the rest go when
- * they have been idle for `idleMinutes`). Undefined when the pool has no policy: the plain action applies.
+ * they have been idle for `idleMinutes`). It reads the pool itself, once (`planFor`).
  */
 export async function applyPoolPolicy(
   deps: Pick<ReconcileDependencies, 'store' | 'gateway' | 'clock' | 'options'>,
   target: StoredTarget,
   schedule: TargetSchedule,
-): Promise<{ outcome: RunOutcome; note: string; operation?: string } | undefined> {
-  const stored = await deps.store.scaling.getPool(target.id);
-  if (!stored) return undefined;
+  stored: StoredPolicy<PoolPolicy>,
+): Promise<{ outcome: RunOutcome; note: string; operation?: string }> {
   const { plan } = await planFor(deps, target, schedule, stored);
   if (plan.change === 'none') return { outcome: 'skipped-already-there', note: describePlan(plan) };
   const result = await carryOutPlan(deps, target, plan);

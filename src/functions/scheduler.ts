@@ -68,7 +68,11 @@ export function executeHandler(deps: Dependencies): StorageQueueHandler {
           actions: deps.actions,
           clock: deps.clock,
           options: deps.executeOptions,
-          poolPolicy: (target, schedule) => applyPoolPolicy(reconcileDependencies(deps), target, schedule),
+          poolPolicy: {
+            find: (target) => deps.store.scaling.getPool(target.id),
+            apply: (target, schedule, policy) =>
+              applyPoolPolicy(reconcileDependencies(deps), target, schedule, policy),
+          },
         },
         message,
         { messageId, dequeueCount },

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { PoolView } from '../../src/compute/pool-gateway.js';
-import { KnownPoolInstances } from '../../src/engine/pool-instances.js';
+import { CHECK_READS, KnownPoolInstances } from '../../src/engine/pool-instances.js';
 import type { StoredTarget } from '../../src/store/ports.js';
 
 const target = {
@@ -57,5 +57,29 @@ describe('the instances a pool is known to have', () => {
     clock.advance(30_000);
     expect(await known.unknown(target, ['7'])).toEqual([]);
     expect(gateway.reads).toBe(2);
+  });
+
+  it('after a Start of many pools, reads no more than its allowance per subscription: the rest go unchecked', async () => {
+    const gateway = pool(['0']);
+    const clock = new ManualClock('2026-11-26T10:00:00Z');
+    const known = new KnownPoolInstances(gateway, clock);
+    const poolOf = (subscription: string, n: number) =>
+      ({
+        id: `${subscription}-${n}`,
+        resourceId: `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/p${n}`,
+        kind: 'pool',
+      }) as StoredTarget;
+    // 50 pools' first reports in the same second, naming an id none of them has: only the allowance is read.
+    const answers = [];
+    for (let n = 0; n < 50; n++) answers.push(await known.unknown(poolOf('a', n), ['9']));
+    expect(gateway.reads).toBe(CHECK_READS.burst);
+    expect(answers.filter((a) => a.length > 0)).toHaveLength(CHECK_READS.burst);
+    // Another subscription has an allowance of its own.
+    expect(await known.unknown(poolOf('b', 0), ['9'])).toEqual(['9']);
+    expect(gateway.reads).toBe(CHECK_READS.burst + 1);
+    // It refills: five seconds on, five more pools of the first subscription are read.
+    clock.advance(5_000);
+    for (let n = 0; n < 10; n++) await known.unknown(poolOf('a', 100 + n), ['9']);
+    expect(gateway.reads).toBe(CHECK_READS.burst + 1 + 5 * CHECK_READS.perSecond);
   });
 });

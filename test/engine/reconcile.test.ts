@@ -6,11 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
 import { decodeActionMessage } from '../../src/engine/action-message.js';
+import { execute } from '../../src/engine/execute.js';
+import { resolveExecuteOptions } from '../../src/engine/options.js';
 import type { PoolMessage } from '../../src/engine/pool-message.js';
 import type { PoolQueue } from '../../src/engine/ports.js';
 import { poolRound } from '../../src/engine/pool-round.js';
 import { machineFields } from '../../src/engine/register-targets.js';
 import {
+  applyPoolPolicy,
   DEFAULT_RECONCILE_OPTIONS,
   reconcile,
   type ReconcileDependencies,
@@ -271,6 +274,49 @@ describe('reconcile a pool', () => {
     } finally {
       await throttled.close();
     }
+  });
+});
+
+describe('a scheduled Start of a pool with a policy', () => {
+  it('reads the pool once, through its policy: the scale set and its instances, then one write', async () => {
+    const pool = await newPool(0, [
+      { triggerType: 'Cron', action: 'Start', cron: { expression: '0 0 * * *', timeZone: 'UTC' } },
+    ]);
+    const executeDeps = {
+      store: storage.store,
+      gateway,
+      actions: deps.actions,
+      clock,
+      options: resolveExecuteOptions(),
+      poolPolicy: {
+        find: (target: StoredTarget) => storage.store.scaling.getPool(target.id),
+        apply: applyPoolPolicy.bind(undefined, deps),
+      },
+    };
+    const before = emulator.requests.length;
+    const report = await execute(
+      executeDeps,
+      {
+        v: 1,
+        targetId: pool.id,
+        resourceId: pool.resourceId,
+        kind: 'pool',
+        action: 'Start',
+        occurrenceAt: Math.floor(clock.now() / (24 * 60 * MIN)) * 24 * 60 * MIN,
+        source: 'schedule',
+      },
+      { messageId: 'start-1', dequeueCount: 1 },
+    );
+    expect(report.outcome).toBe('succeeded');
+    const requests = emulator.requests.slice(before);
+    // A read of the machine before the claim as well would be two more: a Start of 250 pools at once
+    // would then ask a subscription for a thousand reads in a second.
+    expect(requests.filter((r) => r.method === 'GET').map((r) => r.path.split('/').slice(-1)[0])).toEqual([
+      pool.name,
+      'virtualMachines',
+    ]);
+    expect(requests.filter((r) => r.method !== 'GET')).toHaveLength(1);
+    expect(members(pool.resourceId)).toHaveLength(1);
   });
 });
 

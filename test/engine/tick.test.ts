@@ -48,6 +48,16 @@ function dueRow(entry: ScheduleEntry, entryIndex: number, at: string, targetId =
   };
 }
 
+/** How many delays fall in each whole second after the tick. */
+function countPerSecond(delays: number[]): Map<number, number> {
+  const perSecond = new Map<number, number>();
+  for (const d of delays) {
+    const second = Math.ceil(d / 1000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+  }
+  return perSecond;
+}
+
 describe('tick', () => {
   let due: MemoryDueIndex;
   let checkpoints: MemoryCheckpoints;
@@ -334,24 +344,24 @@ describe('tick spreading a large minute over the subscriptions’ write budgets'
     return { report, delays, actions };
   }
 
-  it('sends the documented burst at once, then 10 a second per subscription, each subscription apart', async () => {
+  it('sends what the read and write buckets hold at once, then what they refill, each subscription apart', async () => {
     const { report, delays } = await tickWith([
       { subscription: SUBSCRIPTION_A, kind: 'vm', count: 450 },
       { subscription: SUBSCRIPTION_B, kind: 'vm', count: 150 },
     ]);
     expect(report.enqueued).toBe(600);
     const a = delays(SUBSCRIPTION_A);
-    expect(a.filter((d) => d === 0)).toHaveLength(200);
-    // The 201st call waits for one token (0.1 s), the 450th for 250 tokens (25 s).
-    expect(a[200]).toBe(100);
+    // Each reads the VM before its write: the actions' share of the read bucket (150, then 15 a second)
+    // binds first. The 151st waits for one read token (1/15 s); from the 300th on, the write bucket (200,
+    // then 10 a second) binds: the 450th waits for 250 write tokens (25 s).
+    expect(a.filter((d) => d === 0)).toHaveLength(150);
+    expect(a[150]).toBe(67);
+    expect(a[298]).toBe(Math.ceil((149 * 1000) / 15));
     expect(a[449]).toBe(25_000);
-    // No second holds more than its refill.
-    const perSecond = new Map<number, number>();
-    for (const d of a.filter((d) => d > 0)) {
-      const second = Math.ceil(d / 1000);
-      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
-    }
-    expect(Math.max(...perSecond.values())).toBe(10);
+    // No second holds more than the faster refill.
+    const readPhase = a.filter((d) => d > 0 && d <= 9_000);
+    expect(Math.max(...countPerSecond(readPhase).values())).toBe(15);
+    expect(Math.max(...countPerSecond(a.filter((d) => d > 11_000)).values())).toBe(10);
     expect(report.spreadOverInMs).toBe(25_000);
     // Another subscription has its own budget: 150 fit in its burst.
     expect(delays(SUBSCRIPTION_B).every((d) => d === 0)).toBe(true);
@@ -395,10 +405,12 @@ describe('tick spreading a large minute over the subscriptions’ write budgets'
         .sort((a, b) => a - b);
     };
     const first = await tickAt('2026-11-25T02:00:01Z');
-    // 200 at once, then ten a second: the 1,000th goes 80 s in, and the bucket is used up to 100 s in.
+    // 200 at once, then ten a second: the 1,000th goes 80 s in, and the bucket is used up to 100 s in. The
+    // reads' share (150, then 15 a second) is used up to 66.7 s in.
     expect(first[999]).toBe(80_000);
     expect((await checkpoints.get('tick'))?.pacing).toEqual({
       [`arm/${SUBSCRIPTION_A}`]: Date.parse('2026-11-25T02:01:41Z'),
+      [`reads/${SUBSCRIPTION_A}`]: Date.parse('2026-11-25T02:01:07.667Z'),
       [`vm/${SUBSCRIPTION_A}`]: Date.parse('2026-11-25T02:02:01Z'),
     });
     const second = await tickAt('2026-11-25T02:01:01Z');

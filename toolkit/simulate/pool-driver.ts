@@ -68,8 +68,13 @@ export interface SubscriptionArm {
   /** Per minute of the span (minutes with no request count as 0 in the mean). */
   readsPerMinute: { peak: number; mean: number };
   writesPerMinute: { peak: number; mean: number };
-  /** The most reads in one second of the virtual clock (the read bucket holds 250 and refills 25 a second). */
+  /**
+   * The most reads in one second of the virtual clock (the read bucket holds 250 and refills 25 a second).
+   * Like the per-minute counts, only requests that reached ARM's buckets: not those the scenario's faults refused.
+   */
   readsPerSecondPeak: number;
+  /** The start of that second (the first, when several tie); absent with no reads. */
+  readsPerSecondPeakAt?: string;
   /** 429s from the emulator's token buckets, by bucket: the budget running out. */
   throttledByBudget: Record<string, number>;
   /** 429s the scenario's faults injected (`faults.throttle`), which say nothing about the budget. */
@@ -383,10 +388,12 @@ export class PoolDriver {
       this.bySubscription.set(subscription, tally);
     }
     const minute = Math.floor(request.at / MINUTE_MS);
-    if (read) {
+    // What the budget is measured against: requests the scenario's faults refused never reached the buckets.
+    const charged = request.fault === undefined || request.fault === 'slow';
+    if (charged && read) {
       bump(tally.readsByMinute, minute);
       bump(tally.readsBySecond, Math.floor(request.at / 1000));
-    } else bump(tally.writesByMinute, minute);
+    } else if (charged) bump(tally.writesByMinute, minute);
     if (request.status !== 429) return;
     if (request.throttledBy)
       tally.throttledByBudget[request.throttledBy] = (tally.throttledByBudget[request.throttledBy] ?? 0) + 1;
@@ -407,9 +414,21 @@ export class PoolDriver {
         subscriptionId,
         readsPerMinute: perMinute(t.readsByMinute),
         writesPerMinute: perMinute(t.writesByMinute),
-        readsPerSecondPeak: Math.max(0, ...t.readsBySecond.values()),
+        ...busiestSecond(t.readsBySecond),
         throttledByBudget: t.throttledByBudget,
         injectedThrottles: t.injectedThrottles,
       }));
   }
+}
+
+/** The second with the most reads, and when it began. */
+function busiestSecond(
+  readsBySecond: Map<number, number>,
+): Pick<SubscriptionArm, 'readsPerSecondPeak' | 'readsPerSecondPeakAt'> {
+  let peak: [number, number] | undefined;
+  for (const [second, reads] of readsBySecond) {
+    if (!peak || reads > peak[1] || (reads === peak[1] && second < peak[0])) peak = [second, reads];
+  }
+  if (!peak) return { readsPerSecondPeak: 0 };
+  return { readsPerSecondPeak: peak[1], readsPerSecondPeakAt: new Date(peak[0] * 1000).toISOString() };
 }

@@ -484,7 +484,11 @@ async function runMinutes(
     await retrySteps(pipeline, { t, to: scenario.to }, options, { inOutage, release, drain });
     collectCalls(pipeline);
     const nextDue = Math.min(actions.nextDueAt ?? Infinity, pools?.queue.nextDueAt ?? Infinity);
-    const waiting = nextDue === Infinity ? Infinity : Math.ceil(nextDue / MINUTE_MS) * MINUTE_MS;
+    // With pools, the minutes are stepped second by second (`poolSteps`): a message due within a minute is
+    // released at its second, so that minute must be visited; rounding up to the next would release every
+    // message due in a skipped minute at once, a burst Azure would not see.
+    const minuteOf = pools ? Math.floor : Math.ceil;
+    const waiting = nextDue === Infinity ? Infinity : minuteOf(nextDue / MINUTE_MS) * MINUTE_MS;
     const quiet = pools ? pools.driver.quietUntil(t) : Infinity;
     const next = Math.min(busy.after(t), waiting, quiet, scenario.to + MINUTE_MS);
     t = options.tickEveryMinute ? t + MINUTE_MS : Math.max(t + MINUTE_MS, next);
