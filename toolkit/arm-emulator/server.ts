@@ -49,6 +49,11 @@ export interface ArmEmulatorOptions {
    * system clock; with a virtual clock call `settle()` after moving it (every request settles too).
    */
   settleAutomatically?: boolean;
+  /**
+   * A request settles the fleet unless one did within this many ms and no operation is due (`Fleet.catchUp`).
+   * Default 20 with the system clock, 0 (every request settles exactly) with a virtual clock.
+   */
+  coalesceSettlesInMs?: number;
   /** Region of added resources and of operation URLs. Default westeurope. */
   location?: string;
   /** How long changes take; a number sets every duration (0 makes them instant). */
@@ -181,6 +186,7 @@ class RunningArmEmulator implements ArmEmulator {
       location: options.location ?? 'westeurope',
       durations: resolveDurations(defaultTransitionDurations, options.transitionDurationsInMs),
       onFinished: (finished) => this.publisher.publish(resourceEvent(finished)),
+      coalesceSettlesInMs: options.coalesceSettlesInMs ?? (options.clock === undefined ? 20 : 0),
     });
     const routes = new ArmRoutes({
       fleet: this.fleet,

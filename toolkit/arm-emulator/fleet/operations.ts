@@ -58,6 +58,8 @@ export class Operations {
   private readonly byId = new Map<string, Operation>();
   /** Operations still running, apart from the finished ones kept for polls: settle() runs on every request. */
   private readonly inProgress = new Set<Operation>();
+  /** The earliest `completesAt` in progress; null when it must be looked for again (one finished). */
+  private earliest: number | undefined | null = undefined;
   private sequence = 0;
 
   constructor(
@@ -84,6 +86,9 @@ export class Operations {
     };
     this.byId.set(op.id, op);
     this.inProgress.add(op);
+    if (this.earliest !== null && (this.earliest === undefined || op.completesAt < this.earliest)) {
+      this.earliest = op.completesAt;
+    }
     started.resource.busyWith = op;
     return op;
   }
@@ -100,12 +105,17 @@ export class Operations {
     for (const op of due) this.complete(op);
   }
 
-  /** When the next in-progress operation falls due, for hosts that settle on a real timer. */
+  /**
+   * When the next in-progress operation falls due, for hosts that settle on a real timer and for requests
+   * that ask whether anything is due. Looked for again only after one has finished.
+   */
   nextCompletionAt(): number | undefined {
+    if (this.earliest !== null) return this.earliest;
     let next: number | undefined;
     for (const op of this.inProgress) {
       if (next === undefined || op.completesAt < next) next = op.completesAt;
     }
+    this.earliest = next;
     return next;
   }
 
@@ -114,10 +124,12 @@ export class Operations {
     op.failure = failure;
     op.status = 'Failed';
     this.inProgress.delete(op);
+    this.earliest = null;
   }
 
   private complete(op: Operation): void {
     this.inProgress.delete(op);
+    this.earliest = null;
     if (op.failure) {
       op.rollBack();
       op.status = 'Failed';
