@@ -50,7 +50,7 @@ export interface ArmEmulatorOptions {
    */
   settleAutomatically?: boolean;
   /**
-   * A request settles the fleet unless one did within this many ms and no operation is due (`Fleet.catchUp`).
+   * A request settles the fleet unless one did within this many ms and no operation is due (`FleetOptions.coalesceSettlesInMs`).
    * Default 20 with the system clock, 0 (every request settles exactly) with a virtual clock.
    */
   coalesceSettlesInMs?: number;

@@ -60,9 +60,9 @@ export interface FleetOptions {
   durations: TransitionDurations;
   onFinished: (operation: FinishedOperation) => void;
   /**
-   * `catchUp` skips a settle within this many ms of the last one when no operation is due (0: never). On the
-   * real clock every request settles, and a settle walks the whole fleet: with thousands of machines that
-   * walk, not the scheduler, was what a fan-out measured.
+   * A settle within this many ms of the last one is skipped when no operation is due (0: never). On the real
+   * clock every request settles, and a settle walks the whole fleet: with thousands of machines that walk,
+   * not the scheduler, was what a fan-out measured.
    */
   coalesceSettlesInMs?: number;
 }
@@ -226,6 +226,7 @@ export class Fleet {
   settle(): void {
     const now = this.options.clock.now();
     if (now === this.settledAt && !this.unsettled) return;
+    if (this.mayWait(now)) return;
     this.workloads.accrue(this.registry.all(), this.settledAt, now);
     this.operations.finishDue(now);
     for (const pool of this.registry.scaleSets()) settleInstances(pool, now);
@@ -235,21 +236,15 @@ export class Fleet {
   }
 
   /**
-   * A request's settle: as `settle`, but skipped within `coalesceSettlesInMs` of the last one when no operation
-   * is due by now. What it leaves for the next settle (a scale set's instances done booting, billed time judged
-   * by a machine's newest state) is late by at most that window, which only a real clock can have.
+   * Whether this settle may be left to a later one: within `coalesceSettlesInMs` of the last, with no
+   * operation due by now. What waits (a scale set's instances done booting, billed time judged by a machine's
+   * newest state, sessions moving to new demand) is late by at most that window, which only a real clock has.
+   * An action has already moved the sessions of the machine it acts on.
    */
-  catchUp(): void {
+  private mayWait(now: number): boolean {
     const window = this.options.coalesceSettlesInMs ?? 0;
-    const now = this.options.clock.now();
-    if (
-      window > 0 &&
-      now - this.settledAt < window &&
-      !((this.operations.nextCompletionAt() ?? Infinity) <= now)
-    ) {
-      return;
-    }
-    this.settle();
+    if (window <= 0 || now - this.settledAt >= window) return false;
+    return !((this.operations.nextCompletionAt() ?? Infinity) <= now);
   }
 
   /** When the next in-progress operation falls due, for hosts that settle on a real timer. */

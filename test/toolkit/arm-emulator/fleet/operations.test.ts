@@ -101,7 +101,7 @@ describe('long-running operations', () => {
   });
 });
 
-describe("a request's catch-up on the real clock", () => {
+describe('settling on the real clock', () => {
   it('skips a settle within its window when nothing is due, and never one that is due', () => {
     const clock = new ManualClock('2026-03-02T08:00:00Z');
     const finished: string[] = [];
@@ -114,21 +114,20 @@ describe("a request's catch-up on the real clock", () => {
     });
     const running = fleet.addVirtualMachine(vmId('vm-on'), { powerState: 'running' });
     const stopped = fleet.addVirtualMachine(vmId('vm-off'), { powerState: 'deallocated' });
-    fleet.settle();
     const billed = () => fleet.workloads.report(running).nodeMinutes * 60_000;
     // 5 ms on, nothing due: the running machine's billed time is not brought up to date.
     clock.advance(5);
-    fleet.catchUp();
+    fleet.settle();
     expect(billed()).toBe(0);
-    // A start due 10 ms on: a catch-up then settles though the window is not over.
+    // A start due 10 ms on: a settle then goes ahead though the window is not over.
     fleet.perform(stopped, { kind: 'vm', action: 'start' }, origin);
     clock.advance(10);
-    fleet.catchUp();
+    fleet.settle();
     expect(finished).toEqual(['Microsoft.Compute/virtualMachines/start/action']);
     expect(billed()).toBe(15);
-    // Past the window, a catch-up settles with nothing due.
+    // Past the window, a settle goes ahead with nothing due.
     clock.advance(25);
-    fleet.catchUp();
+    fleet.settle();
     expect(billed()).toBe(40);
   });
 });
