@@ -295,7 +295,7 @@ class RunningArmEmulator implements ArmEmulator {
       correlationId: randomUUID(),
       injectFailure: false,
     });
-    this.fleet.settle();
+    this.fleet.settle({ exact: true });
     this.scheduleSettle();
     return { operationId: op.id, status: op.status };
   }
@@ -343,7 +343,7 @@ class RunningArmEmulator implements ArmEmulator {
   }
 
   settle(): void {
-    this.fleet.settle();
+    this.fleet.settle({ exact: true });
     this.scheduleSettle();
   }
 

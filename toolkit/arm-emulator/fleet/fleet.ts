@@ -94,18 +94,18 @@ export class Fleet {
 
   /** Sets a machine's session demand from now on (a pool's seats per instance too). */
   setSessionDemand(id: string, sessions: number, seatsPerInstance?: number): void {
-    this.settle();
+    this.settle({ exact: true });
     this.workloads.setDemand(this.requireById(id), sessions, seatsPerInstance);
     this.unsettled = true;
-    this.settle();
+    this.settle({ exact: true });
   }
 
   /** Session demand over time: each step applies as the clock reaches it. */
   planSessionDemand(id: string, steps: readonly DemandStep[], seatsPerInstance?: number): void {
-    this.settle();
+    this.settle({ exact: true });
     this.workloads.planDemand(this.requireById(id), steps, seatsPerInstance);
     this.unsettled = true;
-    this.settle();
+    this.settle({ exact: true });
   }
 
   now(): number {
@@ -221,12 +221,14 @@ export class Fleet {
 
   /**
    * Finishes every operation due by now, in the order they fall due, then due scale-set instances; billed
-   * time is added up before (what each machine showed since the last settle), sessions moved after.
+   * time is added up before (what each machine showed since the last settle), sessions moved after. On the
+   * real clock a settle may wait for a later one (`coalesceSettlesInMs`) unless `exact`: the control API's
+   * own settles and changes of demand are exact, a request's are not.
    */
-  settle(): void {
+  settle(options: { exact?: boolean } = {}): void {
     const now = this.options.clock.now();
     if (now === this.settledAt && !this.unsettled) return;
-    if (this.mayWait(now)) return;
+    if (!options.exact && this.mayWait(now)) return;
     this.workloads.accrue(this.registry.all(), this.settledAt, now);
     this.operations.finishDue(now);
     for (const pool of this.registry.scaleSets()) settleInstances(pool, now);
