@@ -8,6 +8,7 @@
 import type { Clock } from '../clock.js';
 import type { PoolGateway } from '../compute/pool-gateway.js';
 import type { StoredTarget } from '../store/ports.js';
+import type { CallBudget } from './pacing.js';
 
 /**
  * How long a pool's instance list is trusted while every reported id is on it. An instance deleted since is
@@ -21,7 +22,7 @@ const REREAD_AFTER_MS = 10_000;
  * The pool reads these checks may make, per subscription and per host: 10 at once, then one a second (each is
  * two ARM requests). Past it a report is taken unchecked, as when Azure throttles the read.
  */
-export const CHECK_READS = { burst: 10, perSecond: 1 };
+export const CHECK_READS: CallBudget = { burst: 10, perSecond: 1 };
 
 export class KnownPoolInstances {
   private readonly lists = new Map<string, { ids: Set<string>; readAt: number }>();
@@ -59,7 +60,7 @@ export class KnownPoolInstances {
 
   /** Takes one read from the subscription's allowance, if it has one left. */
   private mayRead(target: StoredTarget, now: number): boolean {
-    const subscription = /^\/subscriptions\/([^/]+)/i.exec(target.resourceId)?.[1]?.toLowerCase() ?? '';
+    const subscription = target.subscriptionId.toLowerCase();
     const before = this.allowance.get(subscription) ?? { left: CHECK_READS.burst, at: now };
     const refilled = (Math.max(0, now - before.at) / 1000) * CHECK_READS.perSecond;
     const left = Math.min(CHECK_READS.burst, before.left + refilled);

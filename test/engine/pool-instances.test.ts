@@ -8,6 +8,7 @@ import type { StoredTarget } from '../../src/store/ports.js';
 
 const target = {
   id: 'p1',
+  subscriptionId: 's',
   resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/pool',
   kind: 'pool',
 } as StoredTarget;
@@ -66,6 +67,7 @@ describe('the instances a pool is known to have', () => {
     const poolOf = (subscription: string, n: number) =>
       ({
         id: `${subscription}-${n}`,
+        subscriptionId: subscription,
         resourceId: `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/p${n}`,
         kind: 'pool',
       }) as StoredTarget;
