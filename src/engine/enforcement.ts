@@ -56,7 +56,7 @@ export async function setEnforcement(
     updatedAt: deps.clock.now(),
     ...(options.updatedBy !== undefined ? { updatedBy: options.updatedBy } : {}),
   };
-  return deps.controls.putEnforcement(
+  return deps.controls.enforcement.put(
     target,
     value,
     options.ifRevision !== undefined ? { ifRevision: options.ifRevision } : {},
@@ -68,7 +68,7 @@ export async function enforcementOf(
   deps: Pick<EnforcementDependencies, 'controls'>,
   target: Target,
 ): Promise<{ value: Enforcement; revision?: string }> {
-  return (await deps.controls.getEnforcement(target)) ?? { value: NOT_ENFORCED };
+  return (await deps.controls.enforcement.get(target)) ?? { value: NOT_ENFORCED };
 }
 
 /**
@@ -84,7 +84,7 @@ export async function putEnforcement(
   ifMatch?: '*' | string[],
 ): Promise<{ target: StoredTarget; enforcement: StoredControl<Enforcement> }> {
   const target = await getTarget(deps, principal, targetId);
-  const current = await deps.controls.getEnforcement(target);
+  const current = await deps.controls.enforcement.get(target);
   const ifRevision = chooseRevision(ifMatch, current?.revision);
   const enforcement = await setEnforcement(deps, target, settings, {
     updatedBy: principal.id,
@@ -111,9 +111,9 @@ export async function deleteEnforcement(
   ifMatch?: '*' | string[],
 ): Promise<void> {
   const target = await getTarget(deps, principal, targetId);
-  const current = await deps.controls.getEnforcement(target);
+  const current = await deps.controls.enforcement.get(target);
   const ifRevision = chooseRevision(ifMatch, current?.revision);
-  await deps.controls.deleteEnforcement(target, ifRevision !== undefined ? { ifRevision } : {});
+  await deps.controls.enforcement.delete(target, ifRevision !== undefined ? { ifRevision } : {});
 }
 
 /** If-Match → the revision a write is conditional on (undefined: unconditional), as schedules do. */

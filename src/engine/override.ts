@@ -67,7 +67,7 @@ export async function overrideTarget(
     ]);
   }
   const value: Override = { until, state, setAt: now, setBy: by };
-  const override = await deps.controls.putOverride(target, value);
+  const override = await deps.controls.override.put(target, value);
   await queueRequest(deps, target, state === 'Running' ? 'Start' : 'Stop', {
     requestedBy: by,
     source: 'override',
@@ -84,7 +84,7 @@ export async function getOverride(
   targetId: string,
 ): Promise<{ target: StoredTarget; override: StoredControl<Override> }> {
   const target = await getTarget(deps, principal, targetId);
-  const override = await deps.controls.getOverride(target);
+  const override = await deps.controls.override.get(target);
   if (!override || override.value.until <= deps.clock.now()) {
     throw new NotFoundError(`Target ${targetId} has no override in force.`);
   }
@@ -101,7 +101,7 @@ export async function endOverride(
   targetId: string,
 ): Promise<void> {
   const { target } = await getOverride(deps, principal, targetId);
-  await deps.controls.deleteOverride(target);
+  await deps.controls.override.delete(target);
   const now = deps.clock.now();
   const schedule = await deps.schedules.get(target.id);
   const desired = schedule && desiredStateAt(schedule.entries, now, schedule.registeredAt);

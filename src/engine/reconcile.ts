@@ -45,7 +45,7 @@ export interface ReconcileDependencies {
     runs: RunRepository;
     scaling: ScalingRepository;
     /** Read only when sessions keep a pool above its floor after a Stop: is that Stop enforced? */
-    controls?: Pick<TargetControlRepository, 'getEnforcement'>;
+    controls?: Pick<TargetControlRepository, 'enforcement'>;
     /** Where a pool's capacity and sessions are recorded when they change; absent: not recorded. */
     poolHistory?: PoolHistoryRepository;
   };
@@ -159,7 +159,7 @@ async function enforcedStopIsDue(
   schedule: TargetSchedule,
   now: number,
 ): Promise<boolean> {
-  const enforcement = await deps.store.controls?.getEnforcement(target);
+  const enforcement = await deps.store.controls?.enforcement.get(target);
   if (!enforcement?.value.enforce) return false;
   const stop = lastOccurrence(schedule.entries, now, schedule.registeredAt);
   return stop?.action === 'Stop' && now - stop.at >= enforcement.value.graceMinutes * 60_000;

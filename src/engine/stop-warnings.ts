@@ -14,6 +14,9 @@ export interface WarningDependencies {
   clock: Clock;
 }
 
+/** Reading or removing a warning needs no clock. */
+export type WarningReadDependencies = Omit<WarningDependencies, 'clock'>;
+
 /**
  * Sets the target's warning: `{webhook, leadMinutes}` (lead default 15). It replaces one a policy gave.
  * @throws InvalidRequestError naming the field at fault
@@ -43,11 +46,7 @@ export async function putWarning(
  * @throws NotFoundError when the target has no warning (or one set for an earlier registration)
  * @throws ForbiddenError as for reading the target
  */
-export async function getWarning(
-  deps: Omit<WarningDependencies, 'clock'>,
-  principal: Principal,
-  targetId: string,
-): Promise<WarningSettings> {
+export async function getWarning(deps: WarningReadDependencies, principal: Principal, targetId: string) {
   const target = await getTarget(deps, principal, targetId);
   const settings = await deps.warnings.get(target.id);
   if (!settings || (settings.registration ?? '') !== (target.registration ?? '')) {
@@ -57,11 +56,7 @@ export async function getWarning(
 }
 
 /** @throws NotFoundError when the target has no warning; ForbiddenError as for reading the target */
-export async function deleteWarning(
-  deps: Omit<WarningDependencies, 'clock'>,
-  principal: Principal,
-  targetId: string,
-): Promise<void> {
+export async function deleteWarning(deps: WarningReadDependencies, principal: Principal, targetId: string) {
   const target = await getTarget(deps, principal, targetId);
   if (!(await deps.warnings.delete(target.id)))
     throw new NotFoundError(`Target ${target.id} has no warning.`);

@@ -10,20 +10,11 @@ import type {
 } from '@azure/functions';
 import { ANSWERED_METHODS, operations, routes, type OperationId } from '../api-contract/operations.js';
 import type { Dependencies } from './dependencies.js';
-import { actionHandlers } from './http/actions.js';
 import { dashboardFunctions } from './http/dashboard.js';
-import { enforcementHandlers } from './http/enforcement.js';
-import { overrideHandlers } from './http/override.js';
 import { openApiHandler } from './http/openapi.js';
-import { policyHandlers, warningHandlers } from './http/policies.js';
-import { runHistoryHandlers } from './http/run-history.js';
 import { methodNotAllowedHandler } from './http/pipeline.js';
-import { scheduleHandlers } from './http/schedules.js';
-import { scalingPolicyHandlers } from './http/scaling-policies.js';
-import { poolHistoryHandlers } from './http/pool-history.js';
-import { activityHandlers } from './http/activity.js';
-import { connectFunction, wakeHandlers } from './http/wake.js';
-import { targetHandlers } from './http/targets.js';
+import { connectFunction } from './http/wake.js';
+import * as apiHandlerGroups from './http/api-handlers.js';
 import { resourceEventFunctions } from './resource-events.js';
 import { schedulerFunctions } from './scheduler.js';
 import { tracedFunction } from '../telemetry/invocation.js';
@@ -84,26 +75,24 @@ export function createFunctionRegistry(deps: Dependencies): FunctionDefinition[]
   ].map((d) => tracedFunction(d, deps.clock));
 }
 
+type HandlerGroups = typeof apiHandlerGroups;
+/** The operation ids the groups serve: those of every group's handlers, and the OpenAPI document's. */
+type HandledOperation =
+  { [G in keyof HandlerGroups]: keyof ReturnType<HandlerGroups[G]> }[keyof HandlerGroups] | 'getOpenApi';
+/** A compile error that names what is left over: an operation without a handler, or a handler without an operation. */
+type NoneLeft<T extends never> = T;
+export type OperationsWithoutHandler = NoneLeft<Exclude<OperationId, HandledOperation>>;
+export type HandlersWithoutOperation = NoneLeft<Exclude<HandledOperation, OperationId>>;
+
 /**
  * The HTTP API: one function per operation, plus one 405 function per route for the answered methods the
  * route does not serve.
  */
 export function httpApiFunctions(deps: Dependencies): HttpFunctionDefinition[] {
-  const handlers: Record<OperationId, HttpHandler> = {
-    ...targetHandlers(deps),
-    ...scheduleHandlers(deps),
-    ...actionHandlers(deps),
-    ...runHistoryHandlers(deps),
-    ...scalingPolicyHandlers(deps),
-    ...poolHistoryHandlers(deps),
-    ...activityHandlers(deps),
-    ...wakeHandlers(deps),
-    ...enforcementHandlers(deps),
-    ...overrideHandlers(deps),
-    ...policyHandlers(deps),
-    ...warningHandlers(deps),
-    getOpenApi: openApiHandler(),
-  };
+  const handlers = Object.assign(
+    { getOpenApi: openApiHandler() },
+    ...Object.values(apiHandlerGroups).map((group) => group(deps)),
+  ) as Record<OperationId, HttpHandler>;
   const apiFunctions = operations.map((operation): HttpFunctionDefinition => ({
     name: operation.operationId,
     trigger: {

@@ -2,20 +2,26 @@
 // of stops that are their lead time away (src/engine/warn-before-stops.ts) and logs what it sent.
 
 import type { InvocationContext, Timer, TimerHandler } from '@azure/functions';
-import { warnBeforeStops } from '../engine/warn-before-stops.js';
+import { warnBeforeStops, type WarnDependencies } from '../engine/warn-before-stops.js';
 import type { Dependencies } from './dependencies.js';
 import type { FunctionDefinition } from './registry.js';
 
+/** The warning use case's dependencies: the app's, with the signing key and public URL when configured. */
+function warningDependencies(deps: Dependencies): WarnDependencies {
+  const { warningSigningKey, publicUrl } = deps.config;
+  return {
+    store: deps.store,
+    clock: deps.clock,
+    webhooks: deps.webhooks,
+    ...(warningSigningKey ? { signingKey: warningSigningKey } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(deps.warnOptions ? { options: deps.warnOptions } : {}),
+  };
+}
+
 export function warnHandler(deps: Dependencies): TimerHandler {
   return async (_timer: Timer, context: InvocationContext) => {
-    const sent = await warnBeforeStops({
-      store: deps.store,
-      clock: deps.clock,
-      webhooks: deps.webhooks,
-      ...(deps.config.warningSigningKey ? { signingKey: deps.config.warningSigningKey } : {}),
-      ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
-      ...(deps.warnOptions ? { options: deps.warnOptions } : {}),
-    });
+    const sent = await warnBeforeStops(warningDependencies(deps));
     for (const warning of sent) {
       const message = `warning of the stop of ${warning.targetId} at ${new Date(warning.stopAt).toISOString()}: ${warning.outcome} after ${warning.attempts} attempt(s)`;
       if (warning.outcome === 'succeeded') context.log(message);

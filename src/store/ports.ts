@@ -488,23 +488,18 @@ export interface ControlWriteOptions extends OperationOptions {
  * the target and goes when the target is deleted.
  */
 export interface TargetControlRepository {
-  /** @returns the target's enforcement, or undefined when none was set */
-  getEnforcement(target: Target, options?: OperationOptions): Promise<StoredControl<Enforcement> | undefined>;
+  enforcement: TargetControl<Enforcement>;
+  override: TargetControl<Override>;
+}
+
+/** One of a target's controls: a row in the target's partition, written under its revision. */
+export interface TargetControl<T> {
+  /** @returns the control, or undefined when none was set (or one set for an earlier registration) */
+  get(target: Target, options?: OperationOptions): Promise<StoredControl<T> | undefined>;
   /** @throws PreconditionFailedError when `ifRevision` is not the stored revision */
-  putEnforcement(
-    target: Target,
-    value: Enforcement,
-    options?: ControlWriteOptions,
-  ): Promise<StoredControl<Enforcement>>;
+  put(target: Target, value: T, options?: ControlWriteOptions): Promise<StoredControl<T>>;
   /** @returns false when there was none; @throws PreconditionFailedError when `ifRevision` is stale */
-  deleteEnforcement(target: Target, options?: ControlWriteOptions): Promise<boolean>;
-  getOverride(target: Target, options?: OperationOptions): Promise<StoredControl<Override> | undefined>;
-  putOverride(
-    target: Target,
-    value: Override,
-    options?: ControlWriteOptions,
-  ): Promise<StoredControl<Override>>;
-  deleteOverride(target: Target, options?: ControlWriteOptions): Promise<boolean>;
+  delete(target: Target, options?: ControlWriteOptions): Promise<boolean>;
 }
 
 /**

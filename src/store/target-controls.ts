@@ -11,6 +11,7 @@ import type {
   Override,
   StoredControl,
   Target,
+  TargetControl,
   TargetControlRepository,
 } from './ports.js';
 import { etagOf, type EntityResult } from './entities.js';
@@ -20,30 +21,17 @@ import { newRevision } from './target-repository.js';
 type Row = typeof ENFORCEMENT_ROW | typeof OVERRIDE_ROW;
 
 export class TableTargetControls implements TargetControlRepository {
+  readonly enforcement = this.control<Enforcement>(ENFORCEMENT_ROW);
+  readonly override = this.control<Override>(OVERRIDE_ROW);
+
   constructor(private readonly targets: TableClient) {}
 
-  getEnforcement(target: Target, options: OperationOptions = {}) {
-    return this.read<Enforcement>(target, ENFORCEMENT_ROW, options);
-  }
-
-  putEnforcement(target: Target, value: Enforcement, options: ControlWriteOptions = {}) {
-    return this.write(target, ENFORCEMENT_ROW, value, options);
-  }
-
-  deleteEnforcement(target: Target, options: ControlWriteOptions = {}) {
-    return this.remove(target, ENFORCEMENT_ROW, options);
-  }
-
-  getOverride(target: Target, options: OperationOptions = {}) {
-    return this.read<Override>(target, OVERRIDE_ROW, options);
-  }
-
-  putOverride(target: Target, value: Override, options: ControlWriteOptions = {}) {
-    return this.write(target, OVERRIDE_ROW, value, options);
-  }
-
-  deleteOverride(target: Target, options: ControlWriteOptions = {}) {
-    return this.remove(target, OVERRIDE_ROW, options);
+  private control<T>(row: Row): TargetControl<T> {
+    return {
+      get: (target, options = {}) => this.read<T>(target, row, options),
+      put: (target, value, options = {}) => this.write(target, row, value, options),
+      delete: (target, options = {}) => this.remove(target, row, options),
+    };
   }
 
   /** The row of this registration of the target; a row a deleted registration left behind counts as none. */

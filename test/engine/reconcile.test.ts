@@ -210,7 +210,7 @@ describe('reconcile a pool', () => {
     ];
     const enforced = await newPool(2, stopNow);
     const relaxed = await newPool(2, stopNow);
-    await storage.store.controls.putEnforcement(enforced, {
+    await storage.store.controls.enforcement.put(enforced, {
       enforce: true,
       graceMinutes: 15,
       updatedAt: clock.now(),

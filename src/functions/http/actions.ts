@@ -5,7 +5,7 @@ import type { RequestedAction } from '../../engine/action-message.js';
 import { requestAction } from '../../engine/manual-actions.js';
 import { InvalidRequestError } from '../../errors.js';
 import type { Dependencies } from '../dependencies.js';
-import { apiHandler, queuedRunResponse } from './pipeline.js';
+import { apiHandler, queuedRunDependencies, queuedRunResponse } from './pipeline.js';
 
 // A Map, not an object literal: `constructor` or `__proto__` in the URL must not find Object.prototype's.
 const ACTIONS = new Map<string, RequestedAction>([
@@ -16,20 +16,14 @@ const ACTIONS = new Map<string, RequestedAction>([
 
 /**
  * What asking for an action on a target needs: a person's start, stop or restart, and an override or a
- * snooze (each one such request, plus the target's controls and schedule). `actions` is read when a
- * request is made rather than when the handlers are built, so it is whatever queue the app holds then.
+ * snooze (each one such request, plus the target's controls and schedule).
  */
 export function actionRequestDependencies(deps: Dependencies) {
-  return {
-    targets: deps.store.targets,
-    runs: deps.store.runs,
+  // Object.assign onto the queued run's dependencies keeps their getters.
+  return Object.assign(queuedRunDependencies(deps), {
     controls: deps.store.controls,
     schedules: deps.store.schedules,
-    clock: deps.clock,
-    get actions() {
-      return deps.actions;
-    },
-  };
+  });
 }
 
 export function actionHandlers(deps: Dependencies) {

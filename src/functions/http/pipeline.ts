@@ -114,6 +114,24 @@ export function jsonResponse(
 }
 
 /**
+ * What a request that queues a run needs: the target and its runs, the clock, and the queues. The queues are
+ * read when a request is made rather than when the handlers are built, so they are whatever the app holds then.
+ */
+export function queuedRunDependencies(deps: Dependencies) {
+  return {
+    targets: deps.store.targets,
+    runs: deps.store.runs,
+    clock: deps.clock,
+    get actions() {
+      return deps.actions;
+    },
+    get pools() {
+      return deps.pools;
+    },
+  };
+}
+
+/**
  * 202 for a run queued on a target (a person's action, a wake): the run's id and instant, pending, with a
  * link to the target's runs, where `Location` points too. `action` and `links` add to what is said.
  */

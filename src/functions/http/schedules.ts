@@ -39,7 +39,7 @@ export function scheduleHandlers(deps: Dependencies) {
       const { target, timeline } = await getTimeline(useCaseDeps, principal, targetId, windowOf(parameters));
       const json = timelineJson(timeline, target.id);
       // An override in force suspends the occurrences before its end: say so on each, and show it.
-      const override = (await deps.store.controls.getOverride(target))?.value;
+      const override = (await deps.store.controls.override.get(target))?.value;
       if (!override || override.until <= Math.max(timeline.from, deps.clock.now()))
         return jsonResponse(200, json);
       const points = (json.points as Record<string, unknown>[]).map((point, i) =>

@@ -12,21 +12,16 @@ import type { StoredTarget } from '../../store/ports.js';
 import type { Dependencies } from '../dependencies.js';
 import type { HttpFunctionDefinition } from '../registry.js';
 import { renderConnectPage } from './connect-page.js';
-import { apiHandler, queuedRunResponse, signedIn, STORAGE_BUDGET_PER_CALL_IN_MS } from './pipeline.js';
+import {
+  apiHandler,
+  queuedRunDependencies,
+  queuedRunResponse,
+  signedIn,
+  STORAGE_BUDGET_PER_CALL_IN_MS,
+} from './pipeline.js';
 
 function wakeDependencies(deps: Dependencies) {
-  return {
-    targets: deps.store.targets,
-    runs: deps.store.runs,
-    scaling: deps.store.scaling,
-    clock: deps.clock,
-    get actions() {
-      return deps.actions;
-    },
-    get pools() {
-      return deps.pools;
-    },
-  };
+  return Object.assign(queuedRunDependencies(deps), { scaling: deps.store.scaling });
 }
 
 export function wakeHandlers(deps: Dependencies) {
