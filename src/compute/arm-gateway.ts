@@ -15,6 +15,7 @@ import {
   AccessDeniedError,
   ComputeError,
   isInDesiredState,
+  stateAfter,
   OperationFailedError,
   TargetChangedError,
   TargetConflictError,
@@ -206,11 +207,7 @@ export class ArmComputeGateway implements ComputeGateway, PoolGateway {
         // A refusal may only mean the machine is already where we wanted it (Azure ML refuses to start a
         // running instance); one read tells that apart from a real conflict and lets the engine see the state.
         const state = await this.read(parsed, context).catch(() => undefined);
-        if (
-          state &&
-          action !== 'restart' &&
-          isInDesiredState(state, action === 'start' ? 'Running' : 'Stopped')
-        ) {
+        if (state && action !== 'restart' && isInDesiredState(state, stateAfter(action))) {
           return { action, outcome: 'alreadyInState' };
         }
         if (mapped instanceof TargetConflictError && state) {

@@ -156,6 +156,11 @@ export function isOptedOut(tags: Record<string, string>): boolean {
   );
 }
 
+/** The state an action leaves a target in: a stop, stopped; a start or a restart, running. */
+export function stateAfter(action: TargetAction | 'Start' | 'Stop' | 'Restart'): DesiredState {
+  return action === 'stop' || action === 'Stop' ? 'Stopped' : 'Running';
+}
+
 /** Whether a target is where a schedule wants it: Running means running; Stopped means no longer billing. */
 export function isInDesiredState(state: TargetState, desired: DesiredState): boolean {
   return desired === 'Running' ? state.power === 'running' : state.power === 'stopped';

@@ -5,6 +5,7 @@
 
 import {
   isInDesiredState,
+  stateAfter,
   TargetNotFoundError,
   ThrottledError,
   TransientError,
@@ -67,8 +68,7 @@ export async function checkAccepted(
     return { outcome: 'accepted', duplicate: false };
   }
   const now = deps.clock.now();
-  const wanted = message.action === 'Stop' ? 'Stopped' : 'Running';
-  if (isInDesiredState(state, wanted)) {
+  if (isInDesiredState(state, stateAfter(message.action))) {
     await settle(deps, run, true, `read at ${formatInstant(now)}`);
     return { outcome: 'succeeded', duplicate: false };
   }

@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import {
   isInDesiredState,
+  stateAfter,
   poolModelState,
   ThrottledError,
   TransientError,
@@ -18,7 +19,6 @@ import { formatInstant } from '../schedule/index.js';
 import type {
   HistoryRef,
   Override,
-  RunAction,
   RunOutcome,
   Store,
   StoredRun,
@@ -26,7 +26,7 @@ import type {
   TargetSchedule,
 } from '../store/ports.js';
 import type { PoolPolicy, StoredPolicy } from '../store/pool-ports.js';
-import type { ActionMessage } from './action-message.js';
+import type { ActionMessage, RequestedAction } from './action-message.js';
 import type { ActionQueue } from './ports.js';
 import type { ExecuteOptions } from './options.js';
 import { afterFailure, DEFAULT_RETRY_POLICY, describeError, type RetryPolicy } from './retry.js';
@@ -111,11 +111,11 @@ export async function execute(
   const machine = { resourceId: target.resourceId, kind: target.kind };
   // A pool under a policy is read by the policy itself: reading it here too would double what a scheduled
   // Start of many pools asks of the subscription's read budget, for nothing.
-  const policy = await poolPolicyFor(deps, target, message);
+  const applyPolicy = await poolPolicyRun(deps, registered, message);
   // An earlier attempt's write, refused by throttling, goes again as it was: it is conditional on the ETag
   // read then, so a pool changed since (by anyone, that attempt included) refuses it and is read afresh.
   const carried = carriedState(message);
-  const reads = message.action !== 'Restart' && !carried && !policy;
+  const reads = message.action !== 'Restart' && !carried && !applyPolicy;
   const look = reads ? (resumed: boolean) => lookAt(deps, machine, resumed) : undefined;
   const claim = await claimTurn(deps, history, schedule, message, delivery, look);
   if (claim.kind !== 'claimed') return claim.report;
@@ -135,8 +135,8 @@ export async function execute(
   const doubt = { inDoubt: claim.resumed };
   try {
     const { resumed, looked } = claim;
-    const done = policy
-      ? await deps.poolPolicy!.apply(target, schedule, policy)
+    const done = applyPolicy
+      ? await applyPolicy()
       : await carryOut(deps, { target, schedule, message, resumed, doubt, looked, carried });
     const { outcome, ...extra } = done;
     await finish(deps, run, outcome, extra);
@@ -237,14 +237,13 @@ async function carryOut(
  * Undefined: the call is still to be made (or the state could not be read).
  */
 export function judgeState(
-  action: RunAction,
+  action: RequestedAction,
   state: TargetState | undefined,
   resumed: boolean,
 ): Done | undefined {
   if (!state || action === 'Restart') return undefined;
-  const desired = action === 'Start' ? 'Running' : 'Stopped';
   const underway = action === 'Start' ? state.power === 'starting' : state.power === 'stopping';
-  if (!isInDesiredState(state, desired) && !underway) return undefined;
+  if (!isInDesiredState(state, stateAfter(action)) && !underway) return undefined;
   return resumed
     ? { outcome: 'succeeded', note: 'completed by an earlier attempt' }
     : { outcome: 'skipped-already-there', note: `already ${state.raw}` };
@@ -275,14 +274,19 @@ async function lookAt(
   }
 }
 
-/** The policy of a pool that has one, for a Start or Stop; a Restart restarts its instances whatever the policy. */
-async function poolPolicyFor(
+/**
+ * For a Start or Stop of a pool that has a policy: the run that applies it, with the policy found now. A
+ * Restart restarts its instances whatever the policy.
+ */
+async function poolPolicyRun(
   deps: ExecuteDependencies,
-  target: StoredTarget,
+  { target, schedule }: { target: StoredTarget; schedule: TargetSchedule },
   message: ActionMessage,
-): Promise<StoredPolicy<PoolPolicy> | undefined> {
-  if (target.kind !== 'pool' || message.action === 'Restart' || !deps.poolPolicy) return undefined;
-  return deps.poolPolicy.find(target);
+): Promise<(() => Promise<Done>) | undefined> {
+  const port = deps.poolPolicy;
+  if (target.kind !== 'pool' || message.action === 'Restart' || !port) return undefined;
+  const policy = await port.find(target);
+  return policy && (() => port.apply(target, schedule, policy));
 }
 
 /** The pool as an earlier attempt's refused write read it: its model, not its instances. */

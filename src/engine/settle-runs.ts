@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import {
   isInDesiredState,
+  stateAfter,
   TargetNotFoundError,
   ThrottledError,
   TransientError,
@@ -83,9 +84,7 @@ async function lookAfterFailure(
 ): Promise<{ there: string } | 'elsewhere' | 'unread'> {
   try {
     const state = await deps.gateway.readState({ resourceId: target.resourceId, kind: target.kind });
-    return isInDesiredState(state, action === 'Start' ? 'Running' : 'Stopped')
-      ? { there: state.raw }
-      : 'elsewhere';
+    return isInDesiredState(state, stateAfter(action)) ? { there: state.raw } : 'elsewhere';
   } catch (error) {
     if (error instanceof TargetNotFoundError) return 'elsewhere';
     if (error instanceof ThrottledError || error instanceof TransientError) return 'unread';
