@@ -49,7 +49,7 @@ export function answerJupyterHub(
   if (resource.kind === 'pool' && !resource.instances.some((i) => i.instanceId === instanceId)) {
     return hubError(404, 'Not Found');
   }
-  const report = fleet.workloads.report(resource);
+  const report = fleet.workloadOf(resource.id)!;
   if (!runningHub(resource, instanceId)) return hubError(503, 'The machine is not running.');
   const sessions = report.sessions[instanceId] ?? 0;
   const now = new Date(fleet.now()).toISOString();

@@ -71,7 +71,7 @@ export function answerMetrics(fleet: Fleet, resourcePath: string, url: URL, now:
 
 /** One series per instance with `VMName` metadata when split; else the machine's (a pool's: the mean). */
 function timeseries(fleet: Fleet, resource: Resource, from: number, to: number, split: boolean): unknown[] {
-  const series = fleet.workloads.cpuByMinute(resource, from, to);
+  const series = fleet.cpuByMinute(resource, from, to);
   const data = (points: { at: number; average?: number }[]) =>
     points.map((p) => ({
       timeStamp: new Date(p.at).toISOString(),

@@ -49,11 +49,6 @@ export interface ArmEmulatorOptions {
    * system clock; with a virtual clock call `settle()` after moving it (every request settles too).
    */
   settleAutomatically?: boolean;
-  /**
-   * A request settles the fleet unless one did within this many ms and no operation is due (`FleetOptions.coalesceSettlesInMs`).
-   * Default 20 with the system clock, 0 (every request settles exactly) with a virtual clock.
-   */
-  coalesceSettlesInMs?: number;
   /** Region of added resources and of operation URLs. Default westeurope. */
   location?: string;
   /** How long changes take; a number sets every duration (0 makes them instant). */
@@ -186,7 +181,6 @@ class RunningArmEmulator implements ArmEmulator {
       location: options.location ?? 'westeurope',
       durations: resolveDurations(defaultTransitionDurations, options.transitionDurationsInMs),
       onFinished: (finished) => this.publisher.publish(resourceEvent(finished)),
-      coalesceSettlesInMs: options.coalesceSettlesInMs ?? (options.clock === undefined ? 20 : 0),
     });
     const routes = new ArmRoutes({
       fleet: this.fleet,
@@ -295,7 +289,7 @@ class RunningArmEmulator implements ArmEmulator {
       correlationId: randomUUID(),
       injectFailure: false,
     });
-    this.fleet.settle({ exact: true });
+    this.fleet.settle();
     this.scheduleSettle();
     return { operationId: op.id, status: op.status };
   }
@@ -343,7 +337,7 @@ class RunningArmEmulator implements ArmEmulator {
   }
 
   settle(): void {
-    this.fleet.settle({ exact: true });
+    this.fleet.settle();
     this.scheduleSettle();
   }
 

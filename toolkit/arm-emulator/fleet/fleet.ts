@@ -1,6 +1,7 @@
 // The emulated machines and the long-running operations that change them, independent of HTTP.
 // Time only moves through the injected clock: `settle()` finishes every operation that is due, and
 // runs before every read, so states change "lazily on read" and a virtual clock drives everything.
+// A settle costs what fell due, not the fleet: machines nothing happened to are not visited.
 
 import type { Clock } from '../../../src/clock.js';
 import { operationNotAllowed } from '../arm-error.js';
@@ -13,6 +14,7 @@ import {
   type ComputeInstance,
   type ComputeInstanceOptions,
 } from './compute-instances.js';
+import { DueQueue } from './due-queue.js';
 import { resolveDurations, type TransitionDurations } from './durations.js';
 import { Workloads, type DemandStep, type WorkloadReport } from './workload.js';
 import {
@@ -59,12 +61,12 @@ export interface FleetOptions {
   location: string;
   durations: TransitionDurations;
   onFinished: (operation: FinishedOperation) => void;
-  /**
-   * A settle within this many ms of the last one is skipped when no operation is due (0: never). On the real
-   * clock every request settles, and a settle walks the whole fleet: with thousands of machines that walk,
-   * not the scheduler, was what a fan-out measured.
-   */
-  coalesceSettlesInMs?: number;
+}
+
+/** A machine with something of its own due at `at`: a pool instance done booting or removed, a demand step. */
+interface Wake {
+  at: number;
+  resource: Resource;
 }
 
 /** Each kind's rules, by the kind's name. */
@@ -82,39 +84,48 @@ export class Fleet {
   private readonly registry = new ResourceRegistry();
   private readonly operations: Operations;
   /** Sessions, their load and billed time; see `workload.ts`. */
-  readonly workloads = new Workloads();
-  private settledAt: number;
-  /** Something changed since the last settle that may move sessions (an action, new demand). */
-  private unsettled = true;
+  private readonly workloads = new Workloads();
+  /** Machines' own next changes, the earliest first; a machine may be woken for nothing, never too late. */
+  private readonly wakes = new DueQueue<Wake>((a, b) => a.at < b.at);
+  /** The instant each machine is to be woken next, so a machine is queued once for each instant. */
+  private readonly wakeAt = new Map<Resource, number>();
 
   constructor(private readonly options: FleetOptions) {
     this.operations = new Operations(options.clock, (op) => options.onFinished(finishedOperation(op)));
-    this.settledAt = options.clock.now();
   }
 
   /** Sets a machine's session demand from now on (a pool's seats per instance too). */
   setSessionDemand(id: string, sessions: number, seatsPerInstance?: number): void {
-    this.settle({ exact: true });
-    this.workloads.setDemand(this.requireById(id), sessions, seatsPerInstance);
-    this.unsettled = true;
-    this.settle({ exact: true });
+    this.settle();
+    const resource = this.requireById(id);
+    this.workloads.setDemand(resource, sessions, seatsPerInstance);
+    this.moveSessions(resource, this.now());
   }
 
   /** Session demand over time: each step applies as the clock reaches it. */
   planSessionDemand(id: string, steps: readonly DemandStep[], seatsPerInstance?: number): void {
-    this.settle({ exact: true });
-    this.workloads.planDemand(this.requireById(id), steps, seatsPerInstance);
-    this.unsettled = true;
-    this.settle({ exact: true });
+    this.settle();
+    const resource = this.requireById(id);
+    this.workloads.planDemand(resource, steps, seatsPerInstance);
+    this.moveSessions(resource, this.now());
   }
 
   now(): number {
     return this.options.clock.now();
   }
 
+  /** Sessions, waiting, interrupted and node-minutes billed up to now. */
   workloadOf(id: string): WorkloadReport | undefined {
     const resource = this.find(id);
-    return resource && this.workloads.report(resource);
+    if (!resource) return undefined;
+    this.workloads.accrue(resource, this.now());
+    return this.workloads.report(resource);
+  }
+
+  /** The machine's `Percentage CPU` per whole minute from `from` to `to`, per instance; see `Workloads`. */
+  cpuByMinute(resource: Resource, from: number, to: number): ReturnType<Workloads['cpuByMinute']> {
+    this.settle();
+    return this.workloads.cpuByMinute(resource, { from, to, now: this.now() });
   }
 
   private requireById(id: string): Resource {
@@ -196,10 +207,11 @@ export class Fleet {
       );
     }
     const context: ActionContext = { clock: this.options.clock, origin, operations: this.operations };
-    this.unsettled = true;
+    const now = this.now();
+    this.workloads.accrue(resource, now);
     const op = this.begin(resource, request, context);
     // Sessions on a machine that stops serving now are interrupted now, and its load changes now.
-    this.workloads.serve([resource], this.options.clock.now());
+    this.moveSessions(resource, now);
     return op;
   }
 
@@ -220,33 +232,41 @@ export class Fleet {
   }
 
   /**
-   * Finishes every operation due by now, in the order they fall due, then due scale-set instances; billed
-   * time is added up before (what each machine showed since the last settle), sessions moved after. On the
-   * real clock a settle may wait for a later one (`coalesceSettlesInMs`) unless `exact`: the control API's
-   * own settles and changes of demand are exact, a request's are not.
+   * Finishes every operation due by now, in the order they fall due, then applies what else fell due for a
+   * machine (pool instances done booting or removed, demand steps); each machine's billed time is added up
+   * before it changes, its sessions moved after. Costs what fell due, not the fleet.
    */
-  settle(options: { exact?: boolean } = {}): void {
-    const now = this.options.clock.now();
-    if (now === this.settledAt && !this.unsettled) return;
-    if (!options.exact && this.mayWait(now)) return;
-    this.workloads.accrue(this.registry.all(), this.settledAt, now);
-    this.operations.finishDue(now);
-    for (const pool of this.registry.scaleSets()) settleInstances(pool, now);
-    this.workloads.serve(this.registry.all(), now);
-    this.settledAt = now;
-    this.unsettled = false;
+  settle(): void {
+    const now = this.now();
+    const changed = new Set<Resource>();
+    this.operations.finishDue(now, (op) => {
+      this.workloads.accrue(op.resource, now);
+      changed.add(op.resource);
+    });
+    for (let wake = this.wakes.peek(); wake && wake.at <= now; wake = this.wakes.peek()) {
+      this.wakes.pop();
+      if (this.wakeAt.get(wake.resource) === wake.at) this.wakeAt.delete(wake.resource);
+      changed.add(wake.resource);
+    }
+    for (const resource of changed) {
+      // A machine deleted by its operation is gone: nothing of it moves any more.
+      if (this.registry.get(resource.key) !== resource) continue;
+      this.workloads.accrue(resource, now);
+      if (resource.kind === 'pool') settleInstances(resource, now);
+      this.moveSessions(resource, now);
+    }
   }
 
-  /**
-   * Whether this settle may be left to a later one: within `coalesceSettlesInMs` of the last, with no
-   * operation due by now. What waits (a scale set's instances done booting, billed time judged by a machine's
-   * newest state, sessions moving to new demand) is late by at most that window, which only a real clock has.
-   * An action has already moved the sessions of the machine it acts on.
-   */
-  private mayWait(now: number): boolean {
-    const window = this.options.coalesceSettlesInMs ?? 0;
-    if (window <= 0 || now - this.settledAt >= window) return false;
-    return !((this.operations.nextCompletionAt() ?? Infinity) <= now);
+  /** Moves the machine's sessions to what it serves now, and wakes it when its next change falls due. */
+  private moveSessions(resource: Resource, now: number): void {
+    this.workloads.serve(resource, now);
+    const next = nextChangeAt(resource, this.workloads.nextDemandAt(resource));
+    if (next === undefined) return;
+    const queued = this.wakeAt.get(resource);
+    // An earlier wake still to come will look again; one already past (or none) must not be relied on.
+    if (queued !== undefined && queued > now && queued <= next) return;
+    this.wakeAt.set(resource, next);
+    this.wakes.push({ at: next, resource });
   }
 
   /** When the next in-progress operation falls due, for hosts that settle on a real timer. */
@@ -277,6 +297,7 @@ export class Fleet {
 
   private add<R extends Resource>(resource: R): R {
     this.registry.add(resource);
+    this.workloads.added(resource);
     return resource;
   }
 
@@ -293,6 +314,18 @@ export class Fleet {
       deleting: false,
     };
   }
+}
+
+/** When the next of a machine's own changes falls due after the present: a pool instance's, a demand step. */
+function nextChangeAt(resource: Resource, nextDemandAt: number | undefined): number | undefined {
+  let next = nextDemandAt;
+  if (resource.kind !== 'pool') return next;
+  for (const instance of resource.instances) {
+    for (const at of [instance.transition?.endsAt, instance.removalEndsAt]) {
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+  }
+  return next;
 }
 
 /** What the resource event says about a finished operation. */

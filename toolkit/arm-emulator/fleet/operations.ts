@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../src/clock.js';
 import type { Caller } from '../caller.js';
 import type { FinishedOperation } from '../event-grid.js';
+import { DueQueue } from './due-queue.js';
 import type { OperationError, Resource } from './resource.js';
 
 export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed';
@@ -56,10 +57,13 @@ export interface ActionContext {
 
 export class Operations {
   private readonly byId = new Map<string, Operation>();
-  /** Operations still running, apart from the finished ones kept for polls: settle() runs on every request. */
-  private readonly inProgress = new Set<Operation>();
-  /** The earliest `completesAt` in progress; null when it must be looked for again (one finished). */
-  private earliest: number | undefined | null = undefined;
+  /**
+   * Operations still running, the next to fall due first (an abandoned one is dropped when it comes up):
+   * settle() runs on every request, and must not walk thousands of operations to find none due.
+   */
+  private readonly inProgress = new DueQueue<Operation>(
+    (a, b) => a.completesAt < b.completesAt || (a.completesAt === b.completesAt && a.sequence < b.sequence),
+  );
   private sequence = 0;
 
   constructor(
@@ -85,10 +89,7 @@ export class Operations {
       rollBack: () => undefined,
     };
     this.byId.set(op.id, op);
-    this.inProgress.add(op);
-    if (this.earliest !== null && (this.earliest === undefined || op.completesAt < this.earliest)) {
-      this.earliest = op.completesAt;
-    }
+    this.inProgress.push(op);
     started.resource.busyWith = op;
     return op;
   }
@@ -97,39 +98,41 @@ export class Operations {
     return this.byId.get(id.toLowerCase());
   }
 
-  /** Finishes every operation due by `now`, in the order they fall due. */
-  finishDue(now: number): void {
-    const due: Operation[] = [];
-    for (const op of this.inProgress) if (op.completesAt <= now) due.push(op);
-    due.sort((a, b) => a.completesAt - b.completesAt || a.sequence - b.sequence);
-    for (const op of due) this.complete(op);
+  /**
+   * Finishes every operation due by `now`, in the order they fall due (those due at one instant in the order
+   * they began); `beforeEach` sees each one before it changes its resource.
+   */
+  finishDue(now: number, beforeEach: (op: Operation) => void = () => undefined): void {
+    for (let op = this.nextDue(now); op; op = this.nextDue(now)) {
+      beforeEach(op);
+      this.complete(op);
+    }
   }
 
-  /**
-   * When the next in-progress operation falls due, for hosts that settle on a real timer and for requests
-   * that ask whether anything is due. Looked for again only after one has finished.
-   */
+  /** When the next in-progress operation falls due, for hosts that settle on a real timer. */
   nextCompletionAt(): number | undefined {
-    if (this.earliest !== null) return this.earliest;
-    let next: number | undefined;
-    for (const op of this.inProgress) {
-      if (next === undefined || op.completesAt < next) next = op.completesAt;
-    }
-    this.earliest = next;
-    return next;
+    this.dropAbandoned();
+    return this.inProgress.peek()?.completesAt;
   }
 
   /** Ends an operation at once as Failed, without touching its resource or raising an event. */
   abandon(op: Operation, failure: OperationError): void {
     op.failure = failure;
     op.status = 'Failed';
-    this.inProgress.delete(op);
-    this.earliest = null;
+  }
+
+  /** Takes the first operation due by `now` out of the queue. */
+  private nextDue(now: number): Operation | undefined {
+    this.dropAbandoned();
+    const first = this.inProgress.peek();
+    return first && first.completesAt <= now ? this.inProgress.pop() : undefined;
+  }
+
+  private dropAbandoned(): void {
+    while (this.inProgress.peek() && this.inProgress.peek()!.status !== 'InProgress') this.inProgress.pop();
   }
 
   private complete(op: Operation): void {
-    this.inProgress.delete(op);
-    this.earliest = null;
     if (op.failure) {
       op.rollBack();
       op.status = 'Failed';

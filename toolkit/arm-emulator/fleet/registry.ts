@@ -4,7 +4,6 @@
 import { parseResourceId, type ParsedResourceId } from '../../../src/targets/resource-id.js';
 import { resourceGroupNotFound, resourceNotFound } from '../arm-error.js';
 import { ML_PROVIDER, type Resource } from './resource.js';
-import type { ScaleSet } from './scale-sets.js';
 import type { VirtualMachine } from './virtual-machines.js';
 
 /** The resource part of a request path. */
@@ -18,8 +17,6 @@ export interface ResourcePath {
 
 export class ResourceRegistry {
   private readonly resources = new Map<string, Resource>();
-  /** Scale sets, whose instances settle over time: the only resources settle() has to visit. */
-  private readonly pools = new Set<ScaleSet>();
   private readonly resourceGroups = new Set<string>();
   private readonly workspaces = new Set<string>();
 
@@ -36,7 +33,6 @@ export class ResourceRegistry {
   add(resource: Resource): void {
     const { subscriptionId, resourceGroup, workspace } = resource.parsed;
     this.resources.set(resource.key, resource);
-    if (resource.kind === 'pool') this.pools.add(resource);
     this.resourceGroups.add(`/subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}`.toLowerCase());
     if (workspace) {
       this.workspaces.add(
@@ -47,7 +43,6 @@ export class ResourceRegistry {
 
   delete(resource: Resource): void {
     this.resources.delete(resource.key);
-    if (resource.kind === 'pool') this.pools.delete(resource);
   }
 
   get(id: string): Resource | undefined {
@@ -81,9 +76,5 @@ export class ResourceRegistry {
 
   all(): Resource[] {
     return [...this.resources.values()];
-  }
-
-  scaleSets(): Iterable<ScaleSet> {
-    return this.pools;
   }
 }

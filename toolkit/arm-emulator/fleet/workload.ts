@@ -49,9 +49,21 @@ interface LoadChange {
   sessions: number | undefined;
 }
 
+/** A machine's billed time so far, added up to `since`. */
+interface Billing {
+  ms: number;
+  since: number;
+}
+
+/**
+ * Kept lazily, per machine: billed time is added up to now when the machine is about to change or is
+ * reported (billed time between two changes depends only on the state it shows, so adding it up in one go or
+ * in pieces gives the same), and sessions and load move when something changes or falls due for that machine.
+ * A fleet of thousands costs nothing for the machines nothing happened to.
+ */
 export class Workloads {
   private readonly sessions = new Map<string, Sessions>();
-  private readonly billedMs = new Map<string, number>();
+  private readonly billing = new Map<string, Billing>();
   /** Per resource key and instance id, load changes oldest first. */
   private readonly load = new Map<string, Map<string, LoadChange[]>>();
 
@@ -68,34 +80,47 @@ export class Workloads {
     state.plan = [...steps].sort((a, b) => a.at - b.at);
   }
 
-  /**
-   * Adds each machine's billed time from `from` to `to`, judged by what it shows before the changes due in
-   * between are applied: a machine on its way to deallocated bills until its change ends.
-   */
-  accrue(resources: Iterable<Resource>, from: number, to: number): void {
-    if (to <= from) return;
-    for (const resource of resources) {
-      const billed = billedBetween(resource, from, to);
-      if (billed > 0) this.billedMs.set(resource.key, (this.billedMs.get(resource.key) ?? 0) + billed);
-    }
+  /** A machine just added bills from its creation (one re-added under an old id keeps what it billed before). */
+  added(resource: Resource): void {
+    const billing = this.billing.get(resource.key);
+    if (billing) billing.since = resource.createdAt;
+    else this.billing.set(resource.key, { ms: 0, since: resource.createdAt });
   }
 
   /**
-   * After the changes due by `now`: demand steps that are due, sessions on machines that no longer serve are
-   * interrupted (they wait again: people reconnect), waiting sessions take free seats, and load is recorded.
+   * Adds the machine's billed time from the last time this was done up to `now`, judged by what it shows: call
+   * it before the machine changes. A machine on its way to deallocated bills until its change ends.
    */
-  serve(resources: Iterable<Resource>, now: number): void {
-    for (const resource of resources) {
-      const state = this.sessions.get(resource.key);
-      if (state) {
-        while (state.plan[0] && state.plan[0].at <= now)
-          this.applyDemand(state, state.plan.shift()!.sessions);
-        const serving = servingSeats(resource);
-        interrupt(state, serving);
-        place(state, serving);
-      }
-      this.recordLoad(resource, now);
+  accrue(resource: Resource, now: number): void {
+    let billing = this.billing.get(resource.key);
+    if (!billing) {
+      billing = { ms: 0, since: resource.createdAt };
+      this.billing.set(resource.key, billing);
     }
+    if (now <= billing.since) return;
+    billing.ms += billedBetween(resource, billing.since, now);
+    billing.since = now;
+  }
+
+  /**
+   * After the changes due by `now`: demand steps that are due, sessions on a machine that no longer serves are
+   * interrupted (they wait again: people reconnect), waiting sessions take free seats, and load is recorded.
+   * With nothing changed or due for the machine since the last time, this changes nothing.
+   */
+  serve(resource: Resource, now: number): void {
+    const state = this.sessions.get(resource.key);
+    if (state) {
+      while (state.plan[0] && state.plan[0].at <= now) this.applyDemand(state, state.plan.shift()!.sessions);
+      const serving = servingSeats(resource);
+      interrupt(state, serving);
+      place(state, serving);
+    }
+    this.recordLoad(resource, now);
+  }
+
+  /** When the machine's next demand step applies, if it has one to come. */
+  nextDemandAt(resource: Resource): number | undefined {
+    return this.sessions.get(resource.key)?.plan[0]?.at;
   }
 
   report(resource: Resource): WorkloadReport {
@@ -110,19 +135,20 @@ export class Workloads {
       sessions,
       waiting: state?.waiting ?? 0,
       interrupted: state?.interrupted ?? 0,
-      nodeMinutes: (this.billedMs.get(resource.key) ?? 0) / 60_000,
+      nodeMinutes: (this.billing.get(resource.key)?.ms ?? 0) / 60_000,
     };
   }
 
   /**
    * Average `Percentage CPU` of each whole minute from `from` to `to`, per instance ('' for a single
-   * machine); a minute in which the machine never served has no average.
+   * machine); a minute in which the machine never served has no average. Its load is recorded as of `now`
+   * first, and history older than what Azure Monitor is asked for is let go as of `now`.
    */
   cpuByMinute(
     resource: Resource,
-    from: number,
-    to: number,
+    { from, to, now }: { from: number; to: number; now: number },
   ): { instanceId: string; points: { at: number; average?: number }[] }[] {
+    this.recordLoad(resource, now);
     const series: { instanceId: string; points: { at: number; average?: number }[] }[] = [];
     for (const [instanceId, changes] of this.load.get(resource.key) ?? []) {
       const points: { at: number; average?: number }[] = [];
@@ -187,10 +213,19 @@ export class Workloads {
       if (!current.has(id) && changes[changes.length - 1]!.sessions !== undefined) {
         changes.push({ at: now, sessions: undefined });
       }
-      while (changes.length > 1 && changes[1]!.at < now - CPU_HISTORY_MS) changes.shift();
-      if (!current.has(id) && changes.length === 1 && changes[0]!.at < now - CPU_HISTORY_MS)
-        history.delete(id);
     }
+    forgetOldLoad(history, current, now);
+  }
+}
+
+/**
+ * Keeps the load change in effect `CPU_HISTORY_MS` before `now` and those after it; an instance gone since
+ * then is forgotten. Letting go later than that never changes what a query as of `now` sees.
+ */
+function forgetOldLoad(history: Map<string, LoadChange[]>, current: Set<string>, now: number): void {
+  for (const [id, changes] of history) {
+    while (changes.length > 1 && changes[1]!.at < now - CPU_HISTORY_MS) changes.shift();
+    if (!current.has(id) && changes.length === 1 && changes[0]!.at < now - CPU_HISTORY_MS) history.delete(id);
   }
 }
 

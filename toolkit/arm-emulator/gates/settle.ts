@@ -1,6 +1,6 @@
 // Lets time catch up before the request looks: operations due by the clock finish (and raise their
-// events) first, so every request, refused or not, sees the fleet as it is now (on the real clock, as it was a
-// few ms ago at most when nothing fell due since: see `FleetOptions.coalesceSettlesInMs`).
+// events) first, so every request, refused or not, sees the fleet as it is now. A settle costs what fell due
+// since the last one, so every request can afford one.
 
 import type { Gate } from './gate.js';
 

@@ -9,7 +9,7 @@ import {
   type Operation,
   type OperationOrigin,
 } from '../../../../toolkit/arm-emulator/fleet/operations.js';
-import { vmId } from '../fixture.js';
+import { poolId, vmId } from '../fixture.js';
 
 const origin: OperationOrigin = {
   caller: callerFromIdentity({ principalId: 'scheduler-identity' }),
@@ -101,8 +101,8 @@ describe('long-running operations', () => {
   });
 });
 
-describe('settling on the real clock', () => {
-  it('skips a settle within its window when nothing is due, and never one that is due', () => {
+describe('settling costs what fell due', () => {
+  it('a machine nothing happened to bills up to the instant it is reported, however the fleet settled', () => {
     const clock = new ManualClock('2026-03-02T08:00:00Z');
     const finished: string[] = [];
     const fleet = new Fleet({
@@ -110,24 +110,46 @@ describe('settling on the real clock', () => {
       location: 'westeurope',
       durations: { ...defaultTransitionDurations, start: 10 },
       onFinished: (op) => finished.push(op.operationName),
-      coalesceSettlesInMs: 20,
     });
-    const running = fleet.addVirtualMachine(vmId('vm-on'), { powerState: 'running' });
+    fleet.addVirtualMachine(vmId('vm-on'), { powerState: 'running' });
     const stopped = fleet.addVirtualMachine(vmId('vm-off'), { powerState: 'deallocated' });
-    const billed = () => fleet.workloads.report(running).nodeMinutes * 60_000;
-    // 5 ms on, nothing due: the running machine's billed time is not brought up to date.
+    const billed = () => fleet.workloadOf(vmId('vm-on'))!.nodeMinutes * 60_000;
     clock.advance(5);
     fleet.settle();
-    expect(billed()).toBe(0);
-    // A start due 10 ms on: a settle then goes ahead though the window is not over.
+    expect(billed()).toBe(5);
+    // Another machine's operation finishing leaves this one alone; its time is added when it is reported.
     fleet.perform(stopped, { kind: 'vm', action: 'start' }, origin);
     clock.advance(10);
     fleet.settle();
     expect(finished).toEqual(['Microsoft.Compute/virtualMachines/start/action']);
-    expect(billed()).toBe(15);
-    // Past the window, a settle goes ahead with nothing due.
     clock.advance(25);
-    fleet.settle();
     expect(billed()).toBe(40);
+    expect(fleet.workloadOf(vmId('vm-off'))!.nodeMinutes * 60_000).toBe(35);
+  });
+
+  it("a scale-out's instances take waiting sessions as each one boots, before the operation ends", () => {
+    const clock = new ManualClock('2026-03-02T08:00:00Z');
+    const fleet = new Fleet({
+      clock,
+      location: 'westeurope',
+      durations: { ...defaultTransitionDurations, scale: 60_000 },
+      onFinished: () => undefined,
+    });
+    const pool = fleet.addScaleSet(poolId('hub'), { capacity: 1 });
+    fleet.setSessionDemand(poolId('hub'), 3, 1);
+    fleet.perform(pool, { kind: 'pool', action: 'update', capacity: 3 }, origin);
+    // Instance '1' boots after 30 s, '2' after 60 s, when the scale ends.
+    clock.advance(29_999);
+    fleet.settle();
+    expect(fleet.workloadOf(poolId('hub'))).toMatchObject({ sessions: { '0': 1 }, waiting: 2 });
+    clock.advance(1);
+    fleet.settle();
+    expect(fleet.workloadOf(poolId('hub'))).toMatchObject({ sessions: { '0': 1, '1': 1 }, waiting: 1 });
+    clock.advance(30_000);
+    fleet.settle();
+    expect(fleet.workloadOf(poolId('hub'))).toMatchObject({
+      sessions: { '0': 1, '1': 1, '2': 1 },
+      waiting: 0,
+    });
   });
 });
