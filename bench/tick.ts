@@ -18,6 +18,8 @@ export interface TickRow extends Timings {
   hourTables: number;
   due: number;
   enqueued: number;
+  /** Queue messages the enqueued actions went in (docs/decisions/0016). */
+  queueMessages: number;
   runs: number;
   seedInMs: number;
   /** Storage calls (tables and queue) of the last measured tick, by operation, and their total per due row. */
@@ -54,6 +56,7 @@ async function tickFleet(entries: number, runs: number): Promise<TickRow> {
       hourTables: seeded.hourTables,
       due: report?.dueRows ?? 0,
       enqueued: report?.enqueued ?? 0,
+      queueMessages: report?.queueMessages ?? 0,
       runs,
       ...timings(times),
       seedInMs: seeded.seedInMs,
@@ -71,13 +74,13 @@ export function printTickBench(rows: TickRow[]): void {
     `\n## Tick cost: ${fmt(TICK_DUE)} due in one minute as the fleet grows (tick() over Table Storage and the Storage queue, Azurite in memory)\n`,
   );
   console.log(
-    '| registered entries | targets | due hour tables | due → enqueued | median ms | min ms | max ms | × the 1k fleet | storage calls per due row | seeded in s | load (1/5/15 min) |',
+    '| registered entries | targets | due hour tables | due → enqueued (queue messages) | median ms | min ms | max ms | × the 1k fleet | storage calls per due row | seeded in s | load (1/5/15 min) |',
   );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   const base = rows[0]?.medianInMs ?? 1;
   for (const r of rows) {
     console.log(
-      `| ${fmt(r.entries)} | ${fmt(r.targets)} | ${r.hourTables} | ${fmt(r.due)} → ${fmt(r.enqueued)} | ${r.medianInMs.toFixed(0)} | ` +
+      `| ${fmt(r.entries)} | ${fmt(r.targets)} | ${r.hourTables} | ${fmt(r.due)} → ${fmt(r.enqueued)} (${fmt(r.queueMessages)}) | ${r.medianInMs.toFixed(0)} | ` +
         `${r.minInMs.toFixed(0)} | ${r.maxInMs.toFixed(0)} | ${(r.medianInMs / base).toFixed(2)} | ${r.callsPerDueRow.toFixed(2)} | ` +
         `${(r.seedInMs / 1000).toFixed(1)} | ${r.load} |`,
     );
@@ -95,7 +98,8 @@ export function printTickBench(rows: TickRow[]): void {
     `\nMedian of ${rows[0]?.runs ?? TICK_RUNS} ticks after ${TICK_WARM_UP} warm-up, each over the same minute: before each, the ` +
       `${fmt(TICK_DUE)} due targets' schedules are written again (their due rows back in the minute), the checkpoint ` +
       'is set one minute back and the queue emptied. A tick reads ' +
-      'the due rows, enqueues one base64 message per target, writes ' +
+      'the due rows, enqueues one action per target (those whose pacing slots fall in the same second share a base64 ' +
+      'queue message, at most 32 to a message: docs/decisions/0016), writes ' +
       "the rows' next occurrences (tomorrow 18:00, an hour table shared with the rest of the fleet) in transactions of " +
       '100 and deletes the old rows in transactions of 100 (no target partition is read or written), ' +
       'then advances the checkpoint. The 1,000 due targets have one entry (Stop ' +

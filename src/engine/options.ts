@@ -70,6 +70,13 @@ export interface ExecuteOptions {
    * @default QUEUE_HOST_SETTINGS.maxDequeueCount (host.json)
    */
   maxDequeueCount: number;
+  /**
+   * Actions of one envelope (docs/decisions/0016) carried out at once. The host hands an instance 16
+   * messages at a time, so an instance has at most 16 × this in hand; the simulator sets 1, so that a host
+   * crash stops an envelope where it is and a scenario replays the same way.
+   * @default 8
+   */
+  membersAtOnce: number;
 }
 
 export function resolveExecuteOptions(options: Partial<ExecuteOptions> = {}): ExecuteOptions {
@@ -79,6 +86,7 @@ export function resolveExecuteOptions(options: Partial<ExecuteOptions> = {}): Ex
     waitInMs: 5_000,
     waitForCompletion: false,
     maxDequeueCount: QUEUE_HOST_SETTINGS.maxDequeueCount,
+    membersAtOnce: 8,
     ...options,
   };
 }

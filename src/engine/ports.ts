@@ -19,8 +19,14 @@ export interface MessageQueue<M> {
   sendToPoison(message: M | string, options?: OperationOptions): Promise<void>;
 }
 
-/** The `actions` queue: start, stop and restart, one message per target and occurrence. */
-export type ActionQueue = MessageQueue<ActionMessage>;
+/** The `actions` queue: start, stop and restart, one message per target and occurrence, or an envelope of several. */
+export interface ActionQueue extends MessageQueue<ActionMessage> {
+  /**
+   * Puts several actions in one queue message (an envelope, docs/decisions/0016), all visible after the
+   * same delay. The executor carries out each as if it had come alone.
+   */
+  sendTogether(messages: readonly ActionMessage[], options?: SendOptions): Promise<void>;
+}
 
 /** The `pools` queue: "reconcile this pool or idle machine now". */
 export type PoolQueue = MessageQueue<PoolMessage>;

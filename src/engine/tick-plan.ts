@@ -4,7 +4,12 @@
 
 import { nextOccurrence } from '../schedule/index.js';
 import type { DueEntry, DueMove } from '../store/ports.js';
-import type { ActionMessage } from './action-message.js';
+import {
+  envelopeBytes,
+  MAX_ENVELOPE_ACTIONS,
+  MAX_ENVELOPE_BYTES,
+  type ActionMessage,
+} from './action-message.js';
 import { SubscriptionPacer, type CallBudget, type PacingState } from './pacing.js';
 
 /** A tick keeps at most this many coalesced occurrences per target in its message (queue messages are ≤ 64 KiB). */
@@ -139,4 +144,50 @@ function messageFor(first: DueEntry, due: Due[], moves: DueMove[]): ActionMessag
         }
       : {}),
   };
+}
+
+/** Actions that go in one queue message, and when that message may be handled (ms after the tick began). */
+export interface PlannedEnvelope {
+  messages: ActionMessage[];
+  /** The latest slot among them: no action is handled before its own slot, so each budget still holds. */
+  slotInMs: number;
+}
+
+/**
+ * Puts the plan's actions in as few queue messages as the budget allows (docs/decisions/0016): those whose
+ * slots fall in the same second share a message, delayed to the latest of their slots. The queue's delays
+ * are whole seconds, so each was to be handled in that second anyway. A message holds at most
+ * `MAX_ENVELOPE_ACTIONS` actions and `MAX_ENVELOPE_BYTES` of JSON, and one target once (two revisions of a
+ * target go in two messages, so whatever carries an action can tell the members apart by their machine).
+ */
+export function envelopesOf(targets: readonly TargetPlan[]): PlannedEnvelope[] {
+  const bySecond = new Map<number, TargetPlan[]>();
+  for (const target of targets) {
+    if (!target.message) continue;
+    const second = Math.ceil(target.slotInMs / 1000);
+    bySecond.set(second, [...(bySecond.get(second) ?? []), target]);
+  }
+  const envelopes: PlannedEnvelope[] = [];
+  for (const second of [...bySecond.keys()].sort((a, b) => a - b)) {
+    let open: PlannedEnvelope | undefined;
+    let bytes = 0;
+    for (const target of bySecond.get(second)!) {
+      const message = target.message!;
+      const size = envelopeBytes(message);
+      const fits =
+        open !== undefined &&
+        open.messages.length < MAX_ENVELOPE_ACTIONS &&
+        bytes + size <= MAX_ENVELOPE_BYTES &&
+        !open.messages.some((m) => m.targetId === message.targetId);
+      if (!fits) {
+        open = { messages: [], slotInMs: 0 };
+        envelopes.push(open);
+        bytes = 0;
+      }
+      open!.messages.push(message);
+      open!.slotInMs = Math.max(open!.slotInMs, target.slotInMs);
+      bytes += size;
+    }
+  }
+  return envelopes;
 }

@@ -1,5 +1,5 @@
 // The tick: once a minute, read what fell due since the checkpoint (within the catch-up window), keep
-// only each target's latest desired state, enqueue one action per target, move each due row to its next
+// only each target's latest desired state, enqueue one action per target (several to a queue message), move each due row to its next
 // occurrence and advance the checkpoint. Safe to run twice or on two hosts: runs dedupe, rows move idempotently.
 
 import type { Clock } from '../clock.js';
@@ -8,7 +8,7 @@ import type { Checkpoint, DueEntry, Store } from '../store/ports.js';
 import type { TickOptions } from './options.js';
 import { forEachLimited, type ActionQueue } from './ports.js';
 import type { PacingState } from './pacing.js';
-import { planTick, type TickWindow } from './tick-plan.js';
+import { envelopesOf, planTick, type TickWindow } from './tick-plan.js';
 
 export const TICK_CHECKPOINT = 'tick';
 const MINUTE_MS = 60_000;
@@ -28,8 +28,10 @@ export interface TickReport {
   from: number;
   until: number;
   dueRows: number;
-  /** Messages enqueued, one per target. */
+  /** Actions enqueued, one per target. */
   enqueued: number;
+  /** Queue messages they went in: actions due in the same second share one (docs/decisions/0016). */
+  queueMessages: number;
   /** Occurrences coalesced away (each gets a superseded run row). */
   superseded: number;
   /** Whether this tick moved the checkpoint (false when another host got there first). */
@@ -42,7 +44,8 @@ export interface TickReport {
 
 /**
  * One tick: reads what fell due since the checkpoint (within the catch-up window), plans it (`planTick`),
- * enqueues one message per target, moves the rows on and advances the checkpoint. Safe to run twice or on
+ * enqueues one action per target (those due in the same second share a queue message), moves the rows on
+ * and advances the checkpoint. Safe to run twice or on
  * two hosts at once (docs/invariants.md, 1 and 2).
  * @throws StorageError when storage fails; nothing is lost, the next tick repeats the work.
  */
@@ -58,6 +61,7 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
     until,
     dueRows: 0,
     enqueued: 0,
+    queueMessages: 0,
     superseded: 0,
     advanced: false,
     spreadOverInMs: 0,
@@ -75,12 +79,16 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   report.dueRows = rows.length;
   report.superseded = plan.superseded;
   report.spreadOverInMs = plan.spreadOverInMs;
-  await forEachLimited(plan.targets, deps.options.concurrency, async (target) => {
-    if (!target.message) return;
+  // Actions due in the same second share a queue message: a send per action was the tick's whole time.
+  await forEachLimited(envelopesOf(plan.targets), deps.options.concurrency, async (envelope) => {
     // The slot counts from the start of the tick; a large tick takes a while to get here.
-    const delay = target.slotInMs - (deps.clock.now() - startedAt);
-    await deps.actions.send(target.message, delay > 0 ? { visibilityDelayInMs: delay } : undefined);
-    report.enqueued++;
+    const delay = envelope.slotInMs - (deps.clock.now() - startedAt);
+    await deps.actions.sendTogether(
+      envelope.messages,
+      delay > 0 ? { visibilityDelayInMs: delay } : undefined,
+    );
+    report.enqueued += envelope.messages.length;
+    report.queueMessages++;
   });
   // Enqueue before moving the rows: a crash in between repeats the messages (deduped by the run rows),
   // where the other order could lose them. The moves go in batches, one partition each; a crash between

@@ -3,8 +3,9 @@
 // its trigger input, calls one use case and logs what it did.
 
 import type { InvocationContext, StorageQueueHandler, Timer, TimerHandler } from '@azure/functions';
-import { decodeActionMessage, MalformedMessageError } from '../engine/action-message.js';
-import { execute } from '../engine/execute.js';
+import { decodeActionDelivery, MalformedMessageError, type ActionMessage } from '../engine/action-message.js';
+import { executeEnvelope } from '../engine/execute-envelope.js';
+import { execute, type Delivery } from '../engine/execute.js';
 import { decodePoolMessage } from '../engine/pool-message.js';
 import { poolRound } from '../engine/pool-round.js';
 import { applyPoolPolicy, reconcile, type ReconcileDependencies } from '../engine/reconcile.js';
@@ -54,38 +55,64 @@ export function tickHandler(deps: Dependencies): TimerHandler {
 
 export function executeHandler(deps: Dependencies): StorageQueueHandler {
   return async (queueEntry: unknown, context: InvocationContext) => {
-    const message = await decodeOrPoison(queueEntry, decodeActionMessage, deps.actions, context);
-    if (!message) return;
+    const delivery = await decodeOrPoison(queueEntry, decodeActionDelivery, deps.actions, context);
+    if (!delivery) return;
     const metadata = context.triggerMetadata ?? {};
     const messageId = typeof metadata.id === 'string' ? metadata.id : context.invocationId;
     const dequeueCount =
       typeof metadata.dequeueCount === 'number' ? metadata.dequeueCount : Number(metadata.dequeueCount ?? 1);
-    const report = await traceAction(message, () =>
-      execute(
-        {
-          store: deps.store,
-          gateway: deps.gateway,
-          actions: deps.actions,
-          clock: deps.clock,
-          options: deps.executeOptions,
-          poolPolicy: {
-            find: (target) => deps.store.scaling.getPool(target.id),
-            apply: (target, schedule, policy) =>
-              applyPoolPolicy(reconcileDependencies(deps), target, schedule, policy),
-          },
-        },
-        message,
-        { messageId, dequeueCount },
-      ),
+    if (delivery.kind === 'single') {
+      await executeOne(deps, context, delivery.message, { messageId, dequeueCount });
+      return;
+    }
+    // A member no delivery can carry out goes to the poison queue alone; its neighbours go on.
+    for (const member of delivery.malformed) {
+      await deps.actions.sendToPoison(member);
+      context.warn('action message: missing or malformed fields in an envelope; moved to the poison queue');
+    }
+    const report = await executeEnvelope(
+      { store: deps.store, actions: deps.actions, clock: deps.clock, options: deps.executeOptions },
+      delivery.actions,
+      { messageId, dequeueCount },
+      (message, member) => executeOne(deps, context, message, member),
     );
-    actionSettled(message, report);
-    context.log(
-      `${message.action} ${message.resourceId} @ ${new Date(message.occurrenceAt).toISOString()}: ${report.outcome}` +
-        (report.duplicate ? ' (duplicate delivery)' : '') +
-        (report.stale ? ' (the schedule was changed since)' : '') +
-        (report.retryInMs !== undefined ? `, retry in ${Math.round(report.retryInMs / 1000)} s` : ''),
-    );
+    if (report.handedOn > 0)
+      context.warn(`${report.handedOn} of ${delivery.actions.length} actions failed and were sent on alone`);
   };
+}
+
+/** Carries out one action message, as it came alone or as a member of an envelope, and logs what came of it. */
+async function executeOne(
+  deps: Dependencies,
+  context: InvocationContext,
+  message: ActionMessage,
+  delivery: Delivery,
+): Promise<void> {
+  const report = await traceAction(message, () =>
+    execute(
+      {
+        store: deps.store,
+        gateway: deps.gateway,
+        actions: deps.actions,
+        clock: deps.clock,
+        options: deps.executeOptions,
+        poolPolicy: {
+          find: (target) => deps.store.scaling.getPool(target.id),
+          apply: (target, schedule, policy) =>
+            applyPoolPolicy(reconcileDependencies(deps), target, schedule, policy),
+        },
+      },
+      message,
+      delivery,
+    ),
+  );
+  actionSettled(message, report);
+  context.log(
+    `${message.action} ${message.resourceId} @ ${new Date(message.occurrenceAt).toISOString()}: ${report.outcome}` +
+      (report.duplicate ? ' (duplicate delivery)' : '') +
+      (report.stale ? ' (the schedule was changed since)' : '') +
+      (report.retryInMs !== undefined ? `, retry in ${Math.round(report.retryInMs / 1000)} s` : ''),
+  );
 }
 
 /** What the reconciler needs, from the app's dependencies. */

@@ -2,9 +2,9 @@
 // messageEncoding); a retry's wait is the message's visibility timeout, so no function ever sleeps.
 
 import { RestError, type QueueSendMessageOptions, type QueueServiceClient } from '@azure/storage-queue';
-import { encodeActionMessage, type ActionMessage } from '../engine/action-message.js';
+import { encodeActionEnvelope, encodeActionMessage, type ActionMessage } from '../engine/action-message.js';
 import { encodePoolMessage, type PoolMessage } from '../engine/pool-message.js';
-import type { MessageQueue, SendOptions } from '../engine/ports.js';
+import type { ActionQueue, MessageQueue, SendOptions } from '../engine/ports.js';
 import { storageCallSignal } from '../store/storage-budget.js';
 import type { OperationOptions } from '../store/ports.js';
 
@@ -20,9 +20,14 @@ export class StorageMessageQueue<M> implements MessageQueue<M> {
   ) {}
 
   async send(message: M, options: SendOptions = {}): Promise<void> {
+    await this.sendText(this.encode(message), options);
+  }
+
+  /** Sends a body already encoded for the queue trigger. */
+  protected async sendText(text: string, options: SendOptions): Promise<void> {
     const delay = Math.min(Math.ceil((options.visibilityDelayInMs ?? 0) / 1000), MAX_VISIBILITY_SECONDS);
     const abortSignal = options.abortSignal ?? storageCallSignal();
-    await sendCreatingQueue(this.service, this.queueName, this.encode(message), {
+    await sendCreatingQueue(this.service, this.queueName, text, {
       ...(delay > 0 ? { visibilityTimeout: delay } : {}),
       // Messages must outlive any retry wait; -1 keeps them until they are handled.
       messageTimeToLive: -1,
@@ -41,9 +46,15 @@ export class StorageMessageQueue<M> implements MessageQueue<M> {
 }
 
 /** The `actions` queue. */
-export class StorageActionQueue extends StorageMessageQueue<ActionMessage> {
+export class StorageActionQueue extends StorageMessageQueue<ActionMessage> implements ActionQueue {
   constructor(service: QueueServiceClient, queueName: string) {
     super(service, queueName, encodeActionMessage);
+  }
+
+  async sendTogether(messages: readonly ActionMessage[], options: SendOptions = {}): Promise<void> {
+    // One action needs no envelope: it goes in the shape every reader of the queue has always known.
+    const text = messages.length === 1 ? encodeActionMessage(messages[0]!) : encodeActionEnvelope(messages);
+    await this.sendText(text, options);
   }
 }
 

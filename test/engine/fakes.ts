@@ -242,12 +242,27 @@ export function memoryExecuteStore(
 export class MemoryActionQueue implements ActionQueue {
   readonly sent: { message: ActionMessage; visibilityDelayInMs: number }[] = [];
   readonly poison: ActionMessage[] = [];
+  /** Queue messages as sent: how many actions each carried (1 for `send`). */
+  readonly queueMessages: number[] = [];
 
   send(message: ActionMessage, options: SendOptions = {}): Promise<void> {
     this.sent.push({
       message: structuredClone(message),
       visibilityDelayInMs: options.visibilityDelayInMs ?? 0,
     });
+    this.queueMessages.push(1);
+    return Promise.resolve();
+  }
+
+  /** Each action of an envelope is listed in `sent` with the envelope's delay. */
+  sendTogether(messages: readonly ActionMessage[], options: SendOptions = {}): Promise<void> {
+    for (const message of messages) {
+      this.sent.push({
+        message: structuredClone(message),
+        visibilityDelayInMs: options.visibilityDelayInMs ?? 0,
+      });
+    }
+    this.queueMessages.push(messages.length);
     return Promise.resolve();
   }
 

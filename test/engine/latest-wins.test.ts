@@ -155,6 +155,7 @@ async function play(steps: Step[]) {
       return Promise.resolve();
     },
     sendToPoison: () => Promise.resolve(),
+    sendTogether: () => Promise.reject(new Error('only the tick sends envelopes')),
   };
   const message = (action: 'Start' | 'Stop', at: number): ActionMessage => ({
     v: 1,

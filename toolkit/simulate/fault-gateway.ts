@@ -21,9 +21,16 @@ import { keyedUnit } from '../arm-emulator/index.js';
 
 /** What the simulator knows about the invocation a call belongs to. */
 export interface Invocation {
-  message: ActionMessage;
+  /** The actions of its queue message: one, or an envelope's, each for a machine of its own. */
+  messages: readonly ActionMessage[];
   /** Kills the host: the invocation stops where it is and its message comes back. */
   crash(): void;
+}
+
+/** The action of the invocation that a call on `target` is for (an envelope holds a target once). */
+function actionFor(target: Machine): ActionMessage | undefined {
+  const resourceId = target.resourceId.toLowerCase();
+  return currentInvocation.getStore()?.messages.find((m) => m.resourceId.toLowerCase() === resourceId);
 }
 
 export const currentInvocation = new AsyncLocalStorage<Invocation>();
@@ -53,10 +60,11 @@ export class FaultInjectingGateway implements ComputeGateway {
    * Whether the host dies here. The draw depends on the seed, the run and how often this place was reached
    * for it, so the same scenario crashes the same invocations however the host interleaves them.
    */
-  private maybeCrash(place: 'read' | 'act'): boolean {
+  private maybeCrash(target: Machine, place: 'read' | 'act'): boolean {
     const invocation = currentInvocation.getStore();
-    if (!invocation || this.crashRate <= 0) return false;
-    const { targetId, occurrenceAt } = invocation.message;
+    const message = actionFor(target);
+    if (!invocation || !message || this.crashRate <= 0) return false;
+    const { targetId, occurrenceAt } = message;
     const key = `${targetId}|${occurrenceAt}|${place}`;
     const count = (this.draws.get(key) ?? 0) + 1;
     this.draws.set(key, count);
@@ -72,24 +80,24 @@ export class FaultInjectingGateway implements ComputeGateway {
 
   async readState(target: Machine, options?: ReadStateOptions): Promise<TargetState> {
     // Half the crashes hit before anything is done…
-    if (this.maybeCrash('read')) return never();
+    if (this.maybeCrash(target, 'read')) return never();
     return this.inner.readState(target, options);
   }
 
   async act(target: Machine, action: TargetAction, options?: ActOptions): Promise<ActResult> {
-    const invocation = currentInvocation.getStore();
-    if (invocation) {
-      const newest = this.newestSent(invocation.message.targetId);
-      if (newest !== undefined && invocation.message.occurrenceAt < newest) this.staleActions++;
+    const message = actionFor(target);
+    if (message) {
+      const newest = this.newestSent(message.targetId);
+      if (newest !== undefined && message.occurrenceAt < newest) this.staleActions++;
     }
     // The virtual clock stands still during an invocation, so completion is observed by later reads.
     const result = await this.inner.act(target, action, { ...options, waitForCompletion: false });
-    if (invocation && result.outcome !== 'alreadyInState') {
-      const key = `${invocation.message.resourceId.toLowerCase()}|${invocation.message.occurrenceAt}`;
+    if (message && result.outcome !== 'alreadyInState') {
+      const key = `${message.resourceId.toLowerCase()}|${message.occurrenceAt}`;
       this.actionsPerOccurrence.set(key, (this.actionsPerOccurrence.get(key) ?? 0) + 1);
     }
     // …and half after Azure took the call but before the run row records it: the hardest case.
-    if (this.maybeCrash('act')) return never();
+    if (this.maybeCrash(target, 'act')) return never();
     return result;
   }
 

@@ -7,7 +7,7 @@ import https from 'node:https';
 import { ManualClock } from '../../src/clock.js';
 import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
 import { readConfig } from '../../src/config.js';
-import { decodeActionMessage } from '../../src/engine/action-message.js';
+import { decodeActionDelivery } from '../../src/engine/action-message.js';
 import { createDependencies } from '../../src/functions/dependencies.js';
 import {
   createFunctionRegistry,
@@ -333,6 +333,9 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
     // Retries of a webhook wait on the virtual clock's terms: not at all.
     warnOptions: { sleep: () => Promise.resolve() },
   });
+  // An envelope's actions one at a time: a host crash then stops it where it is, and a scenario replays the
+  // same way (members carried out together would race the redelivery).
+  deps.executeOptions = { ...deps.executeOptions, membersAtOnce: 1 };
   await provisionStorage(deps.storage);
   const meter = new CostMeter(() => clock.now());
   const registry = createFunctionRegistry(deps).map((definition) => meter.meter(definition));
@@ -547,8 +550,9 @@ async function retrySteps(
 function crashable(handler: DefinitionOf<'queue'>['handler']): DefinitionOf<'queue'>['handler'] {
   return (queueEntry, context) =>
     new Promise<unknown>((resolve, reject) => {
-      const message = decodeActionMessage(queueEntry);
-      const invocation = { message, crash: () => reject(new HostCrash('the host died mid-invocation')) };
+      const delivery = decodeActionDelivery(queueEntry);
+      const messages = delivery.kind === 'single' ? [delivery.message] : delivery.actions;
+      const invocation = { messages, crash: () => reject(new HostCrash('the host died mid-invocation')) };
       currentInvocation.run(invocation, () => {
         Promise.resolve(handler(queueEntry, context)).then(resolve, reject);
       });

@@ -11,13 +11,20 @@ import type { OperationOptions } from '../../src/store/ports.js';
 
 interface Held {
   dueAt: number;
-  message: ActionMessage;
+  /** The queue message's actions: one, or an envelope's (docs/decisions/0016). */
+  messages: readonly ActionMessage[];
+  together: boolean;
 }
 
-const order = (a: Held, b: Held): number =>
-  a.dueAt - b.dueAt ||
-  (a.message.targetId < b.message.targetId ? -1 : a.message.targetId > b.message.targetId ? 1 : 0) ||
-  a.message.occurrenceAt - b.message.occurrenceAt;
+const order = (a: Held, b: Held): number => {
+  const [first, second] = [a.messages[0]!, b.messages[0]!];
+  return (
+    a.dueAt - b.dueAt ||
+    (first.targetId < second.targetId ? -1 : first.targetId > second.targetId ? 1 : 0) ||
+    first.occurrenceAt - second.occurrenceAt ||
+    a.messages.length - b.messages.length
+  );
+};
 
 export class VirtualDelayQueue implements ActionQueue {
   private held: Held[] = [];
@@ -29,12 +36,24 @@ export class VirtualDelayQueue implements ActionQueue {
   ) {}
 
   send(message: ActionMessage, options: SendOptions = {}): Promise<void> {
-    const delay = Math.max(0, options.visibilityDelayInMs ?? 0);
-    this.held.push({ dueAt: this.clock.now() + delay, message });
-    const newest = this.newest.get(message.targetId);
-    if (newest === undefined || message.occurrenceAt > newest)
-      this.newest.set(message.targetId, message.occurrenceAt);
+    this.hold([message], false, options);
     return Promise.resolve();
+  }
+
+  /** An envelope is held and released whole, as one queue message; each action counts as sent. */
+  sendTogether(messages: readonly ActionMessage[], options: SendOptions = {}): Promise<void> {
+    this.hold([...messages], true, options);
+    return Promise.resolve();
+  }
+
+  private hold(messages: readonly ActionMessage[], together: boolean, options: SendOptions): void {
+    const delay = Math.max(0, options.visibilityDelayInMs ?? 0);
+    this.held.push({ dueAt: this.clock.now() + delay, messages, together });
+    for (const message of messages) {
+      const newest = this.newest.get(message.targetId);
+      if (newest === undefined || message.occurrenceAt > newest)
+        this.newest.set(message.targetId, message.occurrenceAt);
+    }
   }
 
   sendToPoison(message: ActionMessage | string, options: OperationOptions = {}): Promise<void> {
@@ -51,7 +70,10 @@ export class VirtualDelayQueue implements ActionQueue {
     const now = this.clock.now();
     const due = this.held.filter((h) => h.dueAt <= now).sort(order);
     this.held = this.held.filter((h) => h.dueAt > now);
-    for (const { message } of due) await this.inner.send(message);
+    for (const { messages, together } of due) {
+      if (together) await this.inner.sendTogether(messages);
+      else await this.inner.send(messages[0]!);
+    }
     return due.length;
   }
 
