@@ -14,6 +14,8 @@ interface Held {
   /** The queue message's actions: one, or an envelope's (docs/decisions/0016). */
   messages: readonly ActionMessage[];
   together: boolean;
+  /** The messages as JSON: the last word in the order, so that equal instants never leave it to chance. */
+  text: string;
 }
 
 const order = (a: Held, b: Held): number => {
@@ -22,7 +24,8 @@ const order = (a: Held, b: Held): number => {
     a.dueAt - b.dueAt ||
     (first.targetId < second.targetId ? -1 : first.targetId > second.targetId ? 1 : 0) ||
     first.occurrenceAt - second.occurrenceAt ||
-    a.messages.length - b.messages.length
+    a.messages.length - b.messages.length ||
+    (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)
   );
 };
 
@@ -48,7 +51,7 @@ export class VirtualDelayQueue implements ActionQueue {
 
   private hold(messages: readonly ActionMessage[], together: boolean, options: SendOptions): void {
     const delay = Math.max(0, options.visibilityDelayInMs ?? 0);
-    this.held.push({ dueAt: this.clock.now() + delay, messages, together });
+    this.held.push({ dueAt: this.clock.now() + delay, messages, together, text: JSON.stringify(messages) });
     for (const message of messages) {
       const newest = this.newest.get(message.targetId);
       if (newest === undefined || message.occurrenceAt > newest)
@@ -65,11 +68,25 @@ export class VirtualDelayQueue implements ActionQueue {
     return this.newest.get(targetId);
   }
 
-  /** Sends every held message whose delay has passed, in a fixed order; returns how many. */
+  /**
+   * Sends every held message whose delay has passed, in a fixed order; returns how many. Two messages for the
+   * same run (an envelope delivered again after its member's retry went on alone) go one release apart: handled
+   * in one batch, which claimed the target first would be up to the machine's timing, and a scenario must
+   * replay the same way. The executor keeps them from acting twice either way.
+   */
   async release(): Promise<number> {
     const now = this.clock.now();
-    const due = this.held.filter((h) => h.dueAt <= now).sort(order);
-    this.held = this.held.filter((h) => h.dueAt > now);
+    const runs = new Set<string>();
+    const due = this.held
+      .filter((h) => h.dueAt <= now)
+      .sort(order)
+      .filter((h) => {
+        const keys = h.messages.map((m) => `${m.targetId}|${m.occurrenceAt}`);
+        if (keys.some((key) => runs.has(key))) return false;
+        for (const key of keys) runs.add(key);
+        return true;
+      });
+    this.held = this.held.filter((h) => !due.includes(h));
     for (const { messages, together } of due) {
       if (together) await this.inner.sendTogether(messages);
       else await this.inner.send(messages[0]!);
