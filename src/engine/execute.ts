@@ -145,11 +145,16 @@ export async function execute(
     if (outcome === 'accepted') await queueCheck(deps, message, 1);
     return { outcome, duplicate: false, ...(done.operation ? { operation: done.operation } : {}) };
   } catch (error) {
-    // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew.
-    await letGo(deps, claim.latest).catch(() => undefined);
+    // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew. A claim
+    // that could not be given back stays this delivery's until its lease lapses: a retry, a message of its
+    // own, must not come before then, or it would find the target held and keep away as a duplicate.
+    const heldUntil = await letGo(deps, claim.latest).then(
+      () => undefined,
+      () => claim.latest.actor?.until,
+    );
     const { resumed: _settled, ...settled } = message;
     const retried = doubt.inDoubt ? { ...settled, resumed: true as const } : settled;
-    return await handleFailure(deps, retried, delivery, run, error);
+    return await handleFailure(deps, retried, delivery, run, error, heldUntil);
   }
 }
 
@@ -372,6 +377,7 @@ async function handleFailure(
   delivery: Delivery,
   run: StoredRun,
   error: unknown,
+  heldUntil?: number,
 ): Promise<ExecuteReport> {
   const next = afterFailure(error, message, {
     policy: deps.options.retry,
@@ -390,10 +396,14 @@ async function handleFailure(
       await deps.actions.sendToPoison(next.message);
       await finish(deps, run, 'poisoned', { ...recorded, note: next.note });
       return { outcome: 'poisoned', duplicate: false };
-    default:
-      // A retry. Record the error, then hand the wait to the queue: no sleeping in a function.
+    default: {
+      // A retry. Record the error, then hand the wait to the queue: no sleeping in a function. Behind a claim
+      // still held, it comes once the claim has lapsed, in doubt: this attempt may have called Azure.
       await deps.store.runs.update({ ...run, ...recorded });
-      await deps.actions.send(next.message, { visibilityDelayInMs: next.delayInMs });
-      return { outcome: 'pending', duplicate: false, retryInMs: next.delayInMs };
+      const delay = Math.max(next.delayInMs, (heldUntil ?? 0) - deps.clock.now());
+      const retry = heldUntil === undefined ? next.message : { ...next.message, resumed: true as const };
+      await deps.actions.send(retry, { visibilityDelayInMs: delay });
+      return { outcome: 'pending', duplicate: false, retryInMs: delay };
+    }
   }
 }

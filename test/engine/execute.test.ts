@@ -21,6 +21,7 @@ import {
   memoryExecuteStore,
 } from './fakes.js';
 import { resolveExecuteOptions } from '../../src/engine/options.js';
+import { StorageError } from '../../src/errors.js';
 
 describe('execute', () => {
   let runs: MemoryRuns;
@@ -275,6 +276,35 @@ describe('execute', () => {
     clock.advance(30_000);
     const second = await execute(deps, retry, { messageId: 'm2', dequeueCount: 1 });
     expect(second.outcome).toBe('succeeded');
+    expect(onlyRun()).toMatchObject({ outcome: 'succeeded', attempts: 2 });
+  });
+
+  it('a retry behind a claim that could not be given back comes once the claim has lapsed, and acts', async () => {
+    gateway.failures.push(
+      new TargetConflictError('busy', { resourceId: VM, statusCode: 409, code: 'OperationNotAllowed' }),
+    );
+    // Storage refuses the write that gives the target back, once.
+    const put = runs.putLatest.bind(runs);
+    let refuse = true;
+    runs.putLatest = (latest, options) => {
+      if (refuse && latest.actor === undefined) {
+        refuse = false;
+        return Promise.reject(new StorageError('storage refused the write'));
+      }
+      return put(latest, options);
+    };
+    const first = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    const lease = resolveExecuteOptions().leaseInMs;
+    expect(first.retryInMs).toBe(lease);
+    const retry = actions.sent[0]!;
+    expect(retry).toMatchObject({ message: { resumed: true }, visibilityDelayInMs: lease });
+    clock.advance(lease);
+    const second = await execute(deps, retry.message, { messageId: 'm2', dequeueCount: 1 });
+    expect(second).toMatchObject({ outcome: 'succeeded', duplicate: false });
+    expect(gateway.calls).toEqual([
+      { resourceId: VM, action: 'stop' },
+      { resourceId: VM, action: 'stop' },
+    ]);
     expect(onlyRun()).toMatchObject({ outcome: 'succeeded', attempts: 2 });
   });
 
