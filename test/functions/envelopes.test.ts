@@ -7,7 +7,7 @@
 
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
+import { gatewayFor } from '../compute/gateway-fixture.js';
 import type { ComputeGateway } from '../../src/compute/gateway.js';
 import { decodeActionDelivery, type ActionMessage } from '../../src/engine/action-message.js';
 import { resolveTickOptions } from '../../src/engine/options.js';
@@ -78,8 +78,7 @@ async function fleet(name: string, count: number) {
     ids.set(resourceId, id);
   }
   api.clock.set(DUE + 50);
-  const real = new ArmComputeGateway({
-    endpoint: emulator.url,
+  const real = gatewayFor(emulator, {
     credential: emulatorCredential({ principalId: 'compute-scheduler' }),
     agent: new https.Agent({ ca: emulator.certificatePem, keepAlive: true }),
     pollIntervalInMs: 1,
