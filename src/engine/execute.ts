@@ -40,7 +40,7 @@ import {
 } from './run-records.js';
 import { checkAccepted, queueCheck } from './check-accepted.js';
 import { historyOf } from './run-history.js';
-import { claimTurn, letGo } from './target-claim.js';
+import { claimTurn, letGo, letGoAfterFailure } from './target-claim.js';
 import { newerDueOccurrence, scheduleAsks } from './turn.js';
 
 export { isFinalOutcome };
@@ -145,13 +145,8 @@ export async function execute(
     if (outcome === 'accepted') await queueCheck(deps, message, 1);
     return { outcome, duplicate: false, ...(done.operation ? { operation: done.operation } : {}) };
   } catch (error) {
-    // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew. A claim
-    // that could not be given back stays this delivery's until its lease lapses: a retry, a message of its
-    // own, must not come before then, or it would find the target held and keep away as a duplicate.
-    const heldUntil = await letGo(deps, claim.latest).then(
-      () => undefined,
-      () => claim.latest.actor?.until,
-    );
+    // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew.
+    const heldUntil = await letGoAfterFailure(deps, claim.latest);
     const { resumed: _settled, ...settled } = message;
     const retried = doubt.inDoubt ? { ...settled, resumed: true as const } : settled;
     return await handleFailure(deps, retried, delivery, run, error, heldUntil);

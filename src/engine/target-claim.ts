@@ -125,3 +125,19 @@ export async function letGo(
     }
   }
 }
+
+/**
+ * Gives the target back after a failed attempt.
+ * @returns undefined once given back; when storage refused that write, the end of the claim's lease, until
+ *   which the target stays this delivery's. A retry, a message of its own, must not come before then, or it
+ *   would find the target held and keep away as a duplicate, and the run would be lost.
+ */
+export async function letGoAfterFailure(
+  deps: Pick<ClaimDependencies, 'store'>,
+  claimed: StoredLatestAction,
+): Promise<number | undefined> {
+  return letGo(deps, claimed).then(
+    () => undefined,
+    () => claimed.actor?.until,
+  );
+}
