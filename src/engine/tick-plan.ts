@@ -161,33 +161,34 @@ export interface PlannedEnvelope {
  * target go in two messages, so whatever carries an action can tell the members apart by their machine).
  */
 export function envelopesOf(targets: readonly TargetPlan[]): PlannedEnvelope[] {
-  const bySecond = new Map<number, TargetPlan[]>();
-  for (const target of targets) {
-    if (!target.message) continue;
-    const second = Math.ceil(target.slotInMs / 1000);
-    bySecond.set(second, [...(bySecond.get(second) ?? []), target]);
+  const bySecond = new Map<number, { message: ActionMessage; slotInMs: number }[]>();
+  for (const { message, slotInMs } of targets) {
+    if (!message) continue;
+    const second = Math.ceil(slotInMs / 1000);
+    const inSecond = bySecond.get(second);
+    if (inSecond) inSecond.push({ message, slotInMs });
+    else bySecond.set(second, [{ message, slotInMs }]);
   }
   const envelopes: PlannedEnvelope[] = [];
   for (const second of [...bySecond.keys()].sort((a, b) => a - b)) {
-    let open: PlannedEnvelope | undefined;
+    let open: PlannedEnvelope = { messages: [], slotInMs: 0 };
     let bytes = 0;
-    for (const target of bySecond.get(second)!) {
-      const message = target.message!;
+    for (const { message, slotInMs } of bySecond.get(second) ?? []) {
       const size = envelopeBytes(message);
       const fits =
-        open !== undefined &&
         open.messages.length < MAX_ENVELOPE_ACTIONS &&
         bytes + size <= MAX_ENVELOPE_BYTES &&
         !open.messages.some((m) => m.targetId === message.targetId);
-      if (!fits) {
-        open = { messages: [], slotInMs: 0 };
+      if (open.messages.length > 0 && !fits) {
         envelopes.push(open);
+        open = { messages: [], slotInMs: 0 };
         bytes = 0;
       }
-      open!.messages.push(message);
-      open!.slotInMs = Math.max(open!.slotInMs, target.slotInMs);
+      open.messages.push(message);
+      open.slotInMs = Math.max(open.slotInMs, slotInMs);
       bytes += size;
     }
+    if (open.messages.length > 0) envelopes.push(open);
   }
   return envelopes;
 }

@@ -1,6 +1,7 @@
 // The tick: once a minute, read what fell due since the checkpoint (within the catch-up window), keep
-// only each target's latest desired state, enqueue one action per target (several to a queue message), move each due row to its next
-// occurrence and advance the checkpoint. Safe to run twice or on two hosts: runs dedupe, rows move idempotently.
+// only each target's latest desired state, enqueue one action per target (several to a queue message),
+// move each due row to its next occurrence and advance the checkpoint. Safe to run twice or on two hosts:
+// runs dedupe, rows move idempotently.
 
 import type { Clock } from '../clock.js';
 import { isWriteRace } from '../errors.js';
@@ -45,8 +46,7 @@ export interface TickReport {
 /**
  * One tick: reads what fell due since the checkpoint (within the catch-up window), plans it (`planTick`),
  * enqueues one action per target (those due in the same second share a queue message), moves the rows on
- * and advances the checkpoint. Safe to run twice or on
- * two hosts at once (docs/invariants.md, 1 and 2).
+ * and advances the checkpoint. Safe to run twice or on two hosts at once (docs/invariants.md, 1 and 2).
  * @throws StorageError when storage fails; nothing is lost, the next tick repeats the work.
  */
 export async function tick(deps: TickDependencies): Promise<TickReport> {
