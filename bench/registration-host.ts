@@ -24,11 +24,14 @@ export type RegistrationHostMessage =
 
 const { env, emulatorUrl, certificatePem } = childArgs<RegistrationHostArgs>();
 const agent = new https.Agent({ ca: certificatePem, keepAlive: true });
+const config = readConfig({ ...env, SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true' });
 const host = await startLocalHost({
-  config: readConfig({ ...env, SCHEDULER_TRUST_PRINCIPAL_HEADER: 'true' }),
+  config,
   port: 0,
   principal: DEFAULT_LOCAL_PRINCIPAL,
-  overrides: { permissions: localPermissionCheck(emulatorUrl, agent) },
+  overrides: {
+    permissions: localPermissionCheck(config.permissionCheck, emulatorUrl, agent, 'compute-scheduler'),
+  },
 });
 
 process.on('message', (message) => {

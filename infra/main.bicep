@@ -89,9 +89,9 @@ var tags = {
 }
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
-@description('Check, on the caller\'s behalf, that whoever registers a machine may start and stop it in Azure (SCHEDULER_PERMISSION_CHECK): on-behalf-of or off. It needs authClientSecret; without one the deployment turns it off and the scheduler\'s own access rules apply alone.')
-@allowed(['on-behalf-of', 'off'])
-param permissionCheck string = 'on-behalf-of'
+@description('How registration checks that whoever registers a machine may start and stop it in Azure (SCHEDULER_PERMISSION_CHECK). role-assignments: the scheduler reads the caller\'s role assignments with its own identity (works from the dashboard). on-behalf-of: ARM is asked with the caller\'s token; needs authClientSecret, and without one the deployment uses role-assignments. off: the scheduler\'s own access rules alone.')
+@allowed(['role-assignments', 'on-behalf-of', 'off'])
+param permissionCheck string = 'role-assignments'
 
 @secure()
 @description('Client secret of the app registration behind authClientId. App Service Authentication keeps it as MICROSOFT_PROVIDER_AUTHENTICATION_SECRET; the permission check uses it to ask Azure on the caller\'s behalf (the registration needs the delegated Azure Service Management user_impersonation permission, consented).')
@@ -209,9 +209,9 @@ module api './app/api.bicep' = {
       SCHEDULER_MAX_ENTRIES_VM: string(maxScheduleEntriesVm)
       SCHEDULER_MAX_ENTRIES_POOL: string(maxScheduleEntriesPool)
       SCHEDULER_MAX_ENTRIES_COMPUTE_INSTANCE: string(maxScheduleEntriesComputeInstance)
-      // Asking Azure on the caller's behalf needs the app registration's secret: without it, off rather than
-      // refusing every registration.
-      SCHEDULER_PERMISSION_CHECK: permissionCheck == 'off' || empty(authClientSecret) ? 'off' : 'on-behalf-of'
+      // Asking Azure on the caller's behalf needs the app registration's secret: without it, the check that
+      // reads role assignments rather than refusing every registration.
+      SCHEDULER_PERMISSION_CHECK: permissionCheck == 'on-behalf-of' && empty(authClientSecret) ? 'role-assignments' : permissionCheck
       SCHEDULER_PUBLIC_URL: publicUrl
     }
     authClientId: authClientId

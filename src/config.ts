@@ -11,6 +11,10 @@ export type StorageConfig =
   | { kind: 'connectionString'; connectionString: string }
   | { kind: 'identity'; tableServiceUrl: string; queueServiceUrl: string; clientId?: string };
 
+/** How registration checks that the caller may start and stop the machine (`SCHEDULER_PERMISSION_CHECK`). */
+export const PERMISSION_CHECK_MODES = ['role-assignments', 'on-behalf-of', 'off'] as const;
+export type PermissionCheckMode = (typeof PERMISSION_CHECK_MODES)[number];
+
 export interface Config {
   storage: StorageConfig;
   /** The app setting that names the storage connection, for queue triggers (`connection`). */
@@ -37,10 +41,12 @@ export interface Config {
    */
   identityIds: string[];
   /**
-   * Registering a target or changing its schedule needs the caller's own Azure right to start and stop it,
-   * checked on the caller's behalf (`on-behalf-of`, the default), or not at all (`off`).
+   * Registering a target or changing its schedule needs the caller's own Azure right to start and stop it:
+   * evaluated from the caller's role assignments, read with the scheduler's identity (`role-assignments`, the
+   * default: works for dashboard sessions, which carry no token to ARM), asked of ARM with the caller's token
+   * (`on-behalf-of`), or not checked (`off`).
    */
-  permissionCheck: 'on-behalf-of' | 'off';
+  permissionCheck: PermissionCheckMode;
   /** The app registration that trades a caller's token for an ARM token (the on-behalf-of flow). */
   onBehalfOf?: { tenantId: string; clientId: string; clientSecret: string };
   /** Signs warnings' snooze links (`SCHEDULER_WARNING_SIGNING_KEY`, base64, 32 bytes or more). */
@@ -95,10 +101,12 @@ function readActingSettings(
   env: Environment,
   problems: string[],
 ): Pick<Config, 'permissionCheck' | 'onBehalfOf' | 'warningSigningKey' | 'publicUrl'> {
-  const check = env.SCHEDULER_PERMISSION_CHECK?.trim().toLowerCase() || 'on-behalf-of';
-  if (check !== 'on-behalf-of' && check !== 'off') {
+  const check = env.SCHEDULER_PERMISSION_CHECK?.trim().toLowerCase() || 'role-assignments';
+  const isMode = (value: string): value is PermissionCheckMode =>
+    (PERMISSION_CHECK_MODES as readonly string[]).includes(value);
+  if (!isMode(check)) {
     problems.push(
-      `SCHEDULER_PERMISSION_CHECK must be on-behalf-of or off, not '${env.SCHEDULER_PERMISSION_CHECK}'`,
+      `SCHEDULER_PERMISSION_CHECK must be ${PERMISSION_CHECK_MODES.join(', ')}, not '${env.SCHEDULER_PERMISSION_CHECK}'`,
     );
   }
   const tenantId = env.SCHEDULER_OBO_TENANT_ID?.trim();
@@ -116,7 +124,7 @@ function readActingSettings(
   if (publicUrl && !URL.canParse(publicUrl))
     problems.push(`SCHEDULER_PUBLIC_URL '${publicUrl}' is not a URL`);
   return {
-    permissionCheck: check === 'off' ? 'off' : 'on-behalf-of',
+    permissionCheck: isMode(check) ? check : 'role-assignments',
     ...(tenantId && clientId && clientSecret ? { onBehalfOf: { tenantId, clientId, clientSecret } } : {}),
     ...(key && key.length >= 32 ? { warningSigningKey: key } : {}),
     ...(publicUrl ? { publicUrl } : {}),

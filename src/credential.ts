@@ -27,3 +27,9 @@ export function appCredential(managedIdentityClientId: string | undefined): Toke
     new AzurePowerShellCredential(),
   );
 }
+
+/** A credential made only when a token is first asked of it (building one may read the environment). */
+export function lazyCredential(make: () => TokenCredential): TokenCredential {
+  let made: TokenCredential | undefined;
+  return { getToken: (scopes, options) => (made ??= make()).getToken(scopes, options) };
+}

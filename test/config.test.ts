@@ -14,7 +14,7 @@ describe('settings', () => {
       armWriteBudget: { burst: 200, perSecond: 10 },
       maxScheduleEntries: { vm: 4, pool: 4, computeInstance: 4 },
       identityIds: [],
-      permissionCheck: 'on-behalf-of',
+      permissionCheck: 'role-assignments',
     });
   });
 

@@ -81,7 +81,7 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
   // Machines change state over 20 seconds, so the demo shows starting/deallocating before running/deallocated.
   const emulator = await startArmEmulator({
     transitionDurationsInMs: 20_000,
-    permissions: readLocalRoleAssignments(env.SCHEDULER_LOCAL_ROLE_ASSIGNMENTS),
+    permissions: readLocalRoleAssignments(env.SCHEDULER_LOCAL_ROLE_ASSIGNMENTS, LOCAL_IDENTITY),
   });
   stops.push(() => emulator.close());
   const useDemo = env.SCHEDULER_DEMO !== 'false';
@@ -93,7 +93,7 @@ async function startAll(env: NodeJS.ProcessEnv, stops: Stop[]): Promise<Running>
     agent,
     pollIntervalInMs: 2000,
   });
-  const permissions = localPermissionCheck(emulator.url, agent);
+  const permissions = localPermissionCheck(config.permissionCheck, emulator.url, agent, LOCAL_IDENTITY);
   const principal = readLocalPrincipal(env.SCHEDULER_LOCAL_PRINCIPAL);
   const options = {
     config,

@@ -1,5 +1,5 @@
 // The custom role the scheduler acts with on other people's compute: read state, start, stop (deallocate) and
-// restart VMs, scale sets and Azure ML compute instances, and nothing else. Assigned per scope by
+// restart VMs, scale sets and Azure ML compute instances, read who may do the same, and nothing else. Assigned per scope by
 // scheduler-role-assignment.bicep.
 //
 // Virtual Machine Contributor is deliberately not used. It also grants run command (arbitrary code as root or
@@ -45,6 +45,12 @@ var actions = [
   'Microsoft.MachineLearningServices/locations/computeOperationsStatus/read'
   'Microsoft.MachineLearningServices/locations/mfeOperationsStatus/read'
   'Microsoft.MachineLearningServices/locations/mfeOperationResults/read'
+  // The permission check of registration (SCHEDULER_PERMISSION_CHECK=role-assignments): whoever registers a
+  // machine must be able to start and stop it themselves, which the scheduler learns by reading their role
+  // assignments, the role definitions those name, and their deny assignments on the machine.
+  'Microsoft.Authorization/roleAssignments/read'
+  'Microsoft.Authorization/roleDefinitions/read'
+  'Microsoft.Authorization/denyAssignments/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

@@ -1,14 +1,20 @@
 // The permission check of registration: whoever registers a machine, or changes its schedule, must be
 // able to start and stop it in Azure themselves; the scheduler's own (broader) rights are never lent.
-// ARM is asked with the caller's token (on behalf of the caller), so Azure's role assignments decide.
+// Azure's role assignments decide, read one of two ways: the caller's assignments read with the scheduler's
+// identity (role-assignment-check.ts), or ARM's permissions API asked with the caller's token (on behalf of
+// the caller, here).
 
 import { OnBehalfOfCredential, type TokenCredential } from '@azure/identity';
 import { AccessDeniedError, TargetNotFoundError } from '../compute/errors.js';
-import type { ArmPermissionReader } from '../compute/arm-permissions.js';
+import { ArmPermissionReader } from '../compute/arm-permissions.js';
+import type { ArmReadOptions } from '../compute/arm-read.js';
+import { ArmRoleAssignmentReader } from '../compute/arm-role-assignments.js';
+import type { PermissionCheckMode } from '../config.js';
 import { ConfigurationError, ForbiddenError, InvalidRequestError, UnauthenticatedError } from '../errors.js';
 import type { TargetKind } from '../targets/resource-id.js';
 import { missingActions, START_STOP_ACTIONS } from './permissions.js';
 import type { HeaderReader, Principal } from './principal.js';
+import { RoleAssignmentPermissionCheck } from './role-assignment-check.js';
 
 /** Who asks, with the headers the platform passed (the tokens are there). */
 export interface Caller {
@@ -27,6 +33,27 @@ export interface PermissionCheck {
 
 /** `SCHEDULER_PERMISSION_CHECK=off`: the tenant relies on the scheduler's own access rules alone. */
 export const noPermissionCheck: PermissionCheck = { assertMayStartAndStop: () => Promise.resolve() };
+
+/** How a check reaches ARM, whichever the mode. */
+export interface PermissionCheckWiring {
+  /** The scheduler's own credential, for reading role assignments. */
+  scheduler: TokenCredential;
+  /** The caller's credential, for the on-behalf-of check. */
+  callerCredential: (caller: Caller) => TokenCredential;
+  /** Endpoint and agent (the local emulator); Azure's by default. */
+  arm?: ArmReadOptions;
+}
+
+/** The check `SCHEDULER_PERMISSION_CHECK` names. */
+export function permissionCheckFor(
+  mode: PermissionCheckMode,
+  wiring: PermissionCheckWiring,
+): PermissionCheck {
+  if (mode === 'off') return noPermissionCheck;
+  if (mode === 'on-behalf-of')
+    return new ArmPermissionCheck(new ArmPermissionReader(wiring.arm), wiring.callerCredential);
+  return new RoleAssignmentPermissionCheck(new ArmRoleAssignmentReader(wiring.scheduler, wiring.arm));
+}
 
 /** Asks ARM's permissions API of the machine with a credential for the caller. */
 export class ArmPermissionCheck implements PermissionCheck {

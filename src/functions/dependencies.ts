@@ -3,7 +3,7 @@
 
 import { systemClock, type Clock } from '../clock.js';
 import { ArmComputeGateway } from '../compute/arm-gateway.js';
-import { appCredential } from '../credential.js';
+import { appCredential, lazyCredential } from '../credential.js';
 import { tracedGateway } from '../telemetry/arm-telemetry.js';
 import type { ComputeGateway } from '../compute/gateway.js';
 import type { Config } from '../config.js';
@@ -18,13 +18,7 @@ import { DEFAULT_RECONCILE_OPTIONS, type ReconcileOptions } from '../engine/reco
 import { StorageActionQueue, StoragePoolQueue } from '../queue/storage-action-queue.js';
 import { openStore, type StorageClients } from '../store/index.js';
 import type { Store } from '../store/ports.js';
-import {
-  ArmPermissionCheck,
-  noPermissionCheck,
-  onBehalfOf,
-  type PermissionCheck,
-} from '../auth/permission-check.js';
-import { ArmPermissionReader } from '../compute/arm-permissions.js';
+import { onBehalfOf, permissionCheckFor, type PermissionCheck } from '../auth/permission-check.js';
 import type { HoldRunning } from '../engine/snooze.js';
 import type { WarnOptions, WebhookClient } from '../engine/warn-before-stops.js';
 import { fetchWebhookClient } from '../webhooks/fetch-webhook-client.js';
@@ -71,6 +65,8 @@ export function createDependencies(config: Config, overrides: DependencyOverride
   const { store, clients } = openStore(config, clock);
   let gateway = overrides.gateway;
   let traced: ComputeGateway | undefined;
+  // Made on first use: HTTP-only callers (and tests) never need Azure credentials.
+  const credential = lazyCredential(() => appCredential(config.managedIdentityClientId));
   return {
     config,
     clock,
@@ -86,15 +82,16 @@ export function createDependencies(config: Config, overrides: DependencyOverride
     pools: overrides.pools ?? new StoragePoolQueue(clients.queueService, clients.names.queues.pools),
     permissions:
       overrides.permissions ??
-      (config.permissionCheck === 'off'
-        ? noPermissionCheck
-        : new ArmPermissionCheck(new ArmPermissionReader(), onBehalfOf(config.onBehalfOf))),
+      permissionCheckFor(config.permissionCheck, {
+        scheduler: credential,
+        callerCredential: onBehalfOf(config.onBehalfOf),
+      }),
     webhooks: overrides.webhooks ?? fetchWebhookClient,
     ...(overrides.warnOptions ? { warnOptions: overrides.warnOptions } : {}),
     ...(overrides.holdRunning ? { holdRunning: overrides.holdRunning } : {}),
-    // Built on first use: HTTP-only callers (and tests) never need Azure credentials.
+    // Built on first use, as the credential is.
     get gateway(): ComputeGateway {
-      gateway ??= new ArmComputeGateway({ credential: appCredential(config.managedIdentityClientId) });
+      gateway ??= new ArmComputeGateway({ credential });
       traced ??= tracedGateway(gateway, clock);
       return traced;
     },

@@ -1,13 +1,16 @@
-// The custom role (infra/app/scheduler-role.bicep) against what the ARM gateway really sends: every call of a run
-// through the local ARM emulator, covering each kind, each action, with and without waiting for completion, is
-// turned into the RBAC action ARM would check for it, and the role must grant each one.
+// The custom role (infra/app/scheduler-role.bicep) against what the scheduler really sends to ARM: every call of a
+// run through the local ARM emulator, covering each kind, each action, with and without waiting for completion,
+// and the reads of the role-assignment permission check, is turned into the RBAC action ARM would check for
+// it, and the role must grant each one.
 
+import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArmComputeGateway } from '../../src/compute/arm-gateway.js';
 import type { Machine, TargetAction } from '../../src/compute/gateway.js';
 import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
-import { computeInstanceId, poolId, vmId } from '../toolkit/arm-emulator/fixture.js';
+import { computeInstanceId, poolId, schedulerIdentity, vmId } from '../toolkit/arm-emulator/fixture.js';
 import { gatewayFor } from '../compute/gateway-fixture.js';
+import { localPermissionCheck } from '../../toolkit/local-host/permissions.js';
 import { nodesOfType, parseBicep, stringValue, variable } from './bicep.js';
 
 /**
@@ -52,6 +55,7 @@ beforeAll(async () => {
   emulator = await startArmEmulator({ transitionDurationsInMs: 30 });
   gateway = gatewayFor(emulator);
   await exerciseGateway();
+  await exercisePermissionCheck();
   called = emulator.requests.map((r) => rbacActionOf(r.method, r.path));
 });
 afterAll(() => emulator.close());
@@ -108,11 +112,32 @@ async function exerciseGateway(): Promise<void> {
   }
 }
 
+/** The role-assignment check on each kind: role assignments, deny assignments and role definitions read. */
+async function exercisePermissionCheck(): Promise<void> {
+  const agent = new https.Agent({ ca: emulator.certificatePem });
+  const check = localPermissionCheck('role-assignments', emulator.url, agent, schedulerIdentity.principalId);
+  const caller = { principal: { id: 'registering-user', roles: [], isAdmin: false }, headers: new Headers() };
+  const machines = [
+    { resourceId: vmId('role-check-vm'), kind: 'vm' as const },
+    { resourceId: poolId('role-check-pool'), kind: 'pool' as const },
+    { resourceId: computeInstanceId('role-check-ci'), kind: 'computeInstance' as const },
+  ];
+  emulator.addVirtualMachine(machines[0]!.resourceId);
+  emulator.addScaleSet(machines[1]!.resourceId, { capacity: 1 });
+  emulator.addComputeInstance(machines[2]!.resourceId);
+  for (const machine of machines) await check.assertMayStartAndStop(caller, machine);
+  agent.destroy();
+}
+
 describe('the scheduler role', () => {
   it('grants every ARM call the gateway makes, operation polls included', async () => {
     // The run did follow operations to their end: the polls are among the calls checked.
     expect(called).toContain('Microsoft.Compute/locations/operations/read');
     expect(called.some((a) => /^Microsoft\.MachineLearningServices\/locations\//i.test(a))).toBe(true);
+    // And the role-assignment permission check read what it decides on.
+    expect(called).toContain('Microsoft.Authorization/roleAssignments/read');
+    expect(called).toContain('Microsoft.Authorization/denyAssignments/read');
+    expect(called).toContain('Microsoft.Authorization/roleDefinitions/read');
 
     const role = await roleActions();
     const missing = new Set(called.filter((action) => !role.some((granted) => grants(granted, action))));

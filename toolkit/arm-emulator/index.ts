@@ -5,7 +5,7 @@ export { startArmEmulator } from './server.js';
 export type { ArmEmulator, ArmEmulatorOptions, RequestLogEntry } from './server.js';
 export type { ResourceAction, ResourceState } from './control.js';
 export { ArmError } from './arm-error.js';
-export type { PermissionOptions, RoleAssignment } from './role-assignments.js';
+export type { DenyAssignment, PermissionOptions, RoleAssignment } from './role-assignments.js';
 export { emulatorCredential, type EmulatorIdentity } from './caller.js';
 export type { EventGridOptions, ResourceEvent, ResourceEventType } from './event-grid.js';
 export { keyedUnit, seededRandom, type FaultOptions, type FaultRequest } from './faults.js';

@@ -2,6 +2,7 @@
 // and how the answer looks (200 with a body, 202 with operation URLs, or ARM's error).
 
 import { ArmError } from './arm-error.js';
+import { authorizationRoute } from './authorization-routes.js';
 import type { Caller } from './caller.js';
 import type { Fleet, FleetAction } from './fleet/fleet.js';
 import type { Operation } from './fleet/operations.js';
@@ -92,6 +93,13 @@ export class ArmRoutes {
     const path = url.pathname.replace(/\/+$/, '');
     let match: RegExpExecArray | null;
     if ((match = PERMISSIONS_PATH.exec(path))) return this.permissionsRoute(method, url, groups(match));
+    const authorization = authorizationRoute(method, url, path, {
+      permissions: this.options.permissions,
+      exists: (resourceId) => this.options.fleet.find(resourceId) !== undefined,
+      baseUrl: this.options.baseUrl,
+      listPageSize: this.options.listPageSize,
+    });
+    if (authorization) return authorization;
     if ((match = METRICS_PATH.exec(path))) {
       if (method !== 'GET') throw methodNotAllowed(method, url.pathname);
       const g = groups(match);
