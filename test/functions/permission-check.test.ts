@@ -305,6 +305,20 @@ describe('the role-assignment check', () => {
     expect(res.status).toBe(201);
   });
 
+  it('reads a role definition once for many checks, and the caller’s assignments every time', async () => {
+    const before = running.emulator.requests.length;
+    for (const name of ['vm-frank-2', 'vm-frank-3', 'vm-frank-4']) {
+      running.emulator.addVirtualMachine(vmId(name));
+      const res = await call(running.host, 'POST', '/targets', frank, { resourceId: vmId(name) });
+      expect(res.status).toBe(201);
+    }
+    const paths = running.emulator.requests.slice(before).map((r) => r.path);
+    // Frank's role was read by the first test already; his assignments are read anew for each machine.
+    expect(paths.filter((p) => p.includes('/roleDefinitions/'))).toEqual([]);
+    expect(paths.filter((p) => p.endsWith('/roleAssignments'))).toHaveLength(3);
+    expect(paths.filter((p) => p.endsWith('/denyAssignments'))).toHaveLength(3);
+  });
+
   it('names the scheduler’s missing read rights when its role cannot read assignments, and registers nothing', async () => {
     const res = await call(blind.host, 'POST', '/targets', dana, { resourceId: vmId('vm-dana') });
     expect(res.status).toBe(500);
