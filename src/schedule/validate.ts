@@ -373,7 +373,7 @@ function readWeekDays(value: unknown, pointer: string, problems: Problems): Patt
  * collected, not only the first. No entry limit and no conflict check: those belong to a whole document.
  * @param entry the parsed JSON value, of any type
  * @param pointer JSON pointer prefixed to every reported field, e.g. `/computeStartStop/2` (default: `''`)
- * @param options `now` for the never-fires check; `maxEntries` is not used here
+ * @param options not used here (`now` and `maxEntries` concern whole documents)
  * @returns the entry, ready for {@link occurrences} and the other readers
  * @throws ScheduleValidationError listing every problem with an RFC 6901 pointer to its field: unknown or
  *   missing fields, wrong types, values out of range, an unknown time zone (with suggestions), an impossible
@@ -382,18 +382,19 @@ function readWeekDays(value: unknown, pointer: string, problems: Problems): Patt
 export function validateEntry(entry: unknown, pointer = '', options: ValidateOptions = {}): ScheduleEntry {
   const problems = new Problems();
   const parsed = parseEntry(entry, pointer, problems);
-  if (parsed) checkFires(parsed, pointer, problems, options.now);
+  if (parsed) checkFires(parsed, pointer, problems);
   if (!parsed || problems.list.length > 0) throw new ScheduleValidationError(problems.list);
   return parsed;
 }
 
-/** An entry that can never fire is a mistake worth naming (e.g. `0 0 30 2 *`, or endTime before startTime). */
-function checkFires(
-  entry: ScheduleEntry,
-  pointer: string,
-  problems: Problems,
-  now: number | undefined,
-): void {
+/** Where an entry without a startTime is looked at from, to know whether it can fire at all. */
+const EARLIEST_WINDOW_START = Date.UTC(2000, 0, 1);
+
+/**
+ * An entry that can never fire is a mistake worth naming (e.g. `0 0 30 2 *`, endTime before startTime, or a
+ * startTime–endTime window no occurrence falls in). One that has ended is not: it fired while it ran.
+ */
+function checkFires(entry: ScheduleEntry, pointer: string, problems: Problems): void {
   const compiled = compileEntry(entry);
   if (entry.cron?.startTime && entry.cron.endTime) {
     const zone = compiled.zone;
@@ -404,7 +405,9 @@ function checkFires(
       return;
     }
   }
-  const from = (compiled.startInstant ?? now ?? Date.UTC(2000, 0, 1)) - 1;
+  // Whether it fires at all in its window, not whether it fires again: an entry whose endTime has passed
+  // fired in its time, and a schedule saved back after its one-off entries fired must stay valid.
+  const from = (compiled.startInstant ?? EARLIEST_WINDOW_START) - 1;
   if (compiled.next(from, from + 1) === undefined) {
     const field =
       entry.triggerType === 'Cron'
@@ -457,7 +460,7 @@ export function validateSchedules(doc: unknown, options: ValidateOptions = {}): 
     const pointer = `/computeStartStop/${i}`;
     const before = problems.list.length;
     const entry = parseEntry(raw, pointer, problems);
-    if (entry) checkFires(entry, pointer, problems, options.now);
+    if (entry) checkFires(entry, pointer, problems);
     if (entry && problems.list.length === before) entries.push(entry);
   });
   if (problems.list.length > 0) throw new ScheduleValidationError(problems.list);

@@ -216,6 +216,11 @@ describe('the dashboard on the local host with the demo fleet', { timeout: 90_00
     // The override's own start is a run of its own in the history.
     const run = page.locator('table[aria-label="Runs"] tr', { hasText: 'override' });
     await run.first().waitFor(WAIT);
+    // Opened afresh, the page finds the override in force from the run history and shows it again.
+    await page.reload();
+    await showFleet(page);
+    await choose(page, 'vm-ds-berlin');
+    await controls.getByRole('status').filter({ hasText: 'Schedule suspended: running until' }).waitFor(WAIT);
     await controls.getByRole('button', { name: 'End override' }).click();
     await controls.getByRole('status').filter({ hasText: 'End override requested.' }).waitFor(WAIT);
     expect(await controls.getByRole('status').innerText()).not.toContain('Schedule suspended');

@@ -93,6 +93,22 @@ describe('cron expressions', () => {
     expect(found[0]?.reason).toMatch(/never/i);
   });
 
+  it('an entry that has ended is accepted: a schedule saved back after its one-off entry fired', () => {
+    // Fired at 2025-11-27T14:30Z, a month before NOW; its endTime has passed since.
+    const ended = cron('30 14 27 11 *', 'UTC', { endTime: '2025-11-28T14:30:00Z' }, 'Stop');
+    expect(() => validate(doc(cron('0 8 * * 1-5', 'UTC'), ended))).not.toThrow();
+  });
+
+  it('a startTime–endTime window no occurrence falls in is refused at its endTime', () => {
+    const never = cron('0 8 15 * *', 'UTC', {
+      startTime: '2026-03-01T00:00:00',
+      endTime: '2026-03-02T00:00:00',
+    });
+    const found = problems(() => validate(doc(never)));
+    expect(found.map((p) => p.pointer)).toEqual(['/computeStartStop/0/cron/endTime']);
+    expect(found[0]?.reason).toMatch(/never fire/);
+  });
+
   it('`0 0 31 4,6,9,11 *` can never fire either', () => {
     expect(pointersOf(() => validate(doc(cron('0 0 31 4,6,9,11 *', 'UTC'))))).toEqual([
       '/computeStartStop/0/cron/expression',

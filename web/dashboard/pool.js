@@ -23,7 +23,7 @@ const WEEK_IN_MS = 7 * 24 * HOUR_IN_MS;
 
 /** An override leaves a run in the history: only then is there one to ask for (at most seven days long). */
 const mayHaveOverride = (runs) =>
-  (runs ?? []).some((r) => r.source === 'override' && Date.parse(r.occurrenceAt) > Date.now() - WEEK_IN_MS);
+  (runs ?? []).some((r) => r.source === 'override' && Date.parse(r.occurrence) > Date.now() - WEEK_IN_MS);
 
 export function PoolPanel({ target, runs, onActed }) {
   const [message, setMessage] = useState('');
