@@ -243,6 +243,15 @@ describe('the dashboard on the local host with the demo fleet', { timeout: 90_00
     expect(await error.innerText()).toContain('61 is out of range 0–59');
     expect(await expression.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByRole('button', { name: 'Save schedule' }).isDisabled()).toBe(true);
+    // An end time before the start time is shown at the end time's own field.
+    await expression.fill('0 8 * * 1-5');
+    const entry = page.locator('fieldset[data-entry="0"]');
+    await entry.getByLabel('Start time (optional, wall clock)').fill('2027-03-01T00:00:00');
+    const end = entry.getByLabel('End time (optional, wall clock)');
+    await end.fill('2027-02-01T00:00:00');
+    const endError = page.locator(`#${await end.getAttribute('id')}-error`);
+    await endError.waitFor(WAIT);
+    expect(await endError.innerText()).toContain('endTime is before startTime');
     await context.close();
   });
 

@@ -1,5 +1,6 @@
 // One schedule entry as a form: Start or Stop, enabled or not, Cron (expression) or Recurrence (Azure ML's
-// Minute to Month, with hours, minutes, week days or month days), a time zone and an optional start time.
+// Minute to Month, with hours, minutes, week days or month days), a time zone and an optional start time (and
+// end time, which only Cron entries have).
 
 import { html } from 'htm/preact';
 import { Field, ListInput } from './fields.js';
@@ -19,7 +20,7 @@ export function entryPointers(entry, i) {
       ...['hours', 'minutes', 'weekDays', 'monthDays'].map((f) => `${r}/schedule/${f}`),
     ];
   }
-  return [...own, ...['expression', 'timeZone', 'startTime'].map((f) => `${base}/cron/${f}`)];
+  return [...own, ...['expression', 'timeZone', 'startTime', 'endTime'].map((f) => `${base}/cron/${f}`)];
 }
 
 export function newEntry(timeZone) {
@@ -110,6 +111,13 @@ function CronFields({ entry, set, errorsAt, base }) {
       errors=${errorsAt(`${base}/cron/startTime`)}
     >
       ${(a) => html`<${Text} ...${a} placeholder="2026-01-05T00:00:00" value=${entry.cron?.startTime} onChange=${(v) => set(['cron', 'startTime'], v)} />`}
+    <//>
+    <${Field}
+      label="End time (optional, wall clock)"
+      pointer=${`${base}/cron/endTime`}
+      errors=${errorsAt(`${base}/cron/endTime`)}
+    >
+      ${(a) => html`<${Text} ...${a} placeholder="2026-12-31T23:59:00" value=${entry.cron?.endTime} onChange=${(v) => set(['cron', 'endTime'], v)} />`}
     <//>`;
 }
 
