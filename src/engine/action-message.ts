@@ -43,6 +43,21 @@ export interface ActionMessage {
   /** An earlier attempt may have called Azure before it died: read the machine before acting again. */
   resumed?: true;
   /**
+   * The claim on the target that the attempt which sent this message held when it sent it (a retry, or an
+   * envelope's action handed on alone). Found still held (storage refused to give it back, or that
+   * attempt has not yet), it is this message's own: resumed at once, in doubt, instead of kept away from as
+   * another delivery's until its lease lapses. Only that very claim counts, by the ETag of the row its
+   * write left: once anyone has written the row since (a claim, a release), it names nothing
+   * (docs/decisions/0017).
+   */
+  claimedAs?: HeldClaim;
+  /**
+   * Which carrier of its run this message is: absent (0) for the first, one more for each message an
+   * attempt that held the target sent on. The run row remembers the newest carrier it was handed to, and a
+   * message of an earlier one (its original delivered again) steps aside (docs/decisions/0017).
+   */
+  carrier?: number;
+  /**
    * A pool's Start or Stop whose write was throttled or failed: the pool as that write read it. The next
    * attempt sends the same write without reading again, conditional on the ETag (If-Match), so a pool
    * changed meanwhile refuses it and is read afresh. Without it, every attempt needs a read and a write to
@@ -51,6 +66,12 @@ export interface ActionMessage {
   lastRead?: PoolRead;
   /** Not an action: the nth look at the machine of a run Azure accepted, to settle it (check-accepted.ts). */
   check?: number;
+}
+
+/** One claim on a target: whose, and the ETag of the `latest` row as its write left it. */
+export interface HeldClaim {
+  owner: string;
+  etag: string;
 }
 
 /** What a retry carries of a pool: its model, always with the ETag that keeps the write conditional. */
@@ -137,6 +158,12 @@ export function readQueueBody(body: unknown): Record<string, unknown> {
 const isPairsOfInstants = (v: unknown) =>
   Array.isArray(v) && v.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isInstant));
 
+function isHeldClaim(value: unknown): value is HeldClaim {
+  if (typeof value !== 'object' || value === null) return false;
+  const { owner, etag } = value as Record<string, unknown>;
+  return typeof owner === 'string' && owner.length > 0 && typeof etag === 'string' && etag.length > 0;
+}
+
 function isPoolRead(value: unknown): value is PoolRead {
   if (typeof value !== 'object' || value === null) return false;
   const { capacity, tags, etag } = value as Record<string, unknown>;
@@ -181,6 +208,8 @@ function checkActionMessage(m: Record<string, unknown>): ActionMessage {
     (m.resumed !== undefined && m.resumed !== true) ||
     (m.revisionRechecked !== undefined && m.revisionRechecked !== true) ||
     (m.lastRead !== undefined && !isPoolRead(m.lastRead)) ||
+    (m.claimedAs !== undefined && !isHeldClaim(m.claimedAs)) ||
+    !isCount(m.carrier) ||
     (superseded !== undefined &&
       !(
         Array.isArray(superseded) &&

@@ -11,12 +11,13 @@ import type { ExecuteOptions } from './options.js';
 import { forEachLimited, type ActionQueue } from './ports.js';
 import { historyOf } from './run-history.js';
 import { closeRun } from './run-records.js';
+import { claimLeftBy } from './target-claim.js';
 
 export interface EnvelopeDependencies {
   store: { runs: Store['runs']; targets: Pick<Store['targets'], 'getWithSchedule'> };
   actions: ActionQueue;
   clock: Clock;
-  options: Pick<ExecuteOptions, 'leaseInMs' | 'maxDequeueCount' | 'membersAtOnce'>;
+  options: Pick<ExecuteOptions, 'waitInMs' | 'maxDequeueCount' | 'membersAtOnce'>;
 }
 
 export interface EnvelopeReport {
@@ -32,9 +33,11 @@ export interface EnvelopeReport {
  * A member's delivery is `{envelope id}/{position}`: the same on every delivery of the envelope, so a member
  * whose host died holding the target resumes on the next one, as a single message does. Its own count of
  * deliveries starts at 1: the envelope's count is not the member's. On a later delivery of the envelope every
- * member reads before it acts (`resumed`). A member that throws is sent on alone, visible once the claim its
- * attempt may have left has lapsed (`leaseInMs`), so that it may take the target again, in doubt. Retries,
- * waits and rechecks the executor sends are single messages already.
+ * member reads before it acts (`resumed`), and one whose run an earlier delivery already handed on steps
+ * aside (docs/decisions/0017). A member that fails in a way the host would deliver again is handed on
+ * alone by the executor (`member`); one that throws is sent on alone here, a few seconds later, naming the
+ * claim its attempt may have left held so that it resumes it at once, in doubt. Retries, waits and
+ * rechecks the executor sends are single messages already.
  * @throws the first member's error when a member could not be sent on: the whole envelope is delivered
  *   again (members already done find their run rows); on its last delivery, those members' runs are first
  *   recorded `poisoned`, since the envelope then goes to the poison queue.
@@ -57,13 +60,12 @@ export async function executeEnvelope(
   }));
   await forEachLimited(members, deps.options.membersAtOnce, async ({ message, position }) => {
     try {
-      await executeOne(message, { messageId: `${delivery.messageId}/${position}`, dequeueCount: 1 });
+      const messageId = `${delivery.messageId}/${position}`;
+      await executeOne(message, { messageId, dequeueCount: 1, member: true });
       report.carriedOut++;
     } catch (error) {
       try {
-        // It may have called Azure before it failed: it reads before it acts.
-        const alone = { ...message, resumed: true as const };
-        await deps.actions.send(alone, { visibilityDelayInMs: deps.options.leaseInMs });
+        await deps.actions.send(handedOn(message, error), { visibilityDelayInMs: deps.options.waitInMs });
         report.handedOn++;
       } catch {
         stuck.push({ message, error });
@@ -77,6 +79,21 @@ export async function executeEnvelope(
     for (const { message, error } of stuck) await poisonRun(deps, message, note, error);
   }
   throw first.error;
+}
+
+/**
+ * An action that threw, as the message that carries it on alone: it may have called Azure before it failed,
+ * so it reads before it acts; it is the next carrier of its run; and the claim its attempt took, which it
+ * may have left held (storage refusing to give it back), is its own to resume at once (docs/decisions/0017).
+ */
+function handedOn(message: ActionMessage, error: unknown): ActionMessage {
+  const claim = claimLeftBy(error);
+  return {
+    ...message,
+    resumed: true,
+    carrier: (message.carrier ?? 0) + 1,
+    ...(claim ? { claimedAs: claim } : {}),
+  };
 }
 
 /** Records a member's run `poisoned`, best effort: storage that failed the member may fail this too. */

@@ -21,6 +21,7 @@ import type {
   Override,
   RunOutcome,
   Store,
+  StoredLatestAction,
   StoredRun,
   StoredTarget,
   TargetSchedule,
@@ -40,7 +41,7 @@ import {
 } from './run-records.js';
 import { checkAccepted, queueCheck } from './check-accepted.js';
 import { historyOf } from './run-history.js';
-import { claimTurn, letGo, letGoAfterFailure } from './target-claim.js';
+import { claimTurn, letGo, withClaimLeft } from './target-claim.js';
 import { newerDueOccurrence, scheduleAsks } from './turn.js';
 
 export { isFinalOutcome };
@@ -78,6 +79,11 @@ export interface Delivery {
   /** The queue message id: stays the same across redeliveries of one message. */
   messageId: string;
   dequeueCount: number;
+  /**
+   * An action of an envelope: the envelope's deliveries are not its own, so a fault the host would deliver
+   * again is handed on as a message of its own instead (docs/decisions/0016).
+   */
+  member?: true;
 }
 
 export interface ExecuteReport {
@@ -120,16 +126,33 @@ export async function execute(
   const claim = await claimTurn(deps, history, schedule, message, delivery, look);
   if (claim.kind !== 'claimed') return claim.report;
 
-  const run = await startRun(deps, history, message);
-  if (!run) {
-    await letGo(deps, claim.latest);
-    return { outcome: 'pending', duplicate: true };
+  try {
+    return await carryOutClaimed(deps, { target, schedule, message, delivery, claim, applyPolicy, carried });
+  } catch (error) {
+    // The target may still be held by this attempt: whoever carries the run on next may resume that claim.
+    throw withClaimLeft(error, claim.latest);
   }
-  if (isFinalOutcome(run.outcome)) {
-    await letGo(deps, claim.latest);
-    return { outcome: run.outcome, duplicate: true };
-  }
+}
 
+/** The run, once the target is this message's: recorded, carried out, and let go of or handed on. */
+async function carryOutClaimed(
+  deps: ExecuteDependencies,
+  attempt: {
+    target: StoredTarget;
+    schedule: TargetSchedule;
+    message: ActionMessage;
+    delivery: Delivery;
+    claim: { latest: StoredLatestAction; resumed: boolean; looked: Look | undefined };
+    applyPolicy: (() => Promise<Done>) | undefined;
+    carried: TargetState | undefined;
+  },
+): Promise<ExecuteReport> {
+  const { target, schedule, message, claim, applyPolicy, carried } = attempt;
+  const run = await startRun(deps, historyOf(target), message);
+  if (!run || isFinalOutcome(run.outcome)) {
+    await letGo(deps, claim.latest);
+    return { outcome: run?.outcome ?? 'pending', duplicate: true };
+  }
   // Whether an earlier attempt may have called Azure and nobody has looked since: until a read settles
   // it, no attempt may act without reading first.
   const doubt = { inDoubt: claim.resumed };
@@ -145,11 +168,10 @@ export async function execute(
     if (outcome === 'accepted') await queueCheck(deps, message, 1);
     return { outcome, duplicate: false, ...(done.operation ? { operation: done.operation } : {}) };
   } catch (error) {
-    // Whatever happens next (a retry through the queue, a redelivery), the next attempt claims anew.
-    const heldUntil = await letGoAfterFailure(deps, claim.latest);
     const { resumed: _settled, ...settled } = message;
     const retried = doubt.inDoubt ? { ...settled, resumed: true as const } : settled;
-    return await handleFailure(deps, retried, delivery, run, error, heldUntil);
+    const failed = { delivery: attempt.delivery, run, claimed: claim.latest };
+    return await handleFailure(deps, retried, failed, error);
   }
 }
 
@@ -366,14 +388,20 @@ async function refuseUnregistered(deps: ExecuteDependencies, message: ActionMess
   return { outcome: 'failed', duplicate: false };
 }
 
+/** The attempt that failed: the delivery it came in, its run, and its claim on the target. */
+interface FailedAttempt {
+  delivery: Delivery;
+  run: StoredRun;
+  claimed: StoredLatestAction;
+}
+
 async function handleFailure(
   deps: ExecuteDependencies,
   message: ActionMessage,
-  delivery: Delivery,
-  run: StoredRun,
+  attempt: FailedAttempt,
   error: unknown,
-  heldUntil?: number,
 ): Promise<ExecuteReport> {
+  const { delivery, run, claimed } = attempt;
   const next = afterFailure(error, message, {
     policy: deps.options.retry,
     now: deps.clock.now(),
@@ -383,22 +411,48 @@ async function handleFailure(
   switch (next.kind) {
     case 'failed':
       await finish(deps, run, 'failed', recorded);
+      await letGo(deps, claimed);
       return { outcome: 'failed', duplicate: false };
     case 'redeliver':
+      // It may have called Azure before it failed: whoever comes next reads before acting.
+      if (delivery.member) return handOn(deps, { ...message, resumed: true }, attempt, recorded);
       if (next.lastDelivery) await finish(deps, run, 'poisoned', { ...recorded, note: next.note });
+      // Its redelivery claims anew; a claim left held (storage refused this too) is its own to resume.
+      await letGo(deps, claimed).catch(() => undefined);
       throw error;
     case 'poison':
       await deps.actions.sendToPoison(next.message);
       await finish(deps, run, 'poisoned', { ...recorded, note: next.note });
+      await letGo(deps, claimed);
       return { outcome: 'poisoned', duplicate: false };
-    default: {
-      // A retry. Record the error, then hand the wait to the queue: no sleeping in a function. Behind a claim
-      // still held, it comes once the claim has lapsed, in doubt: this attempt may have called Azure.
-      await deps.store.runs.update({ ...run, ...recorded });
-      const delay = Math.max(next.delayInMs, (heldUntil ?? 0) - deps.clock.now());
-      const retry = heldUntil === undefined ? next.message : { ...next.message, resumed: true as const };
-      await deps.actions.send(retry, { visibilityDelayInMs: delay });
-      return { outcome: 'pending', duplicate: false, retryInMs: delay };
-    }
+    default:
+      // A retry: the wait goes to the queue, no sleeping in a function.
+      return handOn(deps, next.message, attempt, recorded, next.delayInMs);
   }
+}
+
+/**
+ * Sends the run on to its next carrier while this attempt still holds the target, then marks the run row
+ * with that carrier, and only then lets go of the target (docs/decisions/0017). The next carrier names this
+ * claim (`claimedAs`), so a claim storage would not let go of is its own to resume at once; and this
+ * message, delivered again after its host died, finds either the claim or the mark and steps aside. Unmarked
+ * (storage refused, or the next carrier already took the run on), the target stays held for the same reason.
+ */
+async function handOn(
+  deps: ExecuteDependencies,
+  message: ActionMessage,
+  { run, claimed }: FailedAttempt,
+  recorded: { error: { code: string; message: string } },
+  delayInMs = deps.options.waitInMs,
+): Promise<ExecuteReport> {
+  const carrier = run.attempts;
+  const actor = claimed.actor;
+  const claimedAs = actor ? { claimedAs: { owner: actor.owner, etag: claimed.etag } } : {};
+  await deps.actions.send({ ...message, ...claimedAs, carrier }, { visibilityDelayInMs: delayInMs });
+  const marked = await deps.store.runs.update({ ...run, ...recorded, carrier }).then(
+    () => true,
+    () => false,
+  );
+  if (marked) await letGo(deps, claimed).catch(() => undefined);
+  return { outcome: 'pending', duplicate: false, retryInMs: delayInMs };
 }

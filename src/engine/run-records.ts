@@ -40,33 +40,43 @@ export function runFields(history: HistoryRef, message: ActionMessage, now: numb
   };
 }
 
-/** Creates the run as this delivery's first attempt, or counts another attempt on an existing one. */
+/** Writers of a run row that a claim holder may race: the attempt that handed it on, marking it late. */
+const MAX_START_ATTEMPTS = 3;
+
+/**
+ * Creates the run as this delivery's first attempt, or counts another attempt on an existing one.
+ * @returns the run, or undefined when its row kept changing under this attempt (another holds it in hand)
+ */
 export async function startRun(
   deps: RunRecordDependencies,
   history: HistoryRef,
   message: ActionMessage,
 ): Promise<StoredRun | undefined> {
-  const now = deps.clock.now();
-  const fresh: Run = {
-    ...runFields(history, message, now),
-    outcome: 'pending',
-    attempts: 1,
-    startedAt: now,
-  };
-  const created = await deps.store.runs.createIfAbsent(fresh);
-  if (created.created || isFinalOutcome(created.run.outcome)) return created.run;
-  const run = created.run;
-  try {
-    return await deps.store.runs.update({
-      ...run,
-      attempts: run.attempts + 1,
-      startedAt: run.startedAt ?? now,
-    });
-  } catch (error) {
-    // We hold the target, so only a late writer of an older attempt can get here; the run is in hand.
-    if (error instanceof PreconditionFailedError) return undefined;
-    throw error;
+  for (let attempt = 1; attempt <= MAX_START_ATTEMPTS; attempt++) {
+    const now = deps.clock.now();
+    const fresh: Run = {
+      ...runFields(history, message, now),
+      outcome: 'pending',
+      attempts: 1,
+      startedAt: now,
+    };
+    const created = await deps.store.runs.createIfAbsent(fresh);
+    if (created.created || isFinalOutcome(created.run.outcome)) return created.run;
+    const run = created.run;
+    try {
+      return await deps.store.runs.update({
+        ...run,
+        attempts: run.attempts + 1,
+        startedAt: run.startedAt ?? now,
+      });
+    } catch (error) {
+      // We hold the target, so only a late writer of an earlier attempt gets here: the one that handed the
+      // run on to this message, marking its row just as this took it on, or one whose lease lapsed. Read it
+      // again: what it wrote (an outcome, or an error) stands.
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
   }
+  return undefined;
 }
 
 export function supersededNote(by: { at: number; action: RunAction }): string {

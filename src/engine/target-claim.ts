@@ -11,10 +11,10 @@ import type {
   StoredLatestAction,
   TargetSchedule,
 } from '../store/ports.js';
-import type { ActionMessage } from './action-message.js';
+import type { ActionMessage, HeldClaim } from './action-message.js';
 import type { ExecuteOptions } from './options.js';
 import type { ActionQueue } from './ports.js';
-import { closeRun, ignoreRace, supersededNote } from './run-records.js';
+import { closeRun, ignoreRace, isFinalOutcome, supersededNote } from './run-records.js';
 import { decideTurn, newerDueOccurrence } from './turn.js';
 
 /** Claims lost to a concurrent writer of the `latest` row before the message goes back to the queue. */
@@ -54,15 +54,10 @@ export async function claimTurn<Look = undefined>(
   look?: (resumed: boolean) => Promise<Look>,
 ): Promise<Claim<Look>> {
   for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
-    const now = deps.clock.now();
-    const latest = await deps.store.runs.getLatest(history);
-    const turn = decideTurn({
-      occurrenceAt: message.occurrenceAt,
-      messageId: delivery.messageId,
-      ...(latest ? { latest } : {}),
-      ...withNewer(newerDueOccurrence(schedule, message.occurrenceAt, now)),
-      now,
-    });
+    const { now, latest, run, turn } = await readTurn(deps, history, schedule, message, delivery);
+    if (turn.kind === 'done') {
+      return { kind: 'done', report: { outcome: run?.outcome ?? 'pending', duplicate: true } };
+    }
     if (turn.kind === 'superseded') {
       await closeRun(deps, history, message, 'superseded', supersededNote(turn.by));
       return { kind: 'done', report: { outcome: 'superseded', duplicate: false } };
@@ -104,6 +99,34 @@ export async function claimTurn<Look = undefined>(
   return { kind: 'done', report: { outcome: 'pending', duplicate: false, retryInMs: delay } };
 }
 
+/**
+ * What decides the turn, read afresh: the `latest` row first, then the run's. An attempt that handed the
+ * run on marked its row before it let go of the target, so a mark missed here means a claim written under
+ * this `latest` row's ETag fails, and the turn is read again.
+ */
+async function readTurn(
+  deps: ClaimDependencies,
+  history: HistoryRef,
+  schedule: TargetSchedule,
+  message: ActionMessage,
+  delivery: { messageId: string },
+) {
+  const now = deps.clock.now();
+  const latest = await deps.store.runs.getLatest(history);
+  const run = await deps.store.runs.get(history, message.occurrenceAt);
+  const turn = decideTurn({
+    occurrenceAt: message.occurrenceAt,
+    messageId: delivery.messageId,
+    ...(message.claimedAs ? { claimedAs: message.claimedAs } : {}),
+    ...(message.carrier !== undefined ? { carrier: message.carrier } : {}),
+    ...(run ? { run: { carrier: run.carrier ?? 0, ended: isFinalOutcome(run.outcome) } } : {}),
+    ...(latest ? { latest } : {}),
+    ...withNewer(newerDueOccurrence(schedule, message.occurrenceAt, now)),
+    now,
+  });
+  return { now, latest, run, turn };
+}
+
 const withNewer = (newer: { at: number; action: RunAction } | undefined) =>
   newer ? { newerDue: newer } : {};
 
@@ -126,18 +149,22 @@ export async function letGo(
   }
 }
 
+/** The claim each failed attempt took, by the error it failed with: whoever hands the run on may resume it. */
+const claimsLeft = new WeakMap<object, HeldClaim>();
+
 /**
- * Gives the target back after a failed attempt.
- * @returns undefined once given back; when storage refused that write, the end of the claim's lease, until
- *   which the target stays this delivery's. A retry, a message of its own, must not come before then, or it
- *   would find the target held and keep away as a duplicate, and the run would be lost.
+ * Marks `error` as thrown by an attempt that took the target with `claimed`, which it may still hold.
+ * @returns the error, to throw on
  */
-export async function letGoAfterFailure(
-  deps: Pick<ClaimDependencies, 'store'>,
-  claimed: StoredLatestAction,
-): Promise<number | undefined> {
-  return letGo(deps, claimed).then(
-    () => undefined,
-    () => claimed.actor?.until,
-  );
+export function withClaimLeft(error: unknown, claimed: StoredLatestAction): unknown {
+  const actor = claimed.actor;
+  if (actor && typeof error === 'object' && error !== null) {
+    claimsLeft.set(error, { owner: actor.owner, etag: claimed.etag });
+  }
+  return error;
+}
+
+/** The claim the attempt that threw `error` took on its target, if it took one (`withClaimLeft`). */
+export function claimLeftBy(error: unknown): HeldClaim | undefined {
+  return typeof error === 'object' && error !== null ? claimsLeft.get(error) : undefined;
 }

@@ -247,6 +247,7 @@ export function runEntity(run: Run): Entity {
       startedAt: run.startedAt === undefined ? undefined : instant(run.startedAt),
       finishedAt: run.finishedAt === undefined ? undefined : instant(run.finishedAt),
       requestedBy: run.requestedBy,
+      carrier: run.carrier,
     }),
   };
 }
@@ -258,6 +259,7 @@ export function toRun(entity: EntityResult): StoredRun {
   const requestedBy = optionalText(entity, 'requestedBy');
   const note = optionalText(entity, 'note');
   const operation = optionalText(entity, 'operation');
+  const carrier = optionalNumber(entity, 'carrier');
   return {
     ...historyOfPartitionKey(entity.partitionKey),
     occurrenceAt: number(entity, 'occurrenceAt'),
@@ -274,6 +276,7 @@ export function toRun(entity: EntityResult): StoredRun {
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(requestedBy !== undefined ? { requestedBy } : {}),
+    ...(carrier !== undefined ? { carrier } : {}),
     etag: etagOf(entity),
   };
 }

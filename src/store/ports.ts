@@ -154,6 +154,11 @@ export interface Run extends HistoryRef {
   startedAt?: number;
   finishedAt?: number;
   requestedBy?: string;
+  /**
+   * The newest carrier (queue message) an attempt of this run handed it on to, counted from 0: a message of
+   * an earlier one steps aside (docs/decisions/0017). Absent: never handed on.
+   */
+  carrier?: number;
 }
 
 export interface StoredRun extends Run {

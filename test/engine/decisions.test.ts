@@ -77,6 +77,39 @@ describe('decideTurn', () => {
       resumed: true,
     });
   });
+
+  it('a message handed the very claim its sender held resumes it at once; any other claim is not its own', () => {
+    const actor = { at: START, owner: 'm1', until: at('2026-03-02T08:10:00Z') };
+    const latest = { latestAt: START, latestAction: 'Start' as const, actor, etag: 'e1' };
+    const retry = { ...base, messageId: 'm2', latest };
+    expect(decideTurn({ ...retry, claimedAs: { owner: 'm1', etag: 'e1' } })).toEqual({
+      kind: 'act',
+      resumed: true,
+    });
+    // Written again since (the sender's message delivered again took it), or someone else's: keep away.
+    expect(decideTurn({ ...retry, claimedAs: { owner: 'm1', etag: 'e0' } })).toEqual({ kind: 'duplicate' });
+    expect(decideTurn({ ...retry, claimedAs: { owner: 'm9', etag: 'e1' } })).toEqual({ kind: 'duplicate' });
+    // Naming the claim of a newer run gives an older one nothing: it is superseded.
+    const newer = { ...latest, latestAt: STOP, actor: { ...actor, at: STOP } };
+    expect(decideTurn({ ...retry, latest: newer, claimedAs: { owner: 'm1', etag: 'e1' } })).toMatchObject({
+      kind: 'superseded',
+    });
+    // An older run's claim named by the latest one: it still waits for that run.
+    const older = { ...latest, actor: { ...actor, at: at('2026-03-02T07:59:00Z') } };
+    expect(decideTurn({ ...retry, latest: older, claimedAs: { owner: 'm1', etag: 'e1' } })).toMatchObject({
+      kind: 'wait',
+    });
+  });
+
+  it('a message of an earlier carrier than the run row names, or of a run that ended, has nothing left to do', () => {
+    expect(decideTurn({ ...base, run: { carrier: 2, ended: false }, carrier: 1 })).toEqual({ kind: 'done' });
+    expect(decideTurn({ ...base, run: { carrier: 2, ended: false } })).toEqual({ kind: 'done' });
+    expect(decideTurn({ ...base, run: { carrier: 0, ended: true } })).toEqual({ kind: 'done' });
+    expect(decideTurn({ ...base, run: { carrier: 2, ended: false }, carrier: 2 })).toEqual({
+      kind: 'act',
+      resumed: false,
+    });
+  });
 });
 
 describe('newerDueOccurrence', () => {
@@ -194,8 +227,22 @@ describe('afterFailure', () => {
   });
 
   it('what a retry carries travels the queue, and a malformed one is refused', () => {
-    const carrying = { ...message, lastRead: { capacity: 3, tags: { team: 'a' }, etag: '"e1"' } };
+    const carrying = {
+      ...message,
+      lastRead: { capacity: 3, tags: { team: 'a' }, etag: '"e1"' },
+      claimedAs: { owner: 'm1/3', etag: 'W/"datetime\'2026-03-02T08%3A00%3A01Z\'"' },
+      carrier: 2,
+    };
     expect(decodeActionMessage(encodeActionMessage(carrying))).toEqual(carrying);
+    for (const wrong of [
+      { claimedAs: 'm1' },
+      { claimedAs: { owner: '', etag: 'e' } },
+      { claimedAs: { owner: 'm1' } },
+      { carrier: -1 },
+      { carrier: 1.5 },
+    ]) {
+      expect(() => decodeActionMessage(JSON.stringify({ ...message, ...wrong }))).toThrow('malformed');
+    }
     for (const lastRead of [
       { capacity: 3, tags: {} },
       { capacity: -1, tags: {}, etag: 'e' },

@@ -185,16 +185,19 @@ describe('execute', () => {
     // The first throttled attempt comes back within a second after Retry-After.
     expect(report.retryInMs).toBeGreaterThanOrEqual(120_000);
     expect(report.retryInMs).toBeLessThan(121_000);
-    expect(actions.sent).toEqual([
-      { message: { ...stop, throttled: 1 }, visibilityDelayInMs: report.retryInMs },
-    ]);
+    // The retry is the run's next carrier, naming the claim this attempt held (docs/decisions/0017).
+    expect(actions.sent).toHaveLength(1);
+    const { claimedAs, ...retried } = actions.sent[0]!.message;
+    expect(retried).toEqual({ ...stop, throttled: 1, carrier: 1 });
+    expect(actions.sent[0]!.visibilityDelayInMs).toBe(report.retryInMs);
+    expect(claimedAs?.owner).toBe('m1');
     expect(onlyRun()).toMatchObject({ outcome: 'pending', attempts: 1, error: { code: 'ThrottledError' } });
     expect((await runs.getLatest({ targetId: 't1' }))?.actor).toBeUndefined();
 
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 1_200_000 }),
     );
-    const second = await execute(deps, { ...stop, throttled: 1 }, { messageId: 'm2', dequeueCount: 1 });
+    const second = await execute(deps, actions.sent[0]!.message, { messageId: 'm2', dequeueCount: 1 });
     expect(second.retryInMs).toBe(15 * 60_000);
   });
 
@@ -252,7 +255,8 @@ describe('execute', () => {
     gateway.failures.push(
       new ThrottledError('throttled', { resourceId: VM, statusCode: 429, retryAfterInMs: 30_000 }),
     );
-    const last = await execute(deps, { ...stop, throttled: 300 }, { messageId: 'm2', dequeueCount: 1 });
+    const retry = { ...actions.sent[0]!.message, throttled: 300 };
+    const last = await execute(deps, retry, { messageId: 'm2', dequeueCount: 1 });
     expect(last.outcome).toBe('poisoned');
     expect(onlyRun().note).toMatch(/gave up after 301 throttled attempts/);
   });
@@ -279,11 +283,8 @@ describe('execute', () => {
     expect(onlyRun()).toMatchObject({ outcome: 'succeeded', attempts: 2 });
   });
 
-  it('a retry behind a claim that could not be given back comes once the claim has lapsed, and acts', async () => {
-    gateway.failures.push(
-      new TargetConflictError('busy', { resourceId: VM, statusCode: 409, code: 'OperationNotAllowed' }),
-    );
-    // Storage refuses the write that gives the target back, once.
+  /** Storage refuses the next write that gives the target back, once. */
+  const refuseLetGoOnce = () => {
     const put = runs.putLatest.bind(runs);
     let refuse = true;
     runs.putLatest = (latest, options) => {
@@ -293,19 +294,114 @@ describe('execute', () => {
       }
       return put(latest, options);
     };
+  };
+  const conflict = () =>
+    new TargetConflictError('busy', { resourceId: VM, statusCode: 409, code: 'OperationNotAllowed' });
+
+  it('a retry behind a claim that could not be given back resumes it at once, reading the machine first', async () => {
+    gateway.failures.push(conflict());
+    refuseLetGoOnce();
     const first = await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
-    const lease = resolveExecuteOptions().leaseInMs;
-    expect(first.retryInMs).toBe(lease);
+    // The conflict's own wait, not the claim's lease: the retry names the claim it may find held.
+    expect(first.retryInMs).toBe(30_000);
+    const held = await runs.getLatest({ targetId: 't1' });
+    expect(held?.actor).toMatchObject({
+      owner: 'm1',
+      until: clock.now() + resolveExecuteOptions().leaseInMs,
+    });
     const retry = actions.sent[0]!;
-    expect(retry).toMatchObject({ message: { resumed: true }, visibilityDelayInMs: lease });
-    clock.advance(lease);
+    expect(retry).toEqual({
+      message: { ...stop, attempt: 1, carrier: 1, claimedAs: { owner: 'm1', etag: held!.etag } },
+      visibilityDelayInMs: 30_000,
+    });
+    clock.advance(30_000);
+    // The first attempt's stop went through after all (Azure answered 409 late): the retry reads and sees it.
+    gateway.states.set(VM, 'stopped');
     const second = await execute(deps, retry.message, { messageId: 'm2', dequeueCount: 1 });
     expect(second).toMatchObject({ outcome: 'succeeded', duplicate: false });
-    expect(gateway.calls).toEqual([
-      { resourceId: VM, action: 'stop' },
-      { resourceId: VM, action: 'stop' },
-    ]);
+    expect(gateway.calls).toEqual([{ resourceId: VM, action: 'stop' }]);
+    expect(onlyRun()).toMatchObject({
+      outcome: 'succeeded',
+      attempts: 2,
+      note: 'completed by an earlier attempt',
+    });
+    expect((await runs.getLatest({ targetId: 't1' }))?.actor).toBeUndefined();
+  });
+
+  it('the original delivered again after its retry was sent steps aside: the retry carries the run, once', async () => {
+    gateway.failures.push(conflict());
+    await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    const retry = actions.sent[0]!.message;
+    // The host died before the first delivery was deleted: it comes again, before the retry.
+    gateway.failures.push(conflict());
+    const again = await execute(deps, stop, { messageId: 'm1', dequeueCount: 2 });
+    expect(again).toMatchObject({ outcome: 'pending', duplicate: true });
+    expect(gateway.calls).toHaveLength(1);
+    expect(actions.sent).toHaveLength(1);
+    gateway.failures.length = 0;
+    clock.advance(30_000);
+    expect(await execute(deps, retry, { messageId: 'm2', dequeueCount: 1 })).toMatchObject({
+      outcome: 'succeeded',
+    });
+    // And after the retry's work, once more: nothing left for it.
+    const late = await execute(deps, stop, { messageId: 'm1', dequeueCount: 3 });
+    expect(late).toMatchObject({ outcome: 'succeeded', duplicate: true });
+    expect(gateway.calls).toHaveLength(2);
     expect(onlyRun()).toMatchObject({ outcome: 'succeeded', attempts: 2 });
+  });
+
+  it('an original delivered again racing its retry, both finding the claim left held: only one acts', async () => {
+    gateway.failures.push(conflict());
+
+    // Storage refuses the mark that names the retry as the run's carrier: the attempt keeps the target.
+    const update = runs.update.bind(runs);
+    runs.update = (run) =>
+      run.carrier !== undefined ? Promise.reject(new StorageError('storage refused the write')) : update(run);
+    await execute(deps, stop, { messageId: 'm1', dequeueCount: 1 });
+    runs.update = update;
+    const retry = actions.sent[0]!.message;
+    expect((await runs.getLatest({ targetId: 't1' }))?.actor?.owner).toBe('m1');
+    // The original comes again (its host died before deleting it) and resumes its own claim; its stop hangs.
+    const act = gateway.act.bind(gateway);
+    let release: () => void = () => undefined;
+    let acting = false;
+    gateway.act = (target, action) => {
+      acting = true;
+      return new Promise((resolve) => (release = () => resolve(act(target, action))));
+    };
+    const original = execute(deps, stop, { messageId: 'm1', dequeueCount: 2 });
+    while (!acting) await new Promise((resolve) => setTimeout(resolve, 1));
+    // Meanwhile the retry finds the claim taken again since it was sent: not the one it names, so it keeps away.
+    expect(await execute(deps, retry, { messageId: 'm2', dequeueCount: 1 })).toMatchObject({
+      outcome: 'pending',
+      duplicate: true,
+    });
+    release();
+    expect(await original).toMatchObject({ outcome: 'succeeded', duplicate: false });
+    expect(gateway.calls).toHaveLength(2);
+    expect(onlyRun()).toMatchObject({ outcome: 'succeeded', attempts: 2 });
+  });
+
+  it('a message naming a claim it was not handed (another run’s, or one taken since) does not act', async () => {
+    // A newer Stop holds the target; an older Start names that very claim as its own.
+    const newerAt = stop.occurrenceAt + 3_600_000;
+    const actor = { at: newerAt, owner: 'newer', until: clock.now() + 60_000 };
+    const held = await runs.putLatest({ targetId: 't1', latestAt: newerAt, latestAction: 'Stop', actor });
+    const claim = { owner: 'newer', etag: held.etag };
+    const start = { ...stop, action: 'Start' as const, claimedAs: claim, carrier: 5 };
+    expect(await execute(deps, start, { messageId: 'x1', dequeueCount: 1 })).toMatchObject({
+      outcome: 'superseded',
+    });
+    // The newer run's own occurrence, naming its claim as it was before that run claimed the row again.
+    await runs.putLatest(
+      { targetId: 't1', latestAt: newerAt, latestAction: 'Stop', actor },
+      { etag: (await runs.getLatest({ targetId: 't1' }))!.etag },
+    );
+    const taken = { ...stop, occurrenceAt: newerAt, claimedAs: claim, carrier: 5 };
+    expect(await execute(deps, taken, { messageId: 'x2', dequeueCount: 1 })).toMatchObject({
+      duplicate: true,
+    });
+    expect(gateway.calls).toEqual([]);
   });
 
   it('a missing VM is a failed run with no retry', async () => {

@@ -272,21 +272,29 @@ describe('the executor carries out each member of an envelope as if it had come 
     ]);
   }, 120_000);
 
-  it('a member that fails unexpectedly is sent on alone, once its claim has lapsed; its neighbours go on', async () => {
+  it('a member that fails unexpectedly is sent on alone, a few seconds later, in doubt; its neighbours go on', async () => {
     const f = await fleet('vm-bug', 5);
     const failing = f.resourceIds[1]!.toLowerCase();
     f.gateway.failing.add(failing);
-    f.deps.executeOptions = { ...f.deps.executeOptions, leaseInMs: 1000 };
+    f.deps.executeOptions = { ...f.deps.executeOptions, waitInMs: 1000 };
     await f.tick();
     await drain(poller(f));
     const handedOn = f.queue.sent.filter((s) => !s.together && s.messages[0]?.check === undefined);
     expect(handedOn).toEqual([
       {
-        messages: [expect.objectContaining({ resourceId: f.resourceIds[1] })],
+        messages: [
+          expect.objectContaining({
+            resourceId: f.resourceIds[1],
+            resumed: true,
+            carrier: 1,
+          }),
+        ],
         together: false,
         delayInMs: 1000,
       },
     ]);
+    // It names the claim its attempt took: the member's delivery within the envelope.
+    expect(handedOn[0]?.messages[0]?.claimedAs?.owner).toMatch(/\/\d+$/);
     for (const resourceId of f.resourceIds.filter((r) => r.toLowerCase() !== failing)) {
       expect((await runsOf(f, resourceId)).map((r) => r.outcome)).toEqual(['accepted']);
     }
@@ -296,6 +304,38 @@ describe('the executor carries out each member of an envelope as if it had come 
     await drain(poller(f), 8);
     expect(startCalls(f.resourceIds[1]!)).toBe(1);
     expect((await runsOf(f, f.resourceIds[1]!)).map((r) => r.outcome)).toEqual(['accepted']);
+  }, 120_000);
+
+  it('a member that failed holding a claim storage would not give back is resumed at once by its hand-off', async () => {
+    const f = await fleet('vm-held', 4);
+    const failing = f.resourceIds[2]!;
+    const targetId = f.ids.get(failing)!;
+    f.gateway.failing.add(failing.toLowerCase());
+    f.deps.executeOptions = { ...f.deps.executeOptions, waitInMs: 1000 };
+    // Storage refuses to give that target back once, so the claim stays held for its whole lease.
+    const runs = f.api.store.runs;
+    const put = runs.putLatest.bind(runs);
+    let refused = 0;
+    runs.putLatest = (latest, options) =>
+      latest.targetId === targetId && latest.actor === undefined && refused++ === 0
+        ? Promise.reject(new Error('test: storage refused the write'))
+        : put(latest, options);
+    try {
+      await f.tick();
+      await drain(poller(f));
+      expect(refused).toBe(1);
+      const history = { targetId, registration: (await f.api.store.targets.get(targetId))!.registration };
+      const held = await runs.getLatest(history);
+      expect(held?.actor?.until).toBeGreaterThan(f.api.clock.now());
+      f.gateway.failing.clear();
+      // The clock stands still: the lease has not lapsed when the hand-off comes, a second later.
+      await drain(poller(f), 8);
+      expect(startCalls(failing)).toBe(1);
+      expect((await runsOf(f, failing)).map((r) => [r.outcome, r.attempts])).toEqual([['accepted', 2]]);
+      expect((await runs.getLatest(history))?.actor).toBeUndefined();
+    } finally {
+      runs.putLatest = put;
+    }
   }, 120_000);
 
   it('an envelope whose failing members cannot be sent on goes to the poison queue, and each of their runs says so', async () => {
@@ -352,5 +392,55 @@ describe('the executor carries out each member of an envelope as if it had come 
       outcome: 'succeeded',
       note: 'completed by an earlier attempt',
     });
+  }, 120_000);
+
+  it('an envelope delivered again after a member’s retry went on alone: that member steps aside, its retry carries the run', async () => {
+    const f = await fleet('vm-raced', 6);
+    f.deps.executeOptions = { ...f.deps.executeOptions, membersAtOnce: 1 };
+    const throttled = f.resourceIds[1]!.toLowerCase();
+    let refused = 0;
+    emulator.setFaults({
+      throttleRate: 1,
+      throttleRetryAfterInSeconds: 1,
+      appliesTo: (r) =>
+        r.method === 'POST' && r.path.toLowerCase() === `${throttled}/start` && refused++ === 0,
+    });
+    // The first delivery dies right after Azure took the fifth VM's start, after the second VM's retry was sent.
+    let die: (() => void) | undefined;
+    let deliveries = 0;
+    const requestsFor = (resourceId: string) =>
+      emulator.requests.filter((r) => r.path.toLowerCase().startsWith(resourceId)).length;
+    let duringRedelivery: number | undefined;
+    f.gateway.hangAfterStart = { resourceId: f.resourceIds[4]!, onHang: () => die?.() };
+    const dying: typeof f.execute.handler = (entry, context) =>
+      new Promise((resolve, reject) => {
+        const delivery = ++deliveries;
+        const before = requestsFor(throttled);
+        die = () => reject(new HostCrash('test: the host died'));
+        Promise.resolve(f.execute.handler(entry, context)).then(
+          () => {
+            if (delivery === 2) duringRedelivery = requestsFor(throttled) - before;
+            resolve(undefined);
+          },
+          (error: unknown) => reject(error as Error),
+        );
+      });
+    try {
+      await f.tick();
+      await drain(poller(f, dying), 8);
+    } finally {
+      emulator.setFaults({});
+    }
+    expect(refused).toBeGreaterThan(1);
+    // The envelope came twice, then the retry alone: the envelope's second delivery left that VM alone.
+    expect(deliveries).toBe(3);
+    expect(duringRedelivery).toBe(0);
+    expect(startCalls(throttled)).toBe(2);
+    for (const resourceId of f.resourceIds) {
+      const runs = await runsOf(f, resourceId);
+      expect(runs).toHaveLength(1);
+      expect(['accepted', 'succeeded']).toContain(runs[0]?.outcome);
+      if (resourceId.toLowerCase() !== throttled) expect(startCalls(resourceId)).toBe(1);
+    }
   }, 120_000);
 });
