@@ -45,6 +45,16 @@ describe('the Azure package (azure.yaml prepackage, dist)', () => {
     expect(read('azure.yaml')).not.toMatch(/npm prune/);
   });
 
+  it('is deployed as built, by an azd that knows how: remoteBuild false, and azd 1.23.5 or later required', () => {
+    const text = read('azure.yaml');
+    expect(text).toMatch(/^\s+remoteBuild:\s*false\s*$/m);
+    // azd reads `remoteBuild` for Flex Consumption apps from 1.23.5 on; before, it would build remotely.
+    const required = /^requiredVersions:\s*\n\s+azd:\s*'>=\s*(\d+)\.(\d+)\.(\d+)'/m.exec(text);
+    expect(required, 'azure.yaml requires an azd version').not.toBeNull();
+    const [major, minor, patch] = required!.slice(1).map(Number) as [number, number, number];
+    expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(1_023_005);
+  });
+
   it('holds the compiled app, host.json and a package.json whose main is there', () => {
     const manifest = JSON.parse(readFileSync(join(staging, 'package.json'), 'utf8')) as {
       main: string;
