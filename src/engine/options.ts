@@ -37,12 +37,6 @@ export interface TickOptions {
    * @default ARM_WRITES (200 at once, then 10 a second)
    */
   pacing: CallBudget | false;
-  /**
-   * Actions whose slots fall in the same second share one queue message (docs/decisions/0016); `false` sends
-   * one message per action. `simulate` turns it off: see docs/simulate.md.
-   * @default true
-   */
-  envelopes: boolean;
 }
 
 export function resolveTickOptions(options: Partial<TickOptions> = {}): TickOptions {
@@ -50,7 +44,6 @@ export function resolveTickOptions(options: Partial<TickOptions> = {}): TickOpti
     catchUpWindowInMs: 24 * 3_600_000,
     concurrency: 32,
     pacing: ARM_WRITES,
-    envelopes: true,
     ...options,
   };
 }

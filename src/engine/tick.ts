@@ -80,10 +80,7 @@ export async function tick(deps: TickDependencies): Promise<TickReport> {
   report.superseded = plan.superseded;
   report.spreadOverInMs = plan.spreadOverInMs;
   // Actions due in the same second share a queue message: a send per action was the tick's whole time.
-  const messages = deps.options.envelopes
-    ? envelopesOf(plan.targets)
-    : plan.targets.flatMap((t) => (t.message ? [{ messages: [t.message], slotInMs: t.slotInMs }] : []));
-  await forEachLimited(messages, deps.options.concurrency, async (envelope) => {
+  await forEachLimited(envelopesOf(plan.targets), deps.options.concurrency, async (envelope) => {
     // The slot counts from the start of the tick; a large tick takes a while to get here.
     const delay = envelope.slotInMs - (deps.clock.now() - startedAt);
     await deps.actions.sendTogether(

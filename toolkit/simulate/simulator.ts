@@ -336,11 +336,6 @@ async function startPipeline(scenario: Scenario, stops: (() => Promise<void>)[])
   // An envelope's actions one at a time: a host crash then stops it where it is, and a scenario replays the
   // same way (members carried out together would race the redelivery).
   deps.executeOptions = { ...deps.executeOptions, membersAtOnce: 1 };
-  // The tick sends one message per action here, as before envelopes: with envelopes, an envelope delivered
-  // again after a crash re-runs members whose retries are already queued, and which of the two gets the
-  // target first is left to this machine's timing, so a scenario would not replay byte for byte (its
-  // verdicts hold: docs/decisions/0016).
-  deps.tickOptions = { ...deps.tickOptions, envelopes: false };
   await provisionStorage(deps.storage);
   const meter = new CostMeter(() => clock.now());
   const registry = createFunctionRegistry(deps).map((definition) => meter.meter(definition));

@@ -1,7 +1,7 @@
 // Long-running operations: started by an action, polled by clients, finished in the order they fall due
 // (each finish applies or rolls back its change and raises the resource event), forgotten when old.
 
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Clock } from '../../../src/clock.js';
 import type { Caller } from '../caller.js';
 import type { FinishedOperation } from '../event-grid.js';
@@ -65,6 +65,8 @@ export class Operations {
     (a, b) => a.completesAt < b.completesAt || (a.completesAt === b.completesAt && a.sequence < b.sequence),
   );
   private sequence = 0;
+  /** Operations started per resource: with the resource, what names each operation. */
+  private readonly startedOn = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -75,7 +77,7 @@ export class Operations {
   start(started: NewOperation): Operation {
     const now = this.clock.now();
     const op: Operation = {
-      id: randomUUID(),
+      id: this.nextId(started.resource.id),
       resource: started.resource,
       operationName: started.operationName,
       category: started.category,
@@ -92,6 +94,19 @@ export class Operations {
     this.inProgress.push(op);
     started.resource.busyWith = op;
     return op;
+  }
+
+  /**
+   * An operation's id, in the shape of a GUID as Azure's: fixed by the resource and how many operations it
+   * has had, so that a scenario polls the same URLs however its requests interleave across resources, and
+   * the faults drawn for those polls (keyed by path) replay too.
+   */
+  private nextId(resourceId: string): string {
+    const key = resourceId.toLowerCase();
+    const count = (this.startedOn.get(key) ?? 0) + 1;
+    this.startedOn.set(key, count);
+    const hex = createHash('sha256').update(`${key}#${count}`).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 
   find(id: string): Operation | undefined {
