@@ -91,34 +91,17 @@ function WeekDays({ value = [], onChange, id, ...attributes }) {
 }
 
 function CronFields({ entry, set, errorsAt, base }) {
-  return html`<${Field}
-      label="Cron expression (minute hour day month weekday)"
-      pointer=${`${base}/cron/expression`}
-      errors=${errorsAt(`${base}/cron/expression`)}
-    >
-      ${(a) => html`<${Text} ...${a} value=${entry.cron?.expression} onChange=${(v) => set(['cron', 'expression'], v)} />`}
-    <//>
-    <${Field}
-      label="Time zone (Windows or IANA)"
-      pointer=${`${base}/cron/timeZone`}
-      errors=${errorsAt(`${base}/cron/timeZone`)}
-    >
-      ${(a) => html`<${Text} ...${a} list="zone-list" value=${entry.cron?.timeZone} onChange=${(v) => set(['cron', 'timeZone'], v)} />`}
-    <//>
-    <${Field}
-      label="Start time (optional, wall clock)"
-      pointer=${`${base}/cron/startTime`}
-      errors=${errorsAt(`${base}/cron/startTime`)}
-    >
-      ${(a) => html`<${Text} ...${a} placeholder="2026-01-05T00:00:00" value=${entry.cron?.startTime} onChange=${(v) => set(['cron', 'startTime'], v)} />`}
-    <//>
-    <${Field}
-      label="End time (optional, wall clock)"
-      pointer=${`${base}/cron/endTime`}
-      errors=${errorsAt(`${base}/cron/endTime`)}
-    >
-      ${(a) => html`<${Text} ...${a} placeholder="2026-12-31T23:59:00" value=${entry.cron?.endTime} onChange=${(v) => set(['cron', 'endTime'], v)} />`}
+  // Every Cron field is a line of text at `/cron/{name}`.
+  const text = (label, name, extra = {}) => {
+    const pointer = `${base}/cron/${name}`;
+    return html`<${Field} label=${label} pointer=${pointer} errors=${errorsAt(pointer)}>
+      ${(a) => html`<${Text} ...${a} ...${extra} value=${entry.cron?.[name]} onChange=${(v) => set(['cron', name], v)} />`}
     <//>`;
+  };
+  return html`${text('Cron expression (minute hour day month weekday)', 'expression')}
+  ${text('Time zone (Windows or IANA)', 'timeZone', { list: 'zone-list' })}
+  ${text('Start time (optional, wall clock)', 'startTime', { placeholder: '2026-01-05T00:00:00' })}
+  ${text('End time (optional, wall clock)', 'endTime', { placeholder: '2026-12-31T23:59:00' })}`;
 }
 
 function RecurrenceFields({ entry, set, errorsAt, base }) {
