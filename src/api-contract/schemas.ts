@@ -165,6 +165,11 @@ export const schemas: SchemaRegistry = {
       status: { type: 'string', enum: ['Enabled', 'Disabled'] },
       cron: ref('CronTrigger'),
       recurrence: ref('RecurrenceTrigger'),
+      // Accepted and ignored, so that entries copied from Azure ML or read from this API can be sent back.
+      id: { type: 'string', description: 'Ignored (Azure ML returns it).' },
+      provisioningStatus: { type: 'string', description: 'Ignored (Azure ML returns it).' },
+      description: { type: 'string', description: 'Ignored (this API’s GET returns it).' },
+      nextOccurrences: { type: 'array', items: instant, description: 'Ignored (this API’s GET returns it).' },
     },
     required: ['triggerType', 'action'],
     additionalProperties: false,

@@ -144,8 +144,12 @@ const ENTRY_FIELDS = [
   'status',
   'cron',
   'recurrence',
+  // Accepted and ignored: Azure ML returns the first two on entries people copy, and this API's own GET
+  // adds the last two, so a schedule read can be written back as it is.
   'id',
   'provisioningStatus',
+  'description',
+  'nextOccurrences',
 ] as const;
 const CRON_FIELDS = ['expression', 'timeZone', 'startTime', 'endTime'] as const;
 const RECURRENCE_FIELDS = ['frequency', 'interval', 'timeZone', 'startTime', 'schedule'] as const;

@@ -78,6 +78,19 @@ describe('PUT /api/targets/{id}/schedules', () => {
     expect(cached.text).toBe('');
   });
 
+  it('takes back what it answered: the entries of a GET, descriptions and next runs included', async () => {
+    const id = await register('vm-round-trip');
+    await api.call('PUT', `/api/targets/${id}/schedules`, { body: designSchedule });
+    const get = await api.call('GET', `/api/targets/${id}/schedules`);
+    expect(get.json.computeStartStop[0].description).toEqual(expect.any(String));
+    const again = await api.call('PUT', `/api/targets/${id}/schedules`, {
+      body: { computeStartStop: get.json.computeStartStop },
+      headers: { 'if-match': get.headers.get('etag')! },
+    });
+    expect(again.status).toBe(200);
+    expect(again.json.computeStartStop).toEqual(get.json.computeStartStop);
+  });
+
   it('gives a new target an empty schedule with an ETag', async () => {
     const id = await register('vm-empty');
     const res = await api.call('GET', `/api/targets/${id}/schedules`);
