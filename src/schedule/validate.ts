@@ -377,13 +377,12 @@ function readWeekDays(value: unknown, pointer: string, problems: Problems): Patt
  * collected, not only the first. No entry limit and no conflict check: those belong to a whole document.
  * @param entry the parsed JSON value, of any type
  * @param pointer JSON pointer prefixed to every reported field, e.g. `/computeStartStop/2` (default: `''`)
- * @param _options not used here (`now` and `maxEntries` concern whole documents); kept for callers
  * @returns the entry, ready for {@link occurrences} and the other readers
  * @throws ScheduleValidationError listing every problem with an RFC 6901 pointer to its field: unknown or
  *   missing fields, wrong types, values out of range, an unknown time zone (with suggestions), an impossible
  *   date, a time after 9999-12-31T23:59:59Z, an `endTime` before `startTime`, an entry that can never fire
  */
-export function validateEntry(entry: unknown, pointer = '', _options: ValidateOptions = {}): ScheduleEntry {
+export function validateEntry(entry: unknown, pointer = ''): ScheduleEntry {
   const problems = new Problems();
   const parsed = parseEntry(entry, pointer, problems);
   if (parsed) checkFires(parsed, pointer, problems);
