@@ -19,7 +19,7 @@ import {
 import { storageCalls } from '../src/store/storage-calls.js';
 import { openStore, provisionStorage, type StorageClients } from '../src/store/index.js';
 import { dueTableName, startOfHour } from '../src/store/keys.js';
-import type { Store, StoredTarget, Target } from '../src/store/ports.js';
+import type { DueEntry, Store, StoredTarget, Target } from '../src/store/ports.js';
 import { elapsedInMs } from './stats.js';
 
 export const MINUTE_MS = 60_000;
@@ -105,7 +105,12 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
   await fleet.write(targets.keys());
   const seedInMs = elapsedInMs(started);
   const actions = new StorageActionQueue(clients.queueService, clients.names.queues.actions);
+  const dueTargets = new Set(targets.slice(0, due).map((target) => target.id));
   const restore = async (): Promise<void> => {
+    // Take back what the last tick moved: in time the rows it wrote for tomorrow would be deleted by the next
+    // schedule write (it looks for a row at the entry's next occurrence), but this minute is replayed, so
+    // left alone they would pile up in tomorrow's partition and each tick would write into a larger one.
+    await forgetMovedRows(store, dueTargets, dueMinute);
     await fleet.write(targets.slice(0, due).keys());
     await setTickCheckpoint(store, dueMinute - MINUTE_MS);
     await clients.queueService.getQueueClient(clients.names.queues.actions).clearMessages();
@@ -141,6 +146,16 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
     restore,
     tickOnce,
   };
+}
+
+/** Forgets the due targets' rows for the same minute tomorrow, where the tick moves the measured minute's rows. */
+async function forgetMovedRows(store: Store, dueTargets: Set<string>, dueMinute: number): Promise<void> {
+  const tomorrow = dueMinute + DAY_MS;
+  const moved: DueEntry[] = [];
+  for await (const row of store.due.listDue(tomorrow - MINUTE_MS, tomorrow)) {
+    if (dueTargets.has(row.targetId)) moved.push(row);
+  }
+  await store.due.forget(moved);
 }
 
 /** The checkpoint as the tick of the minute before `value` + 1 minute leaves it. */

@@ -96,7 +96,8 @@ export function printTickBench(rows: TickRow[]): void {
   const worst = Math.max(...rows.map((r) => r.medianInMs / base));
   console.log(
     `\nMedian of ${rows[0]?.runs ?? TICK_RUNS} ticks after ${TICK_WARM_UP} warm-up, each over the same minute: before each, the ` +
-      `${fmt(TICK_DUE)} due targets' schedules are written again (their due rows back in the minute), the checkpoint ` +
+      `${fmt(TICK_DUE)} due targets' schedules are written again (their due rows back in the minute, and the rows the ` +
+      'last tick moved to tomorrow taken back, as a schedule write after the tick would), the checkpoint ' +
       'is set one minute back and the queue emptied. A tick reads ' +
       'the due rows, enqueues one action per target (those whose pacing slots fall in the same second share a base64 ' +
       'queue message, at most 32 to a message: docs/decisions/0016), writes ' +
