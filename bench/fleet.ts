@@ -108,8 +108,9 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
   const dueTargets = new Set(targets.slice(0, due).map((target) => target.id));
   const restore = async (): Promise<void> => {
     // Take back what the last tick moved: in time the rows it wrote for tomorrow would be deleted by the next
-    // schedule write (it looks for a row at the entry's next occurrence), but this minute is replayed, so
-    // left alone they would pile up in tomorrow's partition and each tick would write into a larger one.
+    // schedule write (it looks for a row at the entry's next occurrence after now), but this minute is replayed
+    // from before it, so left alone they would pile up in tomorrow's hour table, 1,000 a tick, and Azurite's
+    // writes slow as a table grows.
     await forgetMovedRows(store, dueTargets, dueMinute);
     await fleet.write(targets.slice(0, due).keys());
     await setTickCheckpoint(store, dueMinute - MINUTE_MS);
