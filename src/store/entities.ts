@@ -120,6 +120,27 @@ export interface ScheduleHeader {
   entryCount: number;
   /** Set by a delete in progress, so schedule writes stop instead of racing it. */
   deleting?: boolean;
+  /**
+   * A copy of this revision's entry rows, in order, written in the same transaction as them: whoever only
+   * reads the schedule reads it from this row by key. Absent on headers written before headers carried it,
+   * and on a schedule too large for one property; readers then query the entry rows.
+   */
+  entries?: HeaderEntry[];
+}
+
+/** An entry as the header carries it: its index is its place, its revision the header's. */
+export interface HeaderEntry {
+  entry: ScheduleEntry;
+  dueAt?: number;
+}
+
+/** Table Storage holds at most 64 KiB (32,768 UTF-16 code units) in one string property. */
+const MOST_CHARACTERS_IN_A_PROPERTY = 32_768;
+
+function entriesProperty(entries: HeaderEntry[] | undefined): string | undefined {
+  if (!entries) return undefined;
+  const json = JSON.stringify(entries);
+  return json.length <= MOST_CHARACTERS_IN_A_PROPERTY ? json : undefined;
 }
 
 export function scheduleHeaderEntity(targetId: string, header: ScheduleHeader): Entity {
@@ -133,6 +154,7 @@ export function scheduleHeaderEntity(targetId: string, header: ScheduleHeader): 
       updatedBy: header.updatedBy,
       entryCount: header.entryCount,
       deleting: header.deleting,
+      entries: entriesProperty(header.entries),
     }),
   };
 }
@@ -146,8 +168,27 @@ export function toScheduleHeader(entity: EntityResult): ScheduleHeader & { etag:
     ...(updatedBy !== undefined ? { updatedBy } : {}),
     entryCount: number(entity, 'entryCount'),
     ...(entity.deleting === true ? { deleting: true } : {}),
+    ...(typeof entity.entries === 'string' ? { entries: JSON.parse(entity.entries) as HeaderEntry[] } : {}),
     etag: etagOf(entity),
   };
+}
+
+/**
+ * The entry rows the header carries a copy of, or undefined when it carries none and has entries (they are
+ * then read from their own rows).
+ */
+export function entriesOfHeader(header: ScheduleHeader): EntryRow[] | undefined {
+  if (!header.entries) return header.entryCount === 0 ? [] : undefined;
+  return header.entries.map(({ entry, dueAt }, index) => ({
+    index,
+    revision: header.revision,
+    entry,
+    ...(dueAt !== undefined ? { dueAt } : {}),
+  }));
+}
+
+export function headerEntriesOf(rows: readonly EntryRow[]): HeaderEntry[] {
+  return rows.map(({ entry, dueAt }) => ({ entry, ...(dueAt !== undefined ? { dueAt } : {}) }));
 }
 
 export interface EntryRow {

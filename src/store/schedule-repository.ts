@@ -1,5 +1,6 @@
-// A target's schedule: a header row (revision, registration instant) and one row per entry, in the
-// target's partition, replaced in one transaction fenced by the header's ETag; due rows move with them.
+// A target's schedule: a header row (revision, registration instant, a copy of the entries) and one row per
+// entry, in the target's partition, replaced in one transaction fenced by the header's ETag; due rows move
+// with them.
 
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { NotFoundError, PreconditionFailedError, StorageError } from '../errors.js';
@@ -14,13 +15,15 @@ import type {
 } from './ports.js';
 import {
   entryEntity,
+  headerEntriesOf,
   scheduleHeaderEntity,
   toSchedule,
   type EntryRow,
   type ScheduleHeader,
 } from './entities.js';
 import { whereDueRowsMayBe, type DueTables } from './due-index.js';
-import { readTargetPartition } from './target-partition.js';
+import { entryRowKey } from './keys.js';
+import { readTargetRows } from './target-partition.js';
 import { newRevision } from './target-repository.js';
 import { statusOf, storageFailure, WRITE_RACE_ATTEMPTS } from './tables.js';
 
@@ -31,7 +34,7 @@ export class TableScheduleRepository implements ScheduleRepository {
   ) {}
 
   async get(targetId: string, options: OperationOptions = {}): Promise<TargetSchedule | undefined> {
-    const { target, header, entries } = await readTargetPartition(this.targets, targetId, options);
+    const { target, header, entries } = await readTargetRows(this.targets, targetId, options);
     if (!target || !header || header.deleting) return undefined;
     return toSchedule(targetId, header, entries);
   }
@@ -42,7 +45,7 @@ export class TableScheduleRepository implements ScheduleRepository {
     options: ReplaceScheduleOptions = {},
   ): Promise<TargetSchedule> {
     for (let attempt = 1; ; attempt++) {
-      const { target, header, entries: oldRows } = await readTargetPartition(this.targets, targetId, options);
+      const { target, header, entries: oldRows } = await readTargetRows(this.targets, targetId, options);
       if (!target || !header || header.deleting)
         throw new NotFoundError(`target ${targetId} is not registered`);
       if (options.ifRevision !== undefined && options.ifRevision !== header.revision) {
@@ -62,6 +65,7 @@ export class TableScheduleRepository implements ScheduleRepository {
         updatedAt: write.updatedAt,
         ...(write.updatedBy !== undefined ? { updatedBy: write.updatedBy } : {}),
         entryCount: newRows.length,
+        entries: headerEntriesOf(newRows),
       };
       try {
         await this.targets.submitTransaction(
@@ -116,26 +120,31 @@ function dueRowsOf(target: StoredTarget, rows: EntryRow[], registeredAt: number)
   );
 }
 
-/** One transaction in the target's partition: the header under its ETag, entries replaced, extras gone. */
+/**
+ * One transaction in the target's partition: the header under its ETag, entries replaced, extras gone. The
+ * header's ETag fences the whole transaction, so the entry rows need none of their own: nothing but this
+ * transaction writes them, and it changes the header each time.
+ */
 function replacement(
   targetId: string,
   headerEtag: string,
   header: ScheduleHeader,
   newRows: EntryRow[],
-  oldRows: (EntryRow & { etag: string; rowKey: string })[],
+  oldRows: EntryRow[],
 ): TransactionAction[] {
-  const oldByIndex = new Map(oldRows.map((row) => [row.index, row]));
+  const oldIndexes = new Set(oldRows.map((row) => row.index));
   return [
     ['update', scheduleHeaderEntity(targetId, header), 'Replace', { etag: headerEtag }],
-    ...newRows.map((row): TransactionAction => {
-      const old = oldByIndex.get(row.index);
-      // An existing row is replaced under its ETag, so a tick moving its due row meanwhile makes us retry.
-      return old
-        ? ['update', entryEntity(targetId, row), 'Replace', { etag: old.etag }]
-        : ['create', entryEntity(targetId, row)];
-    }),
+    ...newRows.map((row): TransactionAction =>
+      oldIndexes.has(row.index)
+        ? ['update', entryEntity(targetId, row), 'Replace']
+        : ['create', entryEntity(targetId, row)],
+    ),
     ...oldRows
       .filter((row) => row.index >= newRows.length)
-      .map((row): TransactionAction => ['delete', { partitionKey: targetId, rowKey: row.rowKey }]),
+      .map((row): TransactionAction => [
+        'delete',
+        { partitionKey: targetId, rowKey: entryRowKey(row.index) },
+      ]),
   ];
 }

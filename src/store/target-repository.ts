@@ -25,7 +25,7 @@ import {
 import { scheduleHeaderEntity, targetEntity, toSchedule, toTarget, type EntityResult } from './entities.js';
 import { whereDueRowsMayBe, type DueTables } from './due-index.js';
 import type { Clock } from '../clock.js';
-import { readTargetPartition } from './target-partition.js';
+import { readTargetPartition, readTargetRows } from './target-partition.js';
 import { orUndefinedIfMissing, statusOf, storageFailure, WRITE_RACE_ATTEMPTS } from './tables.js';
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -76,7 +76,7 @@ export class TableTargetRepository implements TargetRepository {
     targetId: string,
     options: OperationOptions = {},
   ): Promise<{ target: StoredTarget; schedule: TargetSchedule; override?: Override } | undefined> {
-    const partition = await readTargetPartition(this.tables.targets, targetId, options);
+    const partition = await readTargetRows(this.tables.targets, targetId, { ...options, override: true });
     const { target, header, entries } = partition;
     if (!target || !header || header.deleting) return undefined;
     // An override row left by an earlier registration of the machine is not this one's.

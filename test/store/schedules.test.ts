@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, PreconditionFailedError } from '../../src/errors.js';
-import { minuteBucket } from '../../src/store/keys.js';
+import { SCHEDULE_ROW, entryRowKey, minuteBucket } from '../../src/store/keys.js';
+import { storageCalls } from '../../src/store/storage-calls.js';
 import type { ScheduleWrite } from '../../src/store/ports.js';
 import { allRows, freshStorage } from '../support/storage.js';
 import { allDueRows, startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
@@ -116,5 +117,70 @@ describe('schedule repository', () => {
     ).rejects.toBeInstanceOf(NotFoundError);
     expect(await allDueRows(clients)).toEqual([]);
     expect(await allRows(clients, clients.names.targets)).toEqual([]);
+  });
+
+  it('reads the target and its schedule by key, with no query', async () => {
+    const { store } = await freshStorage();
+    const target = await store.targets.create(vmTarget('vm-s6'));
+    const saved = await store.schedules.replace(
+      target.id,
+      write([stopWeekdays, startWeekdays], ['2026-11-26T18:00:00Z', '2026-11-26T08:00:00Z']),
+    );
+    const before = storageCalls.snapshot();
+    const found = await store.targets.getWithSchedule(target.id);
+    // The target, the schedule's header (which carries its entries) and the override row (absent: a 404).
+    expect(storageCalls.since(before)).toEqual({ 'table point read': 3 });
+    expect(found?.schedule).toEqual(saved);
+    const beforeGet = storageCalls.snapshot();
+    expect(await store.schedules.get(target.id)).toEqual(saved);
+    expect(storageCalls.since(beforeGet)).toEqual({ 'table point read': 2 });
+  });
+
+  it('reads and replaces a schedule whose header was written before headers carried their entries', async () => {
+    const { store, clients } = await freshStorage();
+    const target = await store.targets.create(vmTarget('vm-s7'));
+    await store.schedules.replace(
+      target.id,
+      write([stopWeekdays, startWeekdays], ['2026-11-26T18:00:00Z', '2026-11-26T08:00:00Z']),
+    );
+    // What an earlier version stored: the same rows, the header without its copy of the entries.
+    const targets = clients.table(clients.names.targets);
+    const header = await targets.getEntity<Record<string, unknown>>(target.id, SCHEDULE_ROW);
+    const { entries: copy, etag: _etag, timestamp: _timestamp, ...older } = header;
+    expect(typeof copy).toBe('string');
+    await targets.updateEntity({ ...older, partitionKey: target.id, rowKey: SCHEDULE_ROW }, 'Replace');
+    const legacy = await store.schedules.get(target.id);
+    expect(legacy?.entries).toEqual([stopWeekdays, startWeekdays]);
+    expect((await store.targets.getWithSchedule(target.id))?.schedule).toEqual(legacy);
+
+    const saved = await store.schedules.replace(target.id, write([startWeekdays], ['2026-11-27T08:00:00Z']));
+    expect(await store.schedules.get(target.id)).toEqual(saved);
+    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611270800']);
+    const rows = (await allRows(clients, clients.names.targets)).map((r) => r.rowKey);
+    expect(rows).toContain(entryRowKey(0));
+    expect(rows).not.toContain(entryRowKey(1));
+  });
+
+  it("keeps the entry rows and the header's copy in step through growing and shrinking writes", async () => {
+    const { store, clients } = await freshStorage();
+    const target = await store.targets.create(vmTarget('vm-s8'));
+    const sizes = [2, 3, 1, 0, 2];
+    for (const size of sizes) {
+      const entries = [stopWeekdays, startWeekdays, stopWeekdays].slice(0, size);
+      const saved = await store.schedules.replace(
+        target.id,
+        write(
+          entries,
+          entries.map(() => '2026-11-26T18:00:00Z'),
+        ),
+      );
+      expect(await store.schedules.get(target.id)).toEqual(saved);
+      const entryRows = (await allRows(clients, clients.names.targets)).filter((r) =>
+        String(r.rowKey).startsWith('entry-'),
+      );
+      expect(entryRows.map((r) => [r.rowKey, r.revision])).toEqual(
+        entries.map((_, i) => [entryRowKey(i), saved.revision]),
+      );
+    }
   });
 });
