@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readConfig } from '../src/config.js';
 import { resolveTickOptions } from '../src/engine/options.js';
 import { machineFields } from '../src/engine/register-targets.js';
-import { forEachLimited } from '../src/engine/ports.js';
+import { forEachLimited } from '../src/in-flight.js';
 import { TICK_CHECKPOINT, tick, type TickReport } from '../src/engine/tick.js';
 import { seededRandom } from '../toolkit/arm-emulator/faults.js';
 import { startAzurite, type RunningAzurite } from '../toolkit/azurite.js';

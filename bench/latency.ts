@@ -3,7 +3,7 @@
 // p50/p99 of ARM call − due instant. `BENCH_LATENCY_TARGETS=20` a smaller fleet.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { forEachLimited } from '../src/engine/ports.js';
+import { forEachLimited } from '../src/in-flight.js';
 import { startArmEmulator, type ArmEmulator } from '../toolkit/arm-emulator/index.js';
 import { startAzurite } from '../toolkit/azurite.js';
 import { MINUTE_MS, vmId } from './fleet.js';

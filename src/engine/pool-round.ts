@@ -3,7 +3,8 @@
 
 import type { Clock } from '../clock.js';
 import type { ScalingRepository } from '../store/pool-ports.js';
-import { forEachLimited, type PoolQueue } from './ports.js';
+import type { PoolQueue } from './ports.js';
+import { forEachLimited } from '../in-flight.js';
 
 export interface PoolRoundDependencies {
   scaling: Pick<ScalingRepository, 'listScaled'>;

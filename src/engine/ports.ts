@@ -30,19 +30,3 @@ export interface ActionQueue extends MessageQueue<ActionMessage> {
 
 /** The `pools` queue: "reconcile this pool or idle machine now". */
 export type PoolQueue = MessageQueue<PoolMessage>;
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
-    }
-  });
-  await Promise.all(workers);
-}

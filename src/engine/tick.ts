@@ -7,7 +7,8 @@ import type { Clock } from '../clock.js';
 import { isWriteRace } from '../errors.js';
 import type { Checkpoint, DueEntry, Store } from '../store/ports.js';
 import type { TickOptions } from './options.js';
-import { forEachLimited, type ActionQueue } from './ports.js';
+import type { ActionQueue } from './ports.js';
+import { forEachLimited } from '../in-flight.js';
 import type { PacingState } from './pacing.js';
 import { envelopesOf, planTick, type TickWindow } from './tick-plan.js';
 
