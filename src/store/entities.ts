@@ -187,7 +187,8 @@ export function entriesOfHeader(header: ScheduleHeader): EntryRow[] | undefined 
   }));
 }
 
-export function headerEntriesOf(rows: readonly EntryRow[]): HeaderEntry[] {
+/** What the header carries of the entry rows (see `ScheduleHeader.entries`). */
+export function copyOfEntries(rows: readonly EntryRow[]): HeaderEntry[] {
   return rows.map(({ entry, dueAt }) => ({ entry, ...(dueAt !== undefined ? { dueAt } : {}) }));
 }
 

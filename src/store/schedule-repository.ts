@@ -15,7 +15,7 @@ import type {
 } from './ports.js';
 import {
   entryEntity,
-  headerEntriesOf,
+  copyOfEntries,
   scheduleHeaderEntity,
   toSchedule,
   type EntryRow,
@@ -65,7 +65,7 @@ export class TableScheduleRepository implements ScheduleRepository {
         updatedAt: write.updatedAt,
         ...(write.updatedBy !== undefined ? { updatedBy: write.updatedBy } : {}),
         entryCount: newRows.length,
-        entries: headerEntriesOf(newRows),
+        entries: copyOfEntries(newRows),
       };
       try {
         await this.targets.submitTransaction(
