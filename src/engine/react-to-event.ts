@@ -58,11 +58,18 @@ const ignored = (detail: string): Reaction => ({ reaction: 'ignored', detail });
 async function react(deps: ReactionDependencies, key: string, event: ResourceEvent): Promise<Reaction> {
   const own = isOwn(deps.identityIds, event);
   if (!own && event.category === 'write' && event.status === 'Success') return giveDefaultPolicy(deps, event);
+  // Our own operation's event settles its run, which needs the target alone: one read, where the schedule
+  // and the override are two more (most events are our own).
+  if (own) {
+    const target = await deps.store.targets.get(key);
+    if (!target) return ignored('not a registered target');
+    if (target.createdAt > event.at) return ignored('older than the target’s registration');
+    return settleOwnRun(deps, target, event);
+  }
   const registered = await deps.store.targets.getWithSchedule(key);
   if (!registered) return ignored('not a registered target');
   const { target } = registered;
   if (target.createdAt > event.at) return ignored('older than the target’s registration');
-  if (own) return settleOwnRun(deps, target, event);
   if (event.category === 'delete') {
     return event.status === 'Success' ? forget(deps, target, event) : ignored(`delete ${event.status}`);
   }
