@@ -108,14 +108,17 @@ export async function runHostFanout({
 }
 
 /**
- * Registers the fleet, then aims at the first whole minute its schedules can still be written before
- * (half as long again as registering took, and 30 s to spare), starts the emulator and the host child.
+ * Registers the fleet, then aims at the first whole minute its schedules can still be written before, and
+ * starts the emulator and the host child. A schedule write costs about three registrations (two reads, a due
+ * row, a transaction, where registering is an access row and a transaction), so the aim is four times as
+ * long as registering took, and 30 s to spare: with one owner for the fleet registering was the slow part and
+ * one and a half times did, with a hundred it is not and the schedules once ran into the due minute.
  */
 async function startFanoutWorld(vms: number, env: Environment): Promise<FanoutWorld> {
   const seeded = await seededStore({
     entries: vms,
     due: vms,
-    dueMinute: (tookInMs) => Math.ceil((Date.now() + 1.5 * tookInMs + 30_000) / MINUTE_MS) * MINUTE_MS,
+    dueMinute: (tookInMs) => Math.ceil((Date.now() + 4 * tookInMs + 30_000) / MINUTE_MS) * MINUTE_MS,
   });
   const stops: (() => Promise<void>)[] = [() => seeded.azurite.stop()];
   const stop = async () => {
