@@ -105,12 +105,12 @@ describe('POST /api/targets', () => {
     const before = storageCalls.snapshot();
     const res = await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-counted') } });
     expect(res.status).toBe(201);
-    expect(storageCalls.since(before)).toEqual({ 'table batch': 1, 'table replace': 1 });
+    expect(storageCalls.since(before)).toEqual({ 'table batch': 1, 'table insert': 1 });
     const stored = await api.call('GET', `/api/targets/${res.json.id}`);
     expect(stored.json).toEqual(res.json);
   });
 
-  it('registers a machine it registered lately again in two storage calls: a read and the list entry', async () => {
+  it('registers a machine it registered lately again in two storage calls: a read and the list entry (there already: 409)', async () => {
     const { clients } = api;
     await api.call('POST', '/api/targets', { body: { resourceId: vmId('vm-counted-again') } });
     const rows = await allRows(clients, clients.names.targets);
@@ -119,7 +119,7 @@ describe('POST /api/targets', () => {
       body: { resourceId: vmId('vm-counted-again') },
     });
     expect(again.status).toBe(200);
-    expect(storageCalls.since(before)).toEqual({ 'table point read': 1, 'table replace': 1 });
+    expect(storageCalls.since(before)).toEqual({ 'table point read': 1, 'table insert': 1 });
     expect(await allRows(clients, clients.names.targets)).toEqual(rows);
   });
 
@@ -134,7 +134,7 @@ describe('POST /api/targets', () => {
     expect(storageCalls.since(before)).toEqual({
       'table batch': 1,
       'table point read': 1,
-      'table replace': 1,
+      'table insert': 1,
     });
     expect(await allRows(clients, clients.names.targets)).toEqual(rows);
   });

@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { createTableStore } from '../../src/store/index.js';
 import { dueTableHour, dueTableName, storageNames } from '../../src/store/keys.js';
 import type { DueEntry, Store } from '../../src/store/ports.js';
+import { storageCalls } from '../../src/store/storage-calls.js';
 import { allRows, freshStorage } from '../support/storage.js';
 import { allDueRows, dueTables, startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
 
@@ -55,8 +56,16 @@ describe('due index', () => {
     });
     const [row] = await collect(store.due.listDue(at('2026-11-26T17:59:00Z'), at('2026-11-26T18:00:00Z')));
     expect(await store.due.isCurrent(row!)).toBe(true);
+    // The move inserts the row at its next occurrence (in tomorrow's hour table, created first) and deletes
+    // the old one: a transaction each.
+    let before = storageCalls.snapshot();
     await store.due.reschedule(row!, at('2026-11-27T18:00:00Z'));
+    expect(storageCalls.since(before)).toEqual({ 'table batch': 2, 'table create table': 1 });
+    // Again, as a tick repeated after a crash: the insert is refused (409) and the rows are upserted; the
+    // old row is gone already (404), so its delete goes alone and finds nothing.
+    before = storageCalls.snapshot();
     await store.due.reschedule(row!, at('2026-11-27T18:00:00Z'));
+    expect(storageCalls.since(before)).toEqual({ 'table batch': 3, 'table delete': 1 });
     expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611271800']);
     const [moved] = await collect(store.due.listDue(at('2026-11-27T17:59:00Z'), at('2026-11-27T18:00:00Z')));
     expect(await store.due.isCurrent(moved!)).toBe(true);
