@@ -61,15 +61,15 @@ async function react(deps: ReactionDependencies, key: string, event: ResourceEve
   // Our own operation's event settles its run, which needs the target alone: one read, where the schedule
   // and the override are two more (most events are our own).
   if (own) {
-    const target = await deps.store.targets.get(key);
-    if (!target) return ignored('not a registered target');
-    if (target.createdAt > event.at) return ignored('older than the target’s registration');
-    return settleOwnRun(deps, target, event);
+    const found = await registrationOf(
+      event,
+      deps.store.targets.get(key).then((target) => target && { target }),
+    );
+    return 'reaction' in found ? found : settleOwnRun(deps, found.target, event);
   }
-  const registered = await deps.store.targets.getWithSchedule(key);
-  if (!registered) return ignored('not a registered target');
+  const registered = await registrationOf(event, deps.store.targets.getWithSchedule(key));
+  if ('reaction' in registered) return registered;
   const { target } = registered;
-  if (target.createdAt > event.at) return ignored('older than the target’s registration');
   if (event.category === 'delete') {
     return event.status === 'Success' ? forget(deps, target, event) : ignored(`delete ${event.status}`);
   }
@@ -77,6 +77,20 @@ async function react(deps: ReactionDependencies, key: string, event: ResourceEve
     return observePowerChange(deps, key, { ...registered, event });
   }
   return ignored(`${event.category} ${event.status} by someone else`);
+}
+
+/**
+ * What was read of the registration the event is about, or why the event is ignored: none is stored under
+ * its key, or the event is older than the registration.
+ */
+async function registrationOf<Read extends { target: StoredTarget }>(
+  event: ResourceEvent,
+  read: Promise<Read | undefined>,
+): Promise<Read | Reaction> {
+  const found = await read;
+  if (!found) return ignored('not a registered target');
+  if (found.target.createdAt > event.at) return ignored('older than the target’s registration');
+  return found;
 }
 
 /** A machine created (or changed) by someone: the default policy whose scope holds it, if it has no schedule. */

@@ -118,18 +118,8 @@ export class DueTables {
    * then the rows are upserted, which leaves the same rows.
    */
   private async writeGroup(table: CachedTable, group: DueEntry[], options: OperationOptions): Promise<void> {
-    await this.ensureCreated(table, options);
-    const submit = async (actions: TransactionAction[]) => {
-      try {
-        await table.client.submitTransaction(actions, options);
-      } catch (error) {
-        // Another host pruned the table after we created it: create it again, once.
-        if (statusOf(error) !== 404) throw error;
-        table.created = undefined;
-        await this.ensureCreated(table, options);
-        await table.client.submitTransaction(actions, options);
-      }
-    };
+    const submit = (actions: TransactionAction[]) =>
+      this.intoTable(table, options, () => table.client.submitTransaction(actions, options));
     try {
       await submit(group.map((row): TransactionAction => ['create', dueEntity(row)]));
     } catch (error) {
@@ -252,17 +242,27 @@ export class DueTables {
     return hours.sort((a, b) => a - b);
   }
 
-  private async upsert(row: DueEntry, options: OperationOptions): Promise<void> {
+  private upsert(row: DueEntry, options: OperationOptions): Promise<void> {
     const table = this.table(row.at);
+    return this.intoTable(table, options, () =>
+      table.client.upsertEntity(dueEntity(row), 'Replace', options),
+    );
+  }
+
+  /** Creates the hour table if need be, then writes into it; once more if another host pruned it meanwhile. */
+  private async intoTable(
+    table: CachedTable,
+    options: OperationOptions,
+    write: () => Promise<unknown>,
+  ): Promise<void> {
     await this.ensureCreated(table, options);
     try {
-      await table.client.upsertEntity(dueEntity(row), 'Replace', options);
+      await write();
     } catch (error) {
-      // Another host pruned the table after we created it: create it again, once.
       if (statusOf(error) !== 404) throw error;
       table.created = undefined;
       await this.ensureCreated(table, options);
-      await table.client.upsertEntity(dueEntity(row), 'Replace', options);
+      await write();
     }
   }
 

@@ -18,7 +18,7 @@ import type {
 } from './ports.js';
 import { LATEST_ROW, historyPartitionKey, isContinuationToken, runRowKey } from './keys.js';
 import { latestActionEntity, runEntity, toLatestAction, toRun, type EntityResult } from './entities.js';
-import { orUndefinedIfMissing, statusOf, storageFailure } from './tables.js';
+import { orUndefinedIfMissing, orUndefinedIfPresent, statusOf, storageFailure } from './tables.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -30,15 +30,12 @@ export class TableRunRepository implements RunRepository {
     run: Run,
     options: OperationOptions = {},
   ): Promise<{ run: StoredRun; created: boolean }> {
-    let created = true;
-    try {
-      const response = await this.runs.createEntity(runEntity(run), options);
-      // The new row is exactly what we sent: its ETag is all a read would add.
-      if (response.etag) return { run: { ...run, etag: response.etag }, created };
-    } catch (error) {
-      if (statusOf(error) !== 409) throw storageFailure(`recording a run of target ${run.targetId}`, error);
-      created = false;
-    }
+    const response = await orUndefinedIfPresent(`recording a run of target ${run.targetId}`, () =>
+      this.runs.createEntity(runEntity(run), options),
+    );
+    const created = response !== undefined;
+    // The new row is exactly what we sent: its ETag is all a read would add.
+    if (response?.etag) return { run: { ...run, etag: response.etag }, created };
     const stored = await this.get(run, run.occurrenceAt, options);
     if (!stored) throw storageFailure(`recording a run of target ${run.targetId}`, new Error('run vanished'));
     return { run: stored, created };

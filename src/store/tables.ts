@@ -273,6 +273,22 @@ export async function orUndefinedIfMissing<T>(
   }
 }
 
+/**
+ * Runs a storage insert; undefined when the row is there already (409). For rows whose key says all there is
+ * to say, or whose writer reads what is there next: what is there is as good as what was sent.
+ */
+export async function orUndefinedIfPresent<T>(
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (statusOf(error) === 409) return undefined;
+    throw storageFailure(operation, error);
+  }
+}
+
 /** Runs a storage delete; true when it deleted, false when there was nothing (404) to delete. */
 export async function deletedIfPresent(operation: string, call: () => Promise<unknown>): Promise<boolean> {
   const deleted = await orUndefinedIfMissing(operation, async () => {

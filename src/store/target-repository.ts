@@ -26,7 +26,13 @@ import { scheduleHeaderEntity, targetEntity, toSchedule, toTarget, type EntityRe
 import { whereDueRowsMayBe, type DueTables } from './due-index.js';
 import type { Clock } from '../clock.js';
 import { readTargetPartition, readTargetRows } from './target-partition.js';
-import { orUndefinedIfMissing, statusOf, storageFailure, WRITE_RACE_ATTEMPTS } from './tables.js';
+import {
+  orUndefinedIfMissing,
+  orUndefinedIfPresent,
+  statusOf,
+  storageFailure,
+  WRITE_RACE_ATTEMPTS,
+} from './tables.js';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
@@ -182,26 +188,20 @@ export class TableTargetRepository implements TargetRepository {
       target.owner.id,
       ...(target.assignedTo !== undefined ? [target.assignedTo] : []),
     ]);
-    try {
-      await Promise.all(
-        [...principals].map(async (principalId) => {
-          // An access row says nothing but who may see which target, so one already there is this row:
-          // insert, and take 409 as done. An upsert would cost the same in Azure, but Azurite reads the
-          // principal's whole partition twice for it (once to look, once to write), and one person's
-          // partition holds every machine they registered.
-          try {
-            await this.tables.access.createEntity(
-              { partitionKey: principalPartitionKey(principalId), rowKey: target.id, principalId },
-              options,
-            );
-          } catch (error) {
-            if (statusOf(error) !== 409) throw error;
-          }
-        }),
-      );
-    } catch (error) {
-      throw storageFailure(`indexing target ${target.id}`, error);
-    }
+    // An access row says nothing but who may see which target, so one already there is this row: insert,
+    // and take 409 as done. An upsert would cost the same in Azure, but Azurite reads the principal's whole
+    // partition twice for it (once to look, once to write), and one person's partition holds every machine
+    // they registered.
+    await Promise.all(
+      [...principals].map((principalId) =>
+        orUndefinedIfPresent(`indexing target ${target.id}`, () =>
+          this.tables.access.createEntity(
+            { partitionKey: principalPartitionKey(principalId), rowKey: target.id, principalId },
+            options,
+          ),
+        ),
+      ),
+    );
   }
 
   async delete(targetId: string, options: OperationOptions = {}): Promise<boolean> {
