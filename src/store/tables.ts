@@ -260,33 +260,31 @@ export function storageFailure(operation: string, error: unknown): StorageError 
   return wrapped;
 }
 
-/** Runs a storage call; 404 becomes undefined, anything else unexpected a StorageError. */
-export async function orUndefinedIfMissing<T>(
+/** Runs a storage call; the answer `status` becomes undefined, anything else unexpected a StorageError. */
+async function orUndefinedOn<T>(
+  status: 404 | 409,
   operation: string,
   call: () => Promise<T>,
 ): Promise<T | undefined> {
   try {
     return await call();
   } catch (error) {
-    if (statusOf(error) === 404) return undefined;
+    if (statusOf(error) === status) return undefined;
     throw storageFailure(operation, error);
   }
+}
+
+/** Runs a storage call; 404 becomes undefined, anything else unexpected a StorageError. */
+export function orUndefinedIfMissing<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
+  return orUndefinedOn(404, operation, call);
 }
 
 /**
  * Runs a storage insert; undefined when the row is there already (409). For rows whose key says all there is
  * to say, or whose writer reads what is there next: what is there is as good as what was sent.
  */
-export async function orUndefinedIfPresent<T>(
-  operation: string,
-  call: () => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (statusOf(error) === 409) return undefined;
-    throw storageFailure(operation, error);
-  }
+export function orUndefinedIfPresent<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
+  return orUndefinedOn(409, operation, call);
 }
 
 /** Runs a storage delete; true when it deleted, false when there was nothing (404) to delete. */
