@@ -3,10 +3,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { readConfig } from '../src/config.js';
-import { resolveTickOptions } from '../src/engine/options.js';
 import { machineFields } from '../src/engine/register-targets.js';
 import { forEachLimited } from '../src/in-flight.js';
-import { TICK_CHECKPOINT, tick, type TickReport } from '../src/engine/tick.js';
+import { TICK_CHECKPOINT } from '../src/engine/tick.js';
 import { seededRandom } from '../toolkit/arm-emulator/faults.js';
 import { startAzurite, type RunningAzurite } from '../toolkit/azurite.js';
 import { StorageActionQueue } from '../src/queue/storage-action-queue.js';
@@ -16,7 +15,6 @@ import {
   type ScheduleAction,
   type ScheduleEntry,
 } from '../src/schedule/index.js';
-import { storageCalls } from '../src/store/storage-calls.js';
 import { openStore, provisionStorage, type StorageClients } from '../src/store/index.js';
 import { dueTableName, startOfHour } from '../src/store/keys.js';
 import type { DueEntry, Store, StoredTarget, Target } from '../src/store/ports.js';
@@ -70,11 +68,6 @@ export interface SeededStore {
   seedInMs: number;
   /** Puts the measured minute back as it was before a tick (its due rows, the checkpoint, an empty queue). */
   restore(): Promise<void>;
-  /** Runs one tick over the measured minute from the state before it; resolves with its report and time. */
-  /** One tick over the due minute, its time, and the storage calls it made by operation (counted). */
-  tickOnce(
-    nowOffsetInMs?: number,
-  ): Promise<{ report: TickReport; tookInMs: number; calls: Record<string, number> }>;
 }
 
 /** A store on a fresh in-memory Azurite, seeded with `entries` registered entries of which `due` are due. */
@@ -116,23 +109,6 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
     await setTickCheckpoint(store, dueMinute - MINUTE_MS);
     await clients.queueService.getQueueClient(clients.names.queues.actions).clearMessages();
   };
-  const tickOnce = async (nowOffsetInMs = 50) => {
-    await restore();
-    const before = storageCalls.snapshot();
-    const startedTick = process.hrtime.bigint();
-    const report = await tick({
-      store,
-      actions,
-      clock: { now: () => dueMinute + nowOffsetInMs },
-      options: resolveTickOptions({ catchUpWindowInMs: DAY_MS }),
-    });
-    const tookInMs = elapsedInMs(startedTick);
-    const calls = storageCalls.since(before);
-    if (report.dueRows !== due || report.enqueued !== due || !report.advanced) {
-      throw new Error(`bench: tick saw ${JSON.stringify(report)}, expected ${due} due and enqueued`);
-    }
-    return { report, tookInMs, calls };
-  };
   const hourTables = fleet.hourTables(clients);
   return {
     azurite,
@@ -145,7 +121,6 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
     hourTables,
     seedInMs,
     restore,
-    tickOnce,
   };
 }
 

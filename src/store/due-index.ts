@@ -7,6 +7,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import type { DueEntry, DueIndex, DueMove, DueRowRef, OperationOptions } from './ports.js';
 import {
   HOUR_MS,
+  duePartitionKey,
   dueRowKey,
   dueTableHour,
   dueTableName,
@@ -34,14 +35,14 @@ const MOVE_BATCHES_IN_FLIGHT = 4;
 /** A read spanning more hours than this lists the hour tables that exist first (one call), then reads those. */
 const MAX_HOURS_WITHOUT_LISTING = 2;
 
-/** Rows grouped by hour table and minute partition, at most a transaction's worth in each group. */
-function groupByPartition<Row extends { at: number }>(rows: readonly Row[]): { at: number; group: Row[] }[] {
-  const partitions = new Map<number, Row[]>();
+/** Rows grouped by partition (of an hour table), at most a transaction's worth in each group. */
+function groupByPartition<Row extends DueRowRef>(rows: readonly Row[]): { at: number; group: Row[] }[] {
+  const partitions = new Map<string, Row[]>();
   for (const row of rows) {
-    const minute = Math.floor(row.at / MINUTE_MS);
-    const partition = partitions.get(minute);
+    const key = duePartitionKey(row);
+    const partition = partitions.get(key);
     if (partition) partition.push(row);
-    else partitions.set(minute, [row]);
+    else partitions.set(key, [row]);
   }
   const groups: { at: number; group: Row[] }[] = [];
   for (const group of partitions.values()) {
@@ -85,7 +86,7 @@ export class DueTables {
       refs.map(async (ref) => {
         try {
           await this.table(ref.at).client.deleteEntity(
-            minuteBucket(ref.at),
+            duePartitionKey(ref),
             dueRowKey(ref.targetId, ref.revision, ref.entryIndex),
             options,
           );
@@ -137,7 +138,7 @@ export class DueTables {
       const actions = group.map((ref): TransactionAction => [
         'delete',
         {
-          partitionKey: minuteBucket(ref.at),
+          partitionKey: duePartitionKey(ref),
           rowKey: dueRowKey(ref.targetId, ref.revision, ref.entryIndex),
         },
       ]);
@@ -162,7 +163,8 @@ export class DueTables {
       const existing = new Set(await this.existingHours(hours[0]!, lastHour + HOUR_MS, options));
       hours = hours.filter((hour) => existing.has(hour));
     }
-    const filter = odata`PartitionKey gt ${minuteBucket(after)} and PartitionKey le ${minuteBucket(until)}`;
+    // A minute's keys (`…1800`, `…1800-0` to `…1800-f`) sort from the minute up to, not including, the next.
+    const filter = odata`PartitionKey ge ${minuteBucket(firstMinute)} and PartitionKey lt ${minuteBucket(until + MINUTE_MS)}`;
     for (const hour of hours) {
       const rows = this.table(hour).client.listEntities<Record<string, unknown>>({
         queryOptions: { filter },
@@ -351,13 +353,16 @@ export class TableDueIndex implements DueIndex {
   async rescheduleAll(moves: readonly DueMove[], options: OperationOptions = {}): Promise<void> {
     // Write the next rows first, then drop the old ones: a crash in between leaves both, and the next tick
     // moves the old row again onto the same key, so the entry never lacks a row and never gains a second.
-    await this.due.writeBatched(
-      moves.flatMap(({ row, nextAt }) => (nextAt === undefined ? [] : [{ ...row, at: nextAt }])),
-      options,
+    // A row read from before the shards is written back sharded, and its old key deleted.
+    const next = moves.flatMap(({ row: { unsharded: _old, ...row }, nextAt }) =>
+      nextAt === undefined ? [] : [{ ...row, at: nextAt }],
     );
-    // Same minute, same key (and table): the row written above is this one, updated in place.
+    await this.due.writeBatched(next, options);
+    // Same partition, same key (and table): the row written above is this one, updated in place.
     const gone = moves.filter(
-      ({ row, nextAt }) => nextAt === undefined || minuteBucket(nextAt) !== minuteBucket(row.at),
+      ({ row, nextAt }) =>
+        nextAt === undefined ||
+        duePartitionKey({ ...row, at: nextAt, unsharded: undefined }) !== duePartitionKey(row),
     );
     await this.due.deleteBatched(
       gone.map(({ row }) => row),

@@ -25,7 +25,8 @@ import {
   entryRowKey,
   historyOfPartitionKey,
   historyPartitionKey,
-  minuteBucket,
+  duePartitionKey,
+  isUnshardedDueKey,
   runRowKey,
 } from './keys.js';
 
@@ -242,7 +243,7 @@ export function toSchedule(targetId: string, header: ScheduleHeader, entries: En
 
 export function dueEntity(due: DueEntry): Entity {
   return {
-    partitionKey: minuteBucket(due.at),
+    partitionKey: duePartitionKey(due),
     rowKey: dueRowKey(due.targetId, due.revision, due.entryIndex),
     at: instant(due.at),
     targetId: due.targetId,
@@ -267,6 +268,7 @@ export function toDueEntry(entity: EntityResult): DueEntry {
     action: text(entity, 'action') as ScheduleAction,
     entry: JSON.parse(text(entity, 'entry')) as ScheduleEntry,
     registeredAt: number(entity, 'registeredAt'),
+    ...(isUnshardedDueKey(entity.partitionKey) ? { unsharded: true as const } : {}),
   };
 }
 

@@ -102,6 +102,8 @@ export interface DueEntry {
   action: ScheduleAction;
   entry: ScheduleEntry;
   registeredAt: number;
+  /** Read under its minute alone: written before the minutes were split into shards (`duePartitionKey`). */
+  unsharded?: true;
 }
 
 /**
@@ -299,6 +301,8 @@ export interface DueRowRef {
   targetId: string;
   revision: string;
   entryIndex: number;
+  /** As on `DueEntry`: only a row read from the index can say so; a key worked out is always sharded. */
+  unsharded?: true;
 }
 
 /** The due index: one row per enabled entry at its next occurrence, read by the tick (docs/decisions/0003). */

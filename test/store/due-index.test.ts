@@ -5,7 +5,7 @@ import { dueTableHour, dueTableName, storageNames } from '../../src/store/keys.j
 import type { DueEntry, Store } from '../../src/store/ports.js';
 import { storageCalls } from '../../src/store/storage-calls.js';
 import { allRows, freshStorage } from '../support/storage.js';
-import { allDueRows, dueTables, startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
+import { allDueRows, dueMinutes, dueTables, startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -66,7 +66,7 @@ describe('due index', () => {
     before = storageCalls.snapshot();
     await store.due.reschedule(row!, at('2026-11-27T18:00:00Z'));
     expect(storageCalls.since(before)).toEqual({ 'table batch': 3, 'table delete': 1 });
-    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611271800']);
+    expect(dueMinutes(await allDueRows(clients))).toEqual(['202611271800']);
     const [moved] = await collect(store.due.listDue(at('2026-11-27T17:59:00Z'), at('2026-11-27T18:00:00Z')));
     expect(await store.due.isCurrent(moved!)).toBe(true);
     // Deleting the target still finds the moved row.
@@ -100,7 +100,7 @@ describe('due index', () => {
       '2026-11-30T18:00:00Z',
       '2026-11-26T18:00:30Z',
     );
-    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611301800']);
+    expect(dueMinutes(await allDueRows(clients))).toEqual(['202611301800']);
     expect(await store.due.isCurrent(old)).toBe(false);
   });
 
@@ -116,7 +116,7 @@ describe('due index', () => {
     expect(await store.due.isCurrent(missed!)).toBe(false);
     await store.due.forget([missed!]);
     await store.due.forget([missed!]); // already gone: fine
-    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202612071800']);
+    expect(dueMinutes(await allDueRows(clients))).toEqual(['202612071800']);
   });
 
   it('removes the row when the entry has no further occurrence', async () => {
@@ -131,6 +131,66 @@ describe('due index', () => {
     const [row] = await collect(store.due.listDue(at('2026-11-26T17:00:00Z'), at('2026-11-26T18:00:00Z')));
     await store.due.reschedule(row!, undefined);
     expect(await allDueRows(clients)).toEqual([]);
+  });
+});
+
+describe('due index shards', () => {
+  async function dueAt(store: Store, name: string, iso: string) {
+    const target = await store.targets.create(vmTarget(name));
+    await store.schedules.replace(target.id, {
+      entries: [stopWeekdays],
+      nextOccurrences: [at(iso)],
+      registeredAt: target.createdAt,
+      updatedAt: target.createdAt,
+    });
+    return target;
+  }
+
+  it("spreads a minute's rows over its target's shards, and moves them a transaction per shard each way", async () => {
+    const { store, clients } = await freshStorage();
+    const targets = [];
+    for (let i = 0; i < 40; i++) targets.push(await dueAt(store, `vm-shard${i}`, '2026-11-26T18:00:00Z'));
+    const shards = new Set(targets.map((t) => t.id.slice(-1)));
+    expect(shards.size).toBeGreaterThan(8);
+    const rows = await allDueRows(clients);
+    expect(dueMinutes(rows)).toEqual(Array(40).fill('202611261800'));
+    expect(new Set(rows.map((r) => r.partitionKey)).size).toBe(shards.size);
+
+    const due = await collect(store.due.listDue(at('2026-11-26T17:59:00Z'), at('2026-11-26T18:00:00Z')));
+    expect(new Set(due.map((d) => d.targetId))).toEqual(new Set(targets.map((t) => t.id)));
+    const before = storageCalls.snapshot();
+    await store.due.rescheduleAll(due.map((row) => ({ row, nextAt: at('2026-11-27T18:00:00Z') })));
+    expect(storageCalls.since(before)).toEqual({ 'table batch': 2 * shards.size, 'table create table': 1 });
+    expect(dueMinutes(await allDueRows(clients))).toEqual(Array(40).fill('202611271800'));
+  });
+
+  it('reads rows written under the minute alone, before the shards, in time order with the rest, and moves them into their shards', async () => {
+    const { store, clients } = await freshStorage();
+    const old = await dueAt(store, 'vm-unsharded', '2026-11-26T18:00:00Z');
+    const sameMinute = await dueAt(store, 'vm-sharded', '2026-11-26T18:00:00Z');
+    const nextMinute = await dueAt(store, 'vm-later', '2026-11-26T18:01:00Z');
+    // As the version before the shards wrote it: the same row, partitioned by its minute alone.
+    const table = clients.table(dueTableName(clients.names, at('2026-11-26T18:00:00Z')));
+    const [written] = (await allDueRows(clients)).filter((r) => r.targetId === old.id);
+    await table.deleteEntity(String(written!.partitionKey), String(written!.rowKey));
+    const { etag: _etag, timestamp: _timestamp, ...properties } = written!;
+    await table.createEntity({
+      ...properties,
+      partitionKey: '202611261800',
+      rowKey: String(written!.rowKey),
+    });
+
+    const due = await collect(store.due.listDue(at('2026-11-26T17:59:00Z'), at('2026-11-26T18:01:00Z')));
+    expect(due.map((d) => d.targetId).slice(0, 2)).toEqual(expect.arrayContaining([old.id, sameMinute.id]));
+    expect(due.map((d) => d.targetId)[2]).toBe(nextMinute.id);
+    expect(due.filter((d) => d.unsharded).map((d) => d.targetId)).toEqual([old.id]);
+    for (const row of due) expect(await store.due.isCurrent(row)).toBe(true);
+
+    // Moved within its own minute too: written into its shard, its old key deleted.
+    await store.due.rescheduleAll(due.map((row) => ({ row, nextAt: row.at + 30_000 })));
+    const rows = await allDueRows(clients);
+    expect(dueMinutes(rows).sort()).toEqual(['202611261800', '202611261800', '202611261801']);
+    expect(rows.map((r) => r.at)).toEqual(expect.arrayContaining([at('2026-11-26T18:00:30Z')]));
   });
 });
 
@@ -175,7 +235,7 @@ describe('due index hour tables', () => {
     expect(await dueTables(clients)).toEqual([`${prefix}2026112608`, `${prefix}2026112609`]);
     const rows = await allRows(clients, `${prefix}2026112608`);
     expect(rows).toHaveLength(12);
-    expect(new Set(rows.map((r) => r.partitionKey))).toEqual(new Set(['202611260830', '202611260859']));
+    expect(new Set(dueMinutes(rows))).toEqual(new Set(['202611260830', '202611260859']));
   });
 
   it('reads across hour boundaries and over a whole day of catch-up, in time order', async () => {
@@ -238,11 +298,7 @@ describe('due index hour tables', () => {
         (d) => d.targetId,
       ),
     ).toEqual([moved.id, expect.any(String)]);
-    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual([
-      '202611260845',
-      '202611260900',
-      '202611261000',
-    ]);
+    expect(dueMinutes(await allDueRows(clients))).toEqual(['202611260845', '202611260900', '202611261000']);
 
     // Once the rows are gone, a later hour's prune drops the past tables; the future one stays.
     await store.targets.delete(moved.id);

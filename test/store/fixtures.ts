@@ -1,5 +1,6 @@
 // Targets and entries for store tests, written out in full.
 
+import { expect } from 'vitest';
 import type { ScheduleEntry } from '../../src/schedule/types.js';
 import type { Target } from '../../src/store/ports.js';
 import { targetIdFor } from '../../src/store/keys.js';
@@ -49,6 +50,15 @@ export async function dueTables(clients: StorageClients): Promise<string[]> {
 }
 
 /** Every row of every hour table of the due index, for asserting what is (or is not) due. */
+/** Each due row's minute (`yyyyMMddHHmm`), checking that the row sits in its target's shard of that minute. */
+export function dueMinutes(rows: readonly Record<string, unknown>[]): string[] {
+  return rows.map((row) => {
+    const [minute, shard, ...rest] = String(row.partitionKey).split('-');
+    expect({ shard, rest }).toEqual({ shard: String(row.targetId).slice(-1), rest: [] });
+    return minute!;
+  });
+}
+
 export async function allDueRows(clients: StorageClients): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   for (const table of await dueTables(clients)) rows.push(...(await allRows(clients, table)));

@@ -4,7 +4,7 @@ import { SCHEDULE_ROW, entryRowKey, minuteBucket } from '../../src/store/keys.js
 import { storageCalls } from '../../src/store/storage-calls.js';
 import type { ScheduleWrite } from '../../src/store/ports.js';
 import { allRows, freshStorage } from '../support/storage.js';
-import { allDueRows, startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
+import { allDueRows, dueMinutes, startWeekdays, stopWeekdays, vmTarget } from './fixtures.js';
 
 const REGISTERED = Date.parse('2026-11-25T20:00:00Z');
 const write = (
@@ -40,7 +40,7 @@ describe('schedule repository', () => {
     const due = await allDueRows(clients);
     expect(due).toHaveLength(1);
     expect(due[0]).toMatchObject({
-      partitionKey: '202611261800',
+      partitionKey: `202611261800-${target.id.slice(-1)}`,
       targetId: target.id,
       action: 'Stop',
       entryIndex: 0,
@@ -56,7 +56,7 @@ describe('schedule repository', () => {
     );
     await store.schedules.replace(target.id, write([startWeekdays], ['2026-11-27T08:00:00Z']));
     const due = await allDueRows(clients);
-    expect(due.map((r) => r.partitionKey)).toEqual(['202611270800']);
+    expect(dueMinutes(due)).toEqual(['202611270800']);
     await store.schedules.replace(target.id, write([], []));
     expect(await allDueRows(clients)).toEqual([]);
     expect((await store.schedules.get(target.id))?.entries).toEqual([]);
@@ -155,7 +155,7 @@ describe('schedule repository', () => {
 
     const saved = await store.schedules.replace(target.id, write([startWeekdays], ['2026-11-27T08:00:00Z']));
     expect(await store.schedules.get(target.id)).toEqual(saved);
-    expect((await allDueRows(clients)).map((r) => r.partitionKey)).toEqual(['202611270800']);
+    expect(dueMinutes(await allDueRows(clients))).toEqual(['202611270800']);
     const rows = (await allRows(clients, clients.names.targets)).map((r) => r.rowKey);
     expect(rows).toContain(entryRowKey(0));
     expect(rows).not.toContain(entryRowKey(1));
