@@ -21,11 +21,11 @@ import {
   SCHEDULE_ROW,
   TARGET_ROW,
   LATEST_ROW,
+  duePartitionKey,
   dueRowKey,
   entryRowKey,
   historyOfPartitionKey,
   historyPartitionKey,
-  duePartitionKey,
   isUnshardedDueKey,
   runRowKey,
 } from './keys.js';
