@@ -2,9 +2,9 @@
 // (the emulator's fake JupyterHub) and posts the sessions to the local host with an activity token.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArmEmulator, type ArmEmulator } from '../../toolkit/arm-emulator/index.js';
 import { startLocalHost, type LocalHost } from '../../toolkit/local-host/host.js';
@@ -51,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host.close();
   await emulator.close();
+  if (caFile) rmSync(dirname(caFile), { recursive: true, force: true });
 });
 
 function reporter(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,14 +1,19 @@
 // The compute-scheduler command as users run it: a real child process, stdout, stderr and exit codes.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CostReport } from '../../../toolkit/cli/cost.js';
 
 const run = promisify(execFile);
+
+/** The files the tests hand the command, under one directory that goes when this file's tests end. */
+const scratch = mkdtempSync(join(tmpdir(), 'cs-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratchDir = (): string => mkdtempSync(join(scratch, 'case-'));
 const CLI = ['--import', 'tsx', join(import.meta.dirname, '../../../toolkit/cli/main.ts')];
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -62,7 +67,7 @@ describe('compute-scheduler preview', () => {
   });
 
   it('answers a batch file with one JSON array per line, in order', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cs-cli-'));
+    const dir = scratchDir();
     const file = join(dir, 'batch.jsonl');
     const recurrence = {
       triggerType: 'Recurrence',
@@ -146,7 +151,7 @@ describe('compute-scheduler preview', () => {
 
 describe('compute-scheduler refuses input it cannot answer, with exit 2 and never a stack trace', () => {
   const file = (name: string, text: string): string => {
-    const path = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), name);
+    const path = join(scratchDir(), name);
     writeFileSync(path, text);
     return path;
   };
@@ -286,7 +291,7 @@ describe('compute-scheduler refuses input it cannot answer, with exit 2 and neve
 
 describe('compute-scheduler validate', () => {
   const write = (doc: unknown): string => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'schedules.json');
+    const file = join(scratchDir(), 'schedules.json');
     writeFileSync(file, JSON.stringify(doc));
     return file;
   };
@@ -339,7 +344,7 @@ const vmId =
 
 /** The scenario as a file for `--scenario`. */
 function scenarioFile(doc: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cs-cli-')), 'scenario.json');
+  const file = join(scratchDir(), 'scenario.json');
   writeFileSync(file, JSON.stringify(doc));
   return file;
 }
