@@ -15,6 +15,18 @@ async function collect(rows: AsyncIterable<DueEntry>): Promise<DueEntry[]> {
   return list;
 }
 
+/** A target registered with one entry, next due at `iso`. */
+async function schedule(store: Store, name: string, iso: string) {
+  const target = await store.targets.create(vmTarget(name));
+  await store.schedules.replace(target.id, {
+    entries: [startWeekdays],
+    nextOccurrences: [at(iso)],
+    registeredAt: target.createdAt,
+    updatedAt: target.createdAt,
+  });
+  return target;
+}
+
 describe('due index', () => {
   it('reads only the rows due in (after, until]', async () => {
     const { store } = await freshStorage();
@@ -135,21 +147,10 @@ describe('due index', () => {
 });
 
 describe('due index shards', () => {
-  async function dueAt(store: Store, name: string, iso: string) {
-    const target = await store.targets.create(vmTarget(name));
-    await store.schedules.replace(target.id, {
-      entries: [stopWeekdays],
-      nextOccurrences: [at(iso)],
-      registeredAt: target.createdAt,
-      updatedAt: target.createdAt,
-    });
-    return target;
-  }
-
   it("spreads a minute's rows over its target's shards, and moves them a transaction per shard each way", async () => {
     const { store, clients } = await freshStorage();
     const targets = [];
-    for (let i = 0; i < 40; i++) targets.push(await dueAt(store, `vm-shard${i}`, '2026-11-26T18:00:00Z'));
+    for (let i = 0; i < 40; i++) targets.push(await schedule(store, `vm-shard${i}`, '2026-11-26T18:00:00Z'));
     const shards = new Set(targets.map((t) => t.id.slice(-1)));
     expect(shards.size).toBeGreaterThan(8);
     const rows = await allDueRows(clients);
@@ -166,9 +167,9 @@ describe('due index shards', () => {
 
   it('reads rows written under the minute alone, before the shards, in time order with the rest, and moves them into their shards', async () => {
     const { store, clients } = await freshStorage();
-    const old = await dueAt(store, 'vm-unsharded', '2026-11-26T18:00:00Z');
-    const sameMinute = await dueAt(store, 'vm-sharded', '2026-11-26T18:00:00Z');
-    const nextMinute = await dueAt(store, 'vm-later', '2026-11-26T18:01:00Z');
+    const old = await schedule(store, 'vm-unsharded', '2026-11-26T18:00:00Z');
+    const sameMinute = await schedule(store, 'vm-sharded', '2026-11-26T18:00:00Z');
+    const nextMinute = await schedule(store, 'vm-later', '2026-11-26T18:01:00Z');
     // As the version before the shards wrote it: the same row, partitioned by its minute alone.
     const table = clients.table(dueTableName(clients.names, at('2026-11-26T18:00:00Z')));
     const [written] = (await allDueRows(clients)).filter((r) => r.targetId === old.id);
@@ -195,17 +196,6 @@ describe('due index shards', () => {
 });
 
 describe('due index hour tables', () => {
-  async function schedule(store: Store, name: string, iso: string) {
-    const target = await store.targets.create(vmTarget(name));
-    await store.schedules.replace(target.id, {
-      entries: [startWeekdays],
-      nextOccurrences: [at(iso)],
-      registeredAt: target.createdAt,
-      updatedAt: target.createdAt,
-    });
-    return target;
-  }
-
   it('names one table per UTC hour after the prefix, and knows the hour back from the name', () => {
     const names = storageNames('abc');
     expect(dueTableName(names, at('2026-11-25T21:59:59.999Z'))).toBe('abcdue2026112521');
