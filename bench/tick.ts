@@ -152,8 +152,9 @@ export function printTickBench(rows: TickRow[]): void {
       'so the fleet this process seeded is not in its heap. A tick reads ' +
       'the due rows, enqueues one action per target (those whose pacing slots fall in the same second share a base64 ' +
       'queue message, at most 32 to a message: docs/decisions/0016), writes ' +
-      "the rows' next occurrences (tomorrow 18:00, an hour table shared with the rest of the fleet) in transactions of " +
-      '100 and deletes the old rows in transactions of 100 (no target partition is read or written), ' +
+      "the rows' next occurrences (tomorrow 18:00, an hour table shared with the rest of the fleet) in a transaction " +
+      "per shard of the minute and deletes the old rows the same way (16 shards: docs/decisions/0020; no target's " +
+      'partition is read or written), ' +
       'then advances the checkpoint. The 1,000 due targets have one entry (Stop ' +
       'daily 18:00 UTC); the rest of the fleet has two per target, due over the following week, all registered ' +
       'through the store (`targets.create`, `schedules.replace`). ' +
