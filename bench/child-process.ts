@@ -24,6 +24,20 @@ export function forkChild(script: string, args: unknown): ChildProcess {
   });
 }
 
+/** The next message `child` sends; rejects when the child exits first (or has already exited). */
+export function nextMessage(child: ChildProcess, name: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const exited = () =>
+      reject(new Error(`bench: the ${name} exited (${child.signalCode ?? child.exitCode})`));
+    if (child.exitCode !== null || child.signalCode !== null) return exited();
+    child.once('exit', exited);
+    child.once('message', (message) => {
+      child.off('exit', exited);
+      resolve(message);
+    });
+  });
+}
+
 /** The JSON argument a child was started with. */
 export function childArgs<T>(): T {
   return JSON.parse(process.argv[2] ?? '{}') as T;

@@ -8,7 +8,6 @@ import { forEachLimited } from '../src/in-flight.js';
 import { TICK_CHECKPOINT } from '../src/engine/tick.js';
 import { seededRandom } from '../toolkit/arm-emulator/faults.js';
 import { startAzurite, type RunningAzurite } from '../toolkit/azurite.js';
-import { StorageActionQueue } from '../src/queue/storage-action-queue.js';
 import {
   nextOccurrence,
   validateEntry,
@@ -59,7 +58,6 @@ export interface SeededStore {
   env: Record<string, string>;
   store: Store;
   clients: StorageClients;
-  actions: StorageActionQueue;
   dueMinute: number;
   /** Registered targets, in fleet order (the `i`-th is `vmId(i)`). */
   targets: StoredTarget[];
@@ -97,7 +95,6 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
   const fleet = new FleetSchedules(store, targets, fleetEntries(entries, due, dueMinute), dueMinute);
   await fleet.write(targets.keys());
   const seedInMs = elapsedInMs(started);
-  const actions = new StorageActionQueue(clients.queueService, clients.names.queues.actions);
   const dueTargets = new Set(targets.slice(0, due).map((target) => target.id));
   const restore = async (): Promise<void> => {
     // Take back what the last tick moved: in time the rows it wrote for tomorrow would be deleted by the next
@@ -115,7 +112,6 @@ async function seed(azurite: RunningAzurite, options: FleetOptions): Promise<See
     env,
     store,
     clients,
-    actions,
     dueMinute,
     targets,
     hourTables,

@@ -11,7 +11,7 @@ import { startArmEmulator, type ArmEmulator, type RequestLogEntry } from '../too
 import { toRun, type EntityResult } from '../src/store/entities.js';
 import { LATEST_ROW } from '../src/store/keys.js';
 import type { RunOutcome } from '../src/store/ports.js';
-import { forkChild } from './child-process.js';
+import { forkChild, nextMessage } from './child-process.js';
 import { MINUTE_MS, SUBSCRIPTIONS, seededStore, vmId, type SeededStore } from './fleet.js';
 import type { HostChildResult } from './host-child.js';
 import { cpuInMicroseconds, cpuSeconds, load } from './machine.js';
@@ -139,14 +139,7 @@ async function startFanoutWorld(vms: number, env: Environment): Promise<FanoutWo
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     });
-    const nextMessage = () =>
-      Promise.race([
-        new Promise<unknown>((resolve) => child.once('message', resolve)),
-        exited.then((code) => {
-          throw new Error(`bench: the host child exited (${code})`);
-        }),
-      ]);
-    return { seeded, emulator, child, nextMessage, stop };
+    return { seeded, emulator, child, nextMessage: () => nextMessage(child, 'host child'), stop };
   } catch (error) {
     await stop();
     throw error;

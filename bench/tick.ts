@@ -2,8 +2,7 @@
 // the Storage queue adapter, with 1k, 10k and 100k registered entries and 1,000 due in the measured minute
 // (goal: flat within 1.5×). `BENCH_TICK_FLEETS=1000,10000` runs the smaller fleets only.
 
-import type { ChildProcess } from 'node:child_process';
-import { forkChild } from './child-process.js';
+import { forkChild, nextMessage } from './child-process.js';
 import { numberListKnob } from './knobs.js';
 import { load } from './machine.js';
 import { seededStore, type SeededStore } from './fleet.js';
@@ -93,7 +92,7 @@ async function startTickInstance(seeded: SeededStore): Promise<TickInstance> {
     onRequest: true,
   };
   const child = forkChild('./tick-child.js', args);
-  const next = () => nextMessage(child);
+  const next = () => nextMessage(child, 'tick child');
   if ((await next()) !== 'ready') throw new Error('bench: the tick child did not start');
   return {
     async tick() {
@@ -105,18 +104,6 @@ async function startTickInstance(seeded: SeededStore): Promise<TickInstance> {
     },
     stop: () => child.kill(),
   };
-}
-
-function nextMessage(child: ChildProcess): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null, signal: string | null) =>
-      reject(new Error(`bench: the tick child exited (${signal ?? code})`));
-    child.once('exit', onExit);
-    child.once('message', (message) => {
-      child.off('exit', onExit);
-      resolve(message);
-    });
-  });
 }
 
 export function printTickBench(rows: TickRow[]): void {

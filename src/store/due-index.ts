@@ -7,8 +7,8 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import type { DueEntry, DueIndex, DueMove, DueRowRef, OperationOptions } from './ports.js';
 import {
   HOUR_MS,
+  dueKeys,
   duePartitionKey,
-  dueRowKey,
   dueTableHour,
   dueTableName,
   entryRowKey,
@@ -85,11 +85,8 @@ export class DueTables {
     await Promise.all(
       refs.map(async (ref) => {
         try {
-          await this.table(ref.at).client.deleteEntity(
-            duePartitionKey(ref),
-            dueRowKey(ref.targetId, ref.revision, ref.entryIndex),
-            options,
-          );
+          const { partitionKey, rowKey } = dueKeys(ref);
+          await this.table(ref.at).client.deleteEntity(partitionKey, rowKey, options);
         } catch (error) {
           if (statusOf(error) !== 404) throw storageFailure('deleting a due row', error);
         }
@@ -135,13 +132,7 @@ export class DueTables {
    */
   async deleteBatched(refs: readonly DueRowRef[], options: OperationOptions = {}): Promise<void> {
     await forEachLimited(groupByPartition(refs), MOVE_BATCHES_IN_FLIGHT, async ({ at, group }) => {
-      const actions = group.map((ref): TransactionAction => [
-        'delete',
-        {
-          partitionKey: duePartitionKey(ref),
-          rowKey: dueRowKey(ref.targetId, ref.revision, ref.entryIndex),
-        },
-      ]);
+      const actions = group.map((ref): TransactionAction => ['delete', dueKeys(ref)]);
       try {
         await this.table(at).client.submitTransaction(actions, options);
       } catch (error) {
@@ -354,16 +345,16 @@ export class TableDueIndex implements DueIndex {
     // Write the next rows first, then drop the old ones: a crash in between leaves both, and the next tick
     // moves the old row again onto the same key, so the entry never lacks a row and never gains a second.
     // A row read from before the shards is written back sharded, and its old key deleted.
-    const next = moves.flatMap(({ row: { unsharded: _old, ...row }, nextAt }) =>
-      nextAt === undefined ? [] : [{ ...row, at: nextAt }],
+    const moved = moves.map(({ row, nextAt }) => {
+      const { unsharded: _old, ...sharded } = row;
+      return { row, next: nextAt === undefined ? undefined : { ...sharded, at: nextAt } };
+    });
+    await this.due.writeBatched(
+      moved.flatMap(({ next }) => (next ? [next] : [])),
+      options,
     );
-    await this.due.writeBatched(next, options);
     // Same partition, same key (and table): the row written above is this one, updated in place.
-    const gone = moves.filter(
-      ({ row, nextAt }) =>
-        nextAt === undefined ||
-        duePartitionKey({ ...row, at: nextAt, unsharded: undefined }) !== duePartitionKey(row),
-    );
+    const gone = moved.filter(({ row, next }) => !next || duePartitionKey(next) !== duePartitionKey(row));
     await this.due.deleteBatched(
       gone.map(({ row }) => row),
       options,

@@ -21,8 +21,7 @@ import {
   SCHEDULE_ROW,
   TARGET_ROW,
   LATEST_ROW,
-  duePartitionKey,
-  dueRowKey,
+  dueKeys,
   entryRowKey,
   historyOfPartitionKey,
   historyPartitionKey,
@@ -243,8 +242,7 @@ export function toSchedule(targetId: string, header: ScheduleHeader, entries: En
 
 export function dueEntity(due: DueEntry): Entity {
   return {
-    partitionKey: duePartitionKey(due),
-    rowKey: dueRowKey(due.targetId, due.revision, due.entryIndex),
+    ...dueKeys(due),
     at: instant(due.at),
     targetId: due.targetId,
     resourceId: due.resourceId,

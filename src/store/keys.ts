@@ -2,6 +2,7 @@
 // row keys. Keys never contain user text as is (ARM ids hold `/`, which keys forbid): we hash or encode it.
 
 import { createHash } from 'node:crypto';
+import type { DueRowRef } from './ports.js';
 
 export interface StorageNames {
   /** Target rows, their schedule header and schedule entries; one partition per target. */
@@ -85,10 +86,19 @@ export function principalPartitionKey(principalId: string): string {
 const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 
+/** The last minute `minuteBucket` formatted: a tick's rows come a minute at a time, and ask several times. */
+let lastMinute = { minute: Number.NaN, bucket: '' };
+
 /** The UTC minute that holds `at`, as `yyyyMMddHHmm`: sorts lexically in time order. */
 export function minuteBucket(at: number): string {
-  const iso = new Date(Math.floor(at / MINUTE_MS) * MINUTE_MS).toISOString();
-  return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16);
+  const minute = Math.floor(at / MINUTE_MS);
+  if (minute !== lastMinute.minute) {
+    const iso = new Date(minute * MINUTE_MS).toISOString();
+    const bucket =
+      iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16);
+    lastMinute = { minute, bucket };
+  }
+  return lastMinute.bucket;
 }
 
 /** The start of the UTC hour that holds `at`. */
@@ -127,20 +137,9 @@ export function dueTableHour(names: Pick<StorageNames, 'due'>, tableName: string
  * the shards (`unsharded`) live under the minute alone; keys of both kinds sort between the minute and the
  * next, so a range of minutes reads both.
  */
-export function duePartitionKey(ref: {
-  at: number;
-  targetId: string;
-  unsharded?: boolean | undefined;
-}): string {
+export function duePartitionKey(ref: { at: number; targetId: string; unsharded?: true }): string {
   const minute = minuteBucket(ref.at);
-  return ref.unsharded ? minute : `${minute}-${dueShard(ref.targetId)}`;
-}
-
-const HEX_DIGIT = /[0-9a-f]$/;
-
-/** Target ids end in a hex digit (`targetIdFor`); anything else, never stored by us, goes to shard 0. */
-function dueShard(targetId: string): string {
-  return HEX_DIGIT.test(targetId) ? targetId.slice(-1) : '0';
+  return ref.unsharded ? minute : `${minute}-${ref.targetId.slice(-1)}`;
 }
 
 /** Whether a due row's partition key is the minute alone: the row was written before the shards. */
@@ -154,6 +153,14 @@ export function isUnshardedDueKey(partitionKey: string): boolean {
  */
 export function dueRowKey(targetId: string, revision: string, entryIndex: number): string {
   return `${targetId}_${revision}_${String(entryIndex).padStart(2, '0')}`;
+}
+
+/** Where a due row is: its partition and row keys. */
+export function dueKeys(ref: DueRowRef): { partitionKey: string; rowKey: string } {
+  return {
+    partitionKey: duePartitionKey(ref),
+    rowKey: dueRowKey(ref.targetId, ref.revision, ref.entryIndex),
+  };
 }
 
 // Runs list newest first, so the row key counts down from the largest 13-digit millisecond instant.
